@@ -1,0 +1,790 @@
+"""Fountain 1.1 screenplays: parser, writer and a page model (see docs/fountain.md).
+
+Pure Python (no bpy). ``parse`` turns text into a :class:`Screenplay` of :class:`Element` values that keep their
+source line; ``write`` turns it back into Fountain that parses to the same elements; ``paginate`` lays it out on
+US-letter or A4 pages to give page counts and per-scene lengths in eighths of a page.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+# Element kinds, in the vocabulary of fountain.io's syntax page.
+SCENE_HEADING = "scene_heading"
+ACTION = "action"
+CHARACTER = "character"
+PARENTHETICAL = "parenthetical"
+DIALOGUE = "dialogue"
+LYRIC = "lyric"
+TRANSITION = "transition"
+CENTERED = "centered"
+SECTION = "section"
+SYNOPSIS = "synopsis"
+NOTE = "note"
+PAGE_BREAK = "page_break"
+BONEYARD = "boneyard"
+
+DIALOGUE_BLOCK_KINDS = frozenset({PARENTHETICAL, DIALOGUE, LYRIC})
+"""Kinds that continue a character's speech without a blank line in between."""
+
+HELD_LINE = "  "
+"""Two spaces: Fountain's 'empty' line that keeps dialogue or a note in one piece."""
+
+
+@dataclass(frozen=True)
+class Element:
+    """One screenplay element. ``line`` is the 1-based source line and is ignored by ``==``.
+
+    ``text`` keeps Fountain's inline markup (emphasis, ``[[notes]]``) but not the syntax that chose the kind
+    (the forcing ``.``/``!``/``@``/``>``/``~``, section ``#``, parentheses of a parenthetical, scene numbers).
+    """
+
+    kind: str
+    text: str
+    line: int = field(default=0, compare=False)
+    scene_number: str | None = None
+    extensions: tuple[str, ...] = ()
+    dual: bool = False
+    level: int = 0
+
+    @property
+    def name(self) -> str:
+        """A character cue's name without extensions (empty for other kinds)."""
+        return self.text if self.kind == CHARACTER else ""
+
+
+@dataclass(frozen=True)
+class Scene:
+    """A scene heading and the elements up to the next heading."""
+
+    index: int
+    heading: Element
+    elements: tuple[Element, ...]
+
+    @property
+    def number(self) -> str:
+        """The script's own scene number (``#12A#``) or the running index."""
+        return self.heading.scene_number or str(self.index)
+
+    @property
+    def line(self) -> int:
+        return self.heading.line
+
+
+@dataclass
+class Screenplay:
+    title_page: dict[str, str]
+    elements: list[Element]
+    source: str | None = None
+
+    @property
+    def scenes(self) -> list[Scene]:
+        return list(_scenes(self.elements))
+
+    @property
+    def title(self) -> str:
+        """The title page's Title in plain text ('' when absent)."""
+        for key, value in self.title_page.items():
+            if key.lower() == "title":
+                return " ".join(plain_text(value).split())
+        return ""
+
+
+def _scenes(elements: list[Element]) -> Iterator[Scene]:
+    starts = [i for i, element in enumerate(elements) if element.kind == SCENE_HEADING]
+    if not starts:
+        return
+    for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(elements)], strict=True), 1):
+        yield Scene(number, elements[start], tuple(elements[start + 1 : end]))
+
+
+class FountainError(ValueError):
+    """Input that cannot be read as Fountain text at all (not a str, not decodable)."""
+
+
+# --------------------------------------------------------------------------------------------------- line rules
+
+_HEADING_PREFIX = re.compile(r"(?:int\.?/ext|int/ext|i/e|int|ext|est)[.\s]", re.IGNORECASE)
+_SCENE_NUMBER = re.compile(r"\s*#([A-Za-z0-9.\-]+)#\s*$")
+_PAGE_BREAK = re.compile(r"={3,}")
+_TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _\-]*?)\s*:\s*(.*)")
+_BONEYARD = re.compile(r"/\*(.*?)\*/", re.DOTALL)
+_WHOLE_NOTE = re.compile(r"\[\[((?:(?!\n\n).)*?)\]\]", re.DOTALL)
+_CUE = re.compile(r"([^(]*?)\s*((?:\([^()]*\)\s*)*)")
+_EXTENSION = re.compile(r"\(([^()]*)\)")
+
+
+def _is_blank(line: str) -> bool:
+    """A paragraph break: empty or whitespace, except a 'held' line of two or more spaces."""
+    return not line.strip() and not (len(line) >= 2 and line.strip(" ") == "")
+
+
+def _is_held(line: str) -> bool:
+    return len(line) >= 2 and line.strip(" ") == ""
+
+
+def _is_upper(text: str) -> bool:
+    return text == text.upper() and any(char.isalpha() for char in text)
+
+
+def _line_kind(stripped: str) -> str | None:
+    """Kinds decided by one line alone, wherever it stands."""
+    if _PAGE_BREAK.fullmatch(stripped):
+        return PAGE_BREAK
+    if stripped.startswith("~"):
+        return LYRIC
+    return None
+
+
+def _opening_kind(stripped: str) -> str | None:
+    """Single-line kinds recognised where a paragraph may start (after any line, like fountain.io's examples)."""
+    kind = _line_kind(stripped)
+    if kind:
+        return kind
+    if stripped.startswith("#"):
+        return SECTION
+    if stripped.startswith("="):
+        return SYNOPSIS
+    if stripped.startswith(">"):
+        return CENTERED if stripped.endswith("<") and len(stripped) > 1 else TRANSITION
+    return None
+
+
+def _is_heading(stripped: str) -> bool:
+    if stripped.startswith("."):
+        return len(stripped) > 1 and stripped[1].isalnum()
+    return _HEADING_PREFIX.match(stripped) is not None
+
+
+def _cue_parts(stripped: str) -> tuple[str, tuple[str, ...], bool] | None:
+    """Split a character cue into (name, extensions, dual), or None when the line is no cue."""
+    forced = stripped.startswith("@")
+    text = stripped[1:].strip() if forced else stripped
+    dual = text.endswith("^")
+    if dual:
+        text = text[:-1].rstrip()
+    match = _CUE.fullmatch(text)
+    if match is None:
+        return (text, (), dual) if forced and text else None
+    name = match.group(1).strip()
+    extensions = tuple(ext.strip() for ext in _EXTENSION.findall(match.group(2)))
+    if forced:
+        return (name, extensions, dual) if name else None
+    if not _is_upper(name) or "^" in name or name.endswith(":"):
+        return None
+    return name, extensions, dual
+
+
+def _is_transition(stripped: str) -> bool:
+    return stripped.endswith("TO:") and _is_upper(stripped)
+
+
+# --------------------------------------------------------------------------------------------------- parser
+
+
+def parse(text: str, source: str | None = None) -> Screenplay:
+    """Parse Fountain text. ``source`` (a file name) is kept for messages."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise FountainError(
+                f"{source or 'script'}: not UTF-8 text ({error}); save the screenplay as UTF-8 and try again"
+            ) from None
+    if not isinstance(text, str):
+        raise FountainError(f"{source or 'script'}: expected Fountain text, got {type(text).__name__}")
+    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text, boneyards = _cut_boneyards(text)
+    lines = text.split("\n")
+    title_page, start = _parse_title_page(lines)
+    elements = _Parser(lines, start).run()
+    return Screenplay(title_page, _place_boneyards(elements, boneyards), source)
+
+
+def _cut_boneyards(text: str) -> tuple[str, list[Element]]:
+    """Remove ``/* */`` spans, keeping their newlines so line numbers and paragraph breaks survive."""
+    boneyards: list[Element] = []
+    pieces: list[str] = []
+    position, line = 0, 1
+    for match in _BONEYARD.finditer(text):
+        line += text.count("\n", position, match.start())
+        boneyards.append(Element(BONEYARD, match.group(1), line))
+        pieces += [text[position : match.start()], "\n" * match.group(1).count("\n")]
+        line += match.group(0).count("\n")
+        position = match.end()
+    pieces.append(text[position:])
+    return "".join(pieces), boneyards
+
+
+def _place_boneyards(elements: list[Element], boneyards: list[Element]) -> list[Element]:
+    """Merge boneyards in by line, never inside a character's speech (which a blank line would end)."""
+    if not boneyards:
+        return elements
+    merged: list[Element] = []
+    pending = list(reversed(boneyards))
+    for element in elements:
+        inside_speech = element.kind in DIALOGUE_BLOCK_KINDS and merged and merged[-1].kind != BONEYARD
+        while pending and pending[-1].line < element.line and not inside_speech:
+            merged.append(pending.pop())
+        merged.append(element)
+    merged.extend(reversed(pending))
+    return merged
+
+
+def _parse_title_page(lines: list[str]) -> tuple[dict[str, str], int]:
+    """Read ``Key: value`` lines (values may continue on lines indented by 3+ spaces or a tab)."""
+    index = 0
+    while index < len(lines) and not lines[index].strip():
+        index += 1
+    title: dict[str, list[str]] = {}
+    key: str | None = None
+    while index < len(lines):
+        line = lines[index]
+        if not line.strip():
+            break
+        match = _TITLE_KEY.fullmatch(line.rstrip())
+        if key is not None and (line.startswith("\t") or line.startswith("   ")):
+            title[key].append(line.strip())
+        elif match and not _is_transition(line.strip()):
+            key = match.group(1)
+            title.setdefault(key, [])
+            if match.group(2).strip():
+                title[key].append(match.group(2).strip())
+        else:
+            break
+        index += 1
+    if not title or not _looks_like_title_key(next(iter(title))):
+        return {}, 0
+    return {name: "\n".join(values) for name, values in title.items()}, index
+
+
+_KNOWN_TITLE_KEYS = frozenset(
+    {"title", "credit", "author", "authors", "source", "draft date", "date", "contact", "copyright", "notes",
+     "revision", "episode", "format"}
+)
+
+
+def _looks_like_title_key(key: str) -> bool:
+    """A known key, or any key not in capitals: keeps an opening ``FADE IN:`` out of the title page."""
+    return key.lower() in _KNOWN_TITLE_KEYS or not _is_upper(key)
+
+
+class _Parser:
+    """One pass over the body lines; each paragraph start is classified from its line and its neighbours."""
+
+    def __init__(self, lines: list[str], start: int) -> None:
+        self.lines = lines
+        self.index = start
+        self.elements: list[Element] = []
+        self.blank_run = 0  # blank lines since the last element, for merging action paragraphs
+        self.after_break = True  # the previous line ended a paragraph (or the title page)
+
+    def run(self) -> list[Element]:
+        lines = self.lines
+        while self.index < len(lines):
+            line = lines[self.index]
+            if _is_blank(line):
+                self.blank_run += 1
+                self.after_break = True
+                self.index += 1
+                continue
+            self._paragraph_start(line.strip(), line.lstrip())
+        return self.elements
+
+    def _emit(self, kind: str, text: str, line: int, **extra: object) -> None:
+        self.elements.append(Element(kind, text, line, **extra))  # type: ignore[arg-type]
+        self.blank_run = 0
+
+    def _next_is_blank(self) -> bool:
+        following = self.index + 1
+        return following >= len(self.lines) or _is_blank(self.lines[following])
+
+    def _paragraph_start(self, stripped: str, unindented: str) -> None:
+        line_number = self.index + 1
+        kind = _opening_kind(stripped)
+        if kind is not None:
+            self._single_line(kind, stripped, line_number)
+            return
+        if stripped.startswith("[[") and self._note_paragraph(line_number):
+            return
+        if self.after_break and not stripped.startswith("!"):
+            if _is_heading(stripped):
+                self._heading(stripped, line_number)
+                return
+            # fountain.io: a space after the colon makes a would-be transition action.
+            if _is_transition(unindented) and self._next_is_blank():
+                self._single(TRANSITION, stripped, line_number)
+                return
+            cue = _cue_parts(stripped)
+            if cue is not None and not self._next_is_blank():
+                self._dialogue_block(cue, line_number)
+                return
+        self._action(line_number)
+
+    def _single(self, kind: str, text: str, line_number: int, **extra: object) -> None:
+        self._emit(kind, text, line_number, **extra)
+        self.index += 1
+        self.after_break = kind != LYRIC
+
+    def _single_line(self, kind: str, stripped: str, line_number: int) -> None:
+        if kind == SECTION:
+            level = len(stripped) - len(stripped.lstrip("#"))
+            self._single(SECTION, stripped[level:].strip(), line_number, level=level)
+        elif kind == SYNOPSIS:
+            self._single(SYNOPSIS, stripped[1:].strip(), line_number)
+        elif kind == CENTERED:
+            self._single(CENTERED, stripped[1:-1].strip(), line_number)
+        elif kind == TRANSITION:
+            self._single(TRANSITION, stripped[1:].strip(), line_number)
+        elif kind == LYRIC:
+            self._single(LYRIC, stripped[1:].strip(), line_number)
+        else:
+            self._single(PAGE_BREAK, "", line_number)
+
+    def _heading(self, stripped: str, line_number: int) -> None:
+        text = stripped[1:] if stripped.startswith(".") else stripped
+        number = _SCENE_NUMBER.search(text)
+        scene_number = None
+        if number is not None:
+            scene_number = number.group(1)
+            text = text[: number.start()]
+        self._single(SCENE_HEADING, text.strip(), line_number, scene_number=scene_number)
+
+    def _paragraph_end(self) -> int:
+        end = self.index
+        while end < len(self.lines) and not _is_blank(self.lines[end]):
+            end += 1
+        return end
+
+    def _note_paragraph(self, line_number: int) -> bool:
+        end = self._paragraph_end()
+        body = "\n".join(line.strip() if not _is_held(line) else HELD_LINE for line in self.lines[self.index : end])
+        match = _WHOLE_NOTE.fullmatch(body)
+        if match is None:
+            return False
+        self._emit(NOTE, match.group(1), line_number)
+        self.index = end
+        self.after_break = True
+        return True
+
+    def _dialogue_block(self, cue: tuple[str, tuple[str, ...], bool], line_number: int) -> None:
+        name, extensions, dual = cue
+        self._emit(CHARACTER, name, line_number, extensions=extensions, dual=dual)
+        self.index += 1
+        speech: list[str] = []
+        speech_line = 0
+        while self.index < len(self.lines) and not _is_blank(self.lines[self.index]):
+            raw = self.lines[self.index]
+            stripped = raw.strip()
+            # fountain.io: dialogue is any text after a Character or Parenthetical, so "(a)\n(b)" is (a) + "(b)".
+            follows_parenthetical = not speech and self.elements[-1].kind == PARENTHETICAL
+            is_parenthetical = stripped.startswith("(") and stripped.endswith(")") and not follows_parenthetical
+            if is_parenthetical or stripped.startswith("~"):
+                self._flush_speech(speech, speech_line)
+                speech = []
+                if is_parenthetical:
+                    self._emit(PARENTHETICAL, stripped[1:-1].strip(), self.index + 1)
+                else:
+                    self._emit(LYRIC, stripped[1:].strip(), self.index + 1)
+            else:
+                if not speech:
+                    speech_line = self.index + 1
+                speech.append(HELD_LINE if _is_held(raw) else stripped)
+            self.index += 1
+        self._flush_speech(speech, speech_line)
+        self.after_break = True
+
+    def _flush_speech(self, speech: list[str], line_number: int) -> None:
+        while speech and speech[-1] == HELD_LINE:
+            speech.pop()
+        if speech:
+            self._emit(DIALOGUE, "\n".join(speech), line_number)
+
+    def _action(self, line_number: int) -> None:
+        """An action paragraph; paragraphs separated only by blank lines merge, keeping the blank lines."""
+        lines: list[str] = []
+        while self.index < len(self.lines) and not _is_blank(self.lines[self.index]):
+            raw = self.lines[self.index]
+            if lines and _line_kind(raw.strip()) is not None:
+                break
+            if _is_held(raw):
+                lines.append(HELD_LINE)
+            else:
+                text = raw.replace("\t", "    ").rstrip()
+                if text.lstrip().startswith("!"):
+                    text = text.replace("!", "", 1)
+                lines.append(text)
+            self.index += 1
+        self.after_break = self.index >= len(self.lines) or _is_blank(self.lines[self.index])
+        text = "\n".join(lines)
+        previous = self.elements[-1] if self.elements else None
+        if previous is not None and previous.kind == ACTION and self.blank_run and self.elements:
+            joined = previous.text + "\n" * (self.blank_run + 1) + text
+            self.elements[-1] = Element(ACTION, joined, previous.line)
+            self.blank_run = 0
+        else:
+            self._emit(ACTION, text, line_number)
+
+
+# --------------------------------------------------------------------------------------------------- inline text
+
+_ESCAPES = {"\\*": "\ue000", "\\_": "\ue001", "\\\\": "\ue002"}
+_UNESCAPE = {"\ue000": "*", "\ue001": "_", "\ue002": "\\"}
+_EMPHASIS = re.compile(
+    r"\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*|\*\*(?=\S)(.+?)(?<=\S)\*\*|\*(?=\S)(.+?)(?<=\S)\*|_(?=\S)(.+?)(?<=\S)_"
+)
+_EMPHASIS_STYLES: tuple[frozenset[str], ...] = (
+    frozenset({"bold", "italic"}),
+    frozenset({"bold"}),
+    frozenset({"italic"}),
+    frozenset({"underline"}),
+)
+
+
+@dataclass(frozen=True)
+class Run:
+    """A stretch of text with one set of styles (``bold``, ``italic``, ``underline``)."""
+
+    text: str
+    styles: frozenset[str] = frozenset()
+
+
+def emphasis_runs(line: str) -> list[Run]:
+    """Split one line into styled runs following Markdown's rules (fountain.io: Emphasis); ``\\*`` escapes."""
+    for escape, placeholder in _ESCAPES.items():
+        line = line.replace(escape, placeholder)
+    runs: list[Run] = []
+    _collect_runs(line, frozenset(), runs)
+    merged: list[Run] = []
+    for run in runs:
+        text = "".join(_UNESCAPE.get(char, char) for char in run.text)
+        if merged and merged[-1].styles == run.styles:
+            merged[-1] = Run(merged[-1].text + text, run.styles)
+        elif text:
+            merged.append(Run(text, run.styles))
+    return merged
+
+
+def _collect_runs(text: str, styles: frozenset[str], runs: list[Run]) -> None:
+    position = 0
+    for match in _EMPHASIS.finditer(text):
+        runs.append(Run(text[position : match.start()], styles))
+        group = next(index for index in range(4) if match.group(index + 1) is not None)
+        _collect_runs(match.group(group + 1), styles | _EMPHASIS_STYLES[group], runs)
+        position = match.end()
+    runs.append(Run(text[position:], styles))
+
+
+def notes_in(text: str) -> list[str]:
+    """The ``[[notes]]`` inside an element's text (a truly empty line ends a note; a held line does not)."""
+    return [match.group(1) for match in _WHOLE_NOTE.finditer(text)]
+
+
+def plain_text(text: str) -> str:
+    """Text as printed: notes removed, emphasis markers and escapes resolved, held lines emptied."""
+    text = _WHOLE_NOTE.sub("", text)
+    return "\n".join(
+        "".join(run.text for run in emphasis_runs(line)) if line.strip() else "" for line in text.split("\n")
+    )
+
+
+# --------------------------------------------------------------------------------------------------- writer
+
+
+def write(screenplay: Screenplay) -> str:
+    """Fountain text that parses back to the same title page and elements (line numbers aside)."""
+    out: list[str] = []
+    for key, value in screenplay.title_page.items():
+        values = value.split("\n") if value else []
+        if len(values) == 1:
+            out.append(f"{key}: {values[0]}")
+        else:
+            out.append(f"{key}:")
+            out.extend(f"    {item}" for item in values)
+    previous: Element | None = None
+    for element in screenplay.elements:
+        joined = previous is not None and element.kind in DIALOGUE_BLOCK_KINDS and previous.kind in {
+            CHARACTER,
+            *DIALOGUE_BLOCK_KINDS,
+        }
+        if out and not joined:
+            out.append("")
+        out.append(_write_element(element, first=not out))
+        previous = element
+    return "\n".join(out) + "\n"
+
+
+def _write_element(element: Element, first: bool) -> str:
+    kind, text = element.kind, element.text
+    if kind == SCENE_HEADING:
+        number = f" #{element.scene_number}#" if element.scene_number else ""
+        natural = _HEADING_PREFIX.match(text) is not None and not text.startswith(".")
+        return ("" if natural else ".") + text + number
+    if kind == ACTION:
+        return _write_action(text, first)
+    if kind == CHARACTER:
+        cue = " ".join([text, *(f"({ext})" for ext in element.extensions)]) + (" ^" if element.dual else "")
+        natural = _cue_parts(cue) == (text, element.extensions, element.dual) and _opening_kind(cue) is None
+        natural = natural and not _is_heading(cue) and not cue.startswith(("!", "[["))
+        return cue if natural else "@" + cue
+    if kind == DIALOGUE:
+        return text
+    if kind == PARENTHETICAL:
+        return f"({text})"
+    if kind == TRANSITION:
+        return text if _is_transition(text) and _opening_kind(text) is None else f"> {text}"
+    simple = {
+        LYRIC: f"~{text}",
+        CENTERED: f"> {text} <",
+        SECTION: "#" * element.level + " " + text,
+        SYNOPSIS: f"= {text}",
+        NOTE: f"[[{text}]]",
+        PAGE_BREAK: "===",
+        BONEYARD: f"/*{text}*/",
+    }
+    return simple[kind]
+
+
+def _write_action(text: str, first: bool) -> str:
+    """Add ``!`` wherever a line would otherwise read as another element."""
+    lines = text.split("\n")
+    out: list[str] = []
+    for index, line in enumerate(lines):
+        stripped = line.strip()
+        starts_paragraph = index == 0 or _is_blank(lines[index - 1])
+        following = lines[index + 1] if index + 1 < len(lines) else ""
+        needs_force = bool(stripped) and (
+            _line_kind(stripped) is not None
+            or stripped.startswith("!")
+            or (starts_paragraph and _starts_other_kind(stripped, following, first and index == 0))
+        )
+        out.append("!" + line if needs_force else line)
+    return "\n".join(out)
+
+
+def _starts_other_kind(stripped: str, following: str, document_start: bool) -> bool:
+    if _opening_kind(stripped) is not None or _is_heading(stripped) or stripped.startswith("[["):
+        return True
+    if document_start and _TITLE_KEY.fullmatch(stripped):
+        return True
+    if _is_transition(stripped) and _is_blank(following):
+        return True
+    return _cue_parts(stripped) is not None and not _is_blank(following)
+
+
+# --------------------------------------------------------------------------------------------------- pagination
+
+
+@dataclass(frozen=True)
+class PaperModel:
+    """Page geometry in Courier 12 pt lines (6 per inch) and characters (10 per inch); see docs/fountain.md."""
+
+    name: str
+    lines_per_page: int
+    widths: dict[str, int]
+
+
+_COMMON_WIDTHS = {CHARACTER: 33, PARENTHETICAL: 26, DIALOGUE: 36, LYRIC: 36}
+PAPERS: dict[str, PaperModel] = {
+    "letter": PaperModel(
+        "letter",
+        55,
+        {**_COMMON_WIDTHS, SCENE_HEADING: 61, ACTION: 61, TRANSITION: 61, CENTERED: 61},
+    ),
+    "a4": PaperModel(
+        "a4",
+        57,
+        {**_COMMON_WIDTHS, SCENE_HEADING: 58, ACTION: 58, TRANSITION: 58, CENTERED: 58},
+    ),
+}
+_UNPRINTED = frozenset({SECTION, SYNOPSIS, NOTE, BONEYARD})
+
+
+@dataclass(frozen=True)
+class PrintedLine:
+    kind: str
+    text: str
+    element: int  # index into Screenplay.elements; -1 for (MORE) / continued cues
+
+
+@dataclass(frozen=True)
+class SceneLength:
+    scene: Scene
+    page: int  # page the heading prints on (1-based)
+    lines: int  # printed lines from the heading to the next heading, spacing and (MORE)/(CONT'D) included
+    eighths: int  # whole eighths of a page, at least 1
+
+    @property
+    def label(self) -> str:
+        """Industry notation: '1 3/8', '4/8', '2'."""
+        pages, rest = divmod(self.eighths, 8)
+        if not rest:
+            return str(pages)
+        return f"{pages} {rest}/8" if pages else f"{rest}/8"
+
+
+@dataclass(frozen=True)
+class Pagination:
+    paper: PaperModel
+    pages: list[list[PrintedLine]]
+    scenes: list[SceneLength]
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+
+def wrap(text: str, width: int) -> list[str]:
+    """Greedy word wrap (words longer than the width are cut), one list entry per printed line."""
+    printed: list[str] = []
+    for line in text.split("\n"):
+        if len(line) <= width:
+            printed.append(line)
+            continue
+        current = ""
+        for word in line.split():
+            while len(word) > width:
+                if current:
+                    printed.append(current)
+                    current = ""
+                printed.append(word[:width])
+                word = word[width:]
+            if not current:
+                current = word
+            elif len(current) + 1 + len(word) <= width:
+                current += " " + word
+            else:
+                printed.append(current)
+                current = word
+        printed.append(current)
+    return printed
+
+
+def paginate(screenplay: Screenplay, paper: str = "letter") -> Pagination:
+    """Lay the body out on pages (the title page is not counted) and measure every scene in eighths."""
+    if paper not in PAPERS:
+        raise ValueError(f"unknown paper {paper!r}; use one of: {', '.join(PAPERS)}")
+    model = PAPERS[paper]
+    layout = _Layout(model)
+    elements = screenplay.elements
+    index = 0
+    while index < len(elements):
+        element = elements[index]
+        if element.kind == PAGE_BREAK:
+            layout.new_page()
+            index += 1
+        elif element.kind in _UNPRINTED:
+            index += 1
+        elif element.kind == CHARACTER:
+            end = index + 1
+            while end < len(elements) and elements[end].kind in DIALOGUE_BLOCK_KINDS:
+                end += 1
+            layout.speech(elements, index, end)
+            index = end
+        else:
+            keep_with_next = _company_needed(elements, index + 1) if element.kind == SCENE_HEADING else 0
+            layout.block(element, index, keep_with_next)
+            index += 1
+    return Pagination(model, layout.finish(), _scene_lengths(screenplay, layout, model))
+
+
+def _company_needed(elements: list[Element], index: int) -> int:
+    """Lines a heading must keep below it on its page: two of whatever prints next (none before a break)."""
+    while index < len(elements) and elements[index].kind in _UNPRINTED:
+        index += 1
+    if index >= len(elements) or elements[index].kind in {PAGE_BREAK, SCENE_HEADING}:
+        return 0
+    return 2
+
+
+def _element_lines(element: Element, model: PaperModel) -> list[str]:
+    text = element.text
+    if element.kind == CHARACTER:
+        text = " ".join([text, *(f"({ext})" for ext in element.extensions)])
+    elif element.kind == PARENTHETICAL:
+        text = f"({text})"
+    return wrap(plain_text(text), model.widths[element.kind])
+
+
+class _Layout:
+    """Fills pages line by line; remembers where each element started for the scene measurements."""
+
+    def __init__(self, model: PaperModel) -> None:
+        self.model = model
+        self.pages: list[list[PrintedLine]] = [[]]
+        self.start_of: dict[int, tuple[int, int]] = {}  # element index -> (page, running line total)
+        self.total = 0  # printed lines so far, continuation lines included
+
+    @property
+    def room(self) -> int:
+        return self.model.lines_per_page - len(self.pages[-1])
+
+    def new_page(self) -> None:
+        if self.pages[-1]:
+            self.pages.append([])
+
+    def _spacing(self) -> None:
+        if self.pages[-1]:
+            self.pages[-1].append(PrintedLine("blank", "", -1))
+            self.total += 1
+
+    def _put(self, kind: str, text: str, element: int) -> None:
+        if self.room <= 0:
+            self.pages.append([])
+        self.pages[-1].append(PrintedLine(kind, text, element))
+        self.total += 1
+
+    def _mark(self, index: int) -> None:
+        self.start_of[index] = (len(self.pages), self.total)
+
+    def block(self, element: Element, index: int, keep_with_next: int) -> None:
+        lines = _element_lines(element, self.model)
+        splittable = element.kind in {ACTION, LYRIC}
+        spacing = 1 if self.pages[-1] else 0
+        needed = spacing + (min(len(lines), 2) if splittable else len(lines)) + keep_with_next
+        if needed > self.room:
+            self.new_page()
+        self._spacing()
+        self._mark(index)
+        for text in lines:
+            self._put(element.kind, text, index)
+
+    def speech(self, elements: list[Element], start: int, end: int) -> None:
+        """A cue with its parentheticals and dialogue: kept whole, or split with (MORE) and a (CONT'D) cue."""
+        cue = elements[start]
+        body = [(i, text) for i in range(start + 1, end) for text in _element_lines(elements[i], self.model)]
+        cue_lines = _element_lines(cue, self.model)
+        spacing = 1 if self.pages[-1] else 0
+        whole = spacing + len(cue_lines) + len(body)
+        if whole > self.room and spacing + len(cue_lines) + 2 + 1 > self.room:
+            self.new_page()  # not even the cue, two lines and (MORE) fit: start the speech overleaf
+        self._spacing()
+        self._mark(start)
+        for text in cue_lines:
+            self._put(CHARACTER, text, start)
+        for position, (index, text) in enumerate(body):
+            remaining = len(body) - position
+            if self.room == 1 and remaining > 1:
+                self._put("more", "(MORE)", -1)
+                self.pages.append([])
+                self._put(CHARACTER, f"{cue_lines[0]} (CONT'D)", -1)
+            self._put(elements[index].kind, text, index)
+
+    def finish(self) -> list[list[PrintedLine]]:
+        return [page for page in self.pages if page] or [[]]
+
+
+def _scene_lengths(screenplay: Screenplay, layout: _Layout, model: PaperModel) -> list[SceneLength]:
+    heading_indices = [i for i, element in enumerate(screenplay.elements) if element.kind == SCENE_HEADING]
+    scenes = screenplay.scenes
+    lengths: list[SceneLength] = []
+    for position, scene in enumerate(scenes):
+        page, start_total = layout.start_of[heading_indices[position]]
+        following = heading_indices[position + 1] if position + 1 < len(heading_indices) else None
+        end_total = layout.start_of[following][1] if following is not None else layout.total
+        lines = max(1, end_total - start_total)
+        eighths = max(1, int(lines * 8 / model.lines_per_page + 0.5))
+        lengths.append(SceneLength(scene, page, lines, eighths))
+    return lengths

@@ -1,0 +1,53 @@
+"""Backlot from the command line.
+
+    python run.py validate spec.yaml              (plain Python; build/render need `pip install bpy`)
+    blender -b -q -P run.py -- render spec.yaml   (inside Blender)
+
+A thin layer: it makes this folder importable as the package `backlot` and hands over to
+`backlot.production.cli`; Blender commands go to `backlot.headless`.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+
+
+def _import_package() -> None:
+    if "backlot" in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location("backlot", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)])
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["backlot"] = module
+    spec.loader.exec_module(module)
+
+
+def _arguments() -> list[str]:
+    """Inside Blender our arguments follow `--`; from plain Python they are all of argv."""
+    if "--" in sys.argv:
+        return sys.argv[sys.argv.index("--") + 1:]
+    return sys.argv[1:]
+
+
+def _blender_runner():  # type: ignore[no-untyped-def]
+    """The handler for Blender commands, or None when bpy is not importable here."""
+    if importlib.util.find_spec("bpy") is None:
+        return None
+    from backlot import headless
+
+    return headless.run_command
+
+
+def main() -> int:
+    _import_package()
+    from backlot.production import cli
+
+    return cli.main(_arguments(), _blender_runner())
+
+
+if __name__ == "__main__":
+    sys.exit(main())
