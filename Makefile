@@ -36,5 +36,14 @@ test-slow: venv
 	tools/pytest-tier .venv/b45/bin/python -m slow $(PYTEST_ARGS)
 	tools/pytest-tier .venv/b52/bin/python -m slow $(PYTEST_ARGS)
 
+EXT_VERSION := $(shell sed -n 's/^version = "\(.*\)"/\1/p' blender_manifest.toml)
+
+wheels: .venv/b45/.installed
+	.venv/b45/bin/python tools/build_extension.py wheels
+
+extension: .venv/b45/.installed .venv/b52/.installed
+	.venv/b45/bin/python tools/build_extension.py build
+	.venv/b52/bin/python tools/build_extension.py validate dist/backlot-$(EXT_VERSION).zip
+
 clean:
 	rm -rf .venv dist build wheels
