@@ -224,7 +224,6 @@ def plan_jobs(
             "backlot.production": title,
             "backlot.shot": shot.shot_id,
             "backlot.scene": shot.scene_name,
-            "backlot.frames": f"{shot.frame_start}-{shot.frame_end}",
         }
         if spec_hash:
             metadata["backlot.spec_hash"] = spec_hash
@@ -273,6 +272,8 @@ def _plan_problems(
             f"output root {output_root!r} is not an absolute path; workers resolve relative paths against "
             "their own working folder"
         )
+    elif not output_root.rstrip("/\\"):
+        problems.append("output root '/' is the filesystem root; give the production's output folder")
     if not _is_number(fps) or fps <= 0:
         problems.append(f"fps {fps!r} must be a number above 0")
     if not _is_int(priority) or not 0 <= priority <= 100:
