@@ -1,12 +1,13 @@
 """Fountain 1.1 screenplays: parser, writer and a page model (see docs/fountain.md).
 
-Pure Python (no bpy). ``parse`` turns text into a :class:`Screenplay` of :class:`Element` values that keep their
-source line; ``write`` turns it back into Fountain that parses to the same elements; ``paginate`` lays it out on
-US-letter or A4 pages to give page counts and per-scene lengths in eighths of a page.
+Pure Python (no bpy). ``parse`` turns text into a :class:`Screenplay` of :class:`Element` values that
+keep their source line; ``write`` turns it back into Fountain that parses to the same elements; ``paginate``
+lays it out on US-letter or A4 pages for page counts and per-scene lengths in eighths of a page.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -48,11 +49,6 @@ class Element:
     extensions: tuple[str, ...] = ()
     dual: bool = False
     level: int = 0
-
-    @property
-    def name(self) -> str:
-        """A character cue's name without extensions (empty for other kinds)."""
-        return self.text if self.kind == CHARACTER else ""
 
 
 @dataclass(frozen=True)
@@ -104,7 +100,8 @@ class FountainError(ValueError):
     """Input that cannot be read as Fountain text at all (not a str, not decodable)."""
 
 
-# --------------------------------------------------------------------------------------------------- line rules
+# --------------------------------------------------------------------------------------------------- line
+# rules
 
 _HEADING_PREFIX = re.compile(r"(?:int\.?/ext|int/ext|i/e|int|ext|est)[.\s]", re.IGNORECASE)
 _SCENE_NUMBER = re.compile(r"\s*#([A-Za-z0-9.\-]+)#\s*$")
@@ -139,7 +136,7 @@ def _line_kind(stripped: str) -> str | None:
 
 
 def _opening_kind(stripped: str) -> str | None:
-    """Single-line kinds recognised where a paragraph may start (after any line, like fountain.io's examples)."""
+    """Single-line kinds, recognised where a paragraph may start even without a blank line before."""
     kind = _line_kind(stripped)
     if kind:
         return kind
@@ -184,8 +181,8 @@ def _is_transition(stripped: str) -> bool:
 # --------------------------------------------------------------------------------------------------- parser
 
 
-def parse(text: str, source: str | None = None) -> Screenplay:
-    """Parse Fountain text. ``source`` (a file name) is kept for messages."""
+def parse(text: str | bytes, source: str | None = None) -> Screenplay:
+    """Parse Fountain text (or UTF-8 bytes). ``source`` (a file name) is kept for messages."""
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
@@ -261,8 +258,21 @@ def _parse_title_page(lines: list[str]) -> tuple[dict[str, str], int]:
 
 
 _KNOWN_TITLE_KEYS = frozenset(
-    {"title", "credit", "author", "authors", "source", "draft date", "date", "contact", "copyright", "notes",
-     "revision", "episode", "format"}
+    {
+        "title",
+        "credit",
+        "author",
+        "authors",
+        "source",
+        "draft date",
+        "date",
+        "contact",
+        "copyright",
+        "notes",
+        "revision",
+        "episode",
+        "format",
+    }
 )
 
 
@@ -360,7 +370,9 @@ class _Parser:
 
     def _note_paragraph(self, line_number: int) -> bool:
         end = self._paragraph_end()
-        body = "\n".join(line.strip() if not _is_held(line) else HELD_LINE for line in self.lines[self.index : end])
+        body = "\n".join(
+            line.strip() if not _is_held(line) else HELD_LINE for line in self.lines[self.index : end]
+        )
         match = _WHOLE_NOTE.fullmatch(body)
         if match is None:
             return False
@@ -378,9 +390,12 @@ class _Parser:
         while self.index < len(self.lines) and not _is_blank(self.lines[self.index]):
             raw = self.lines[self.index]
             stripped = raw.strip()
-            # fountain.io: dialogue is any text after a Character or Parenthetical, so "(a)\n(b)" is (a) + "(b)".
+            # fountain.io: dialogue is any text after a Character or Parenthetical, so "(a)\n(b)" is (a) +
+            # "(b)".
             follows_parenthetical = not speech and self.elements[-1].kind == PARENTHETICAL
-            is_parenthetical = stripped.startswith("(") and stripped.endswith(")") and not follows_parenthetical
+            is_parenthetical = (
+                stripped.startswith("(") and stripped.endswith(")") and not follows_parenthetical
+            )
             if is_parenthetical or stripped.startswith("~"):
                 self._flush_speech(speech, speech_line)
                 speech = []
@@ -428,10 +443,12 @@ class _Parser:
             self._emit(ACTION, text, line_number)
 
 
-# --------------------------------------------------------------------------------------------------- inline text
+# --------------------------------------------------------------------------------------------------- inline
+# text
 
 _ESCAPES = {"\\*": "\ue000", "\\_": "\ue001", "\\\\": "\ue002"}
-_UNESCAPE = {"\ue000": "*", "\ue001": "_", "\ue002": "\\"}
+_UNESCAPE = str.maketrans({"\ue000": "*", "\ue001": "_", "\ue002": "\\"})
+_MARKUP = re.compile(r"[*_\\]|\[\[|^[ \t]+$", re.MULTILINE)
 _EMPHASIS = re.compile(
     r"\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*|\*\*(?=\S)(.+?)(?<=\S)\*\*|\*(?=\S)(.+?)(?<=\S)\*|_(?=\S)(.+?)(?<=\S)_"
 )
@@ -459,7 +476,7 @@ def emphasis_runs(line: str) -> list[Run]:
     _collect_runs(line, frozenset(), runs)
     merged: list[Run] = []
     for run in runs:
-        text = "".join(_UNESCAPE.get(char, char) for char in run.text)
+        text = run.text.translate(_UNESCAPE)
         if merged and merged[-1].styles == run.styles:
             merged[-1] = Run(merged[-1].text + text, run.styles)
         elif text:
@@ -482,8 +499,11 @@ def notes_in(text: str) -> list[str]:
     return [match.group(1) for match in _WHOLE_NOTE.finditer(text)]
 
 
+@functools.lru_cache(maxsize=8192)
 def plain_text(text: str) -> str:
     """Text as printed: notes removed, emphasis markers and escapes resolved, held lines emptied."""
+    if _MARKUP.search(text) is None:
+        return text
     text = _WHOLE_NOTE.sub("", text)
     return "\n".join(
         "".join(run.text for run in emphasis_runs(line)) if line.strip() else "" for line in text.split("\n")
@@ -505,10 +525,15 @@ def write(screenplay: Screenplay) -> str:
             out.extend(f"    {item}" for item in values)
     previous: Element | None = None
     for element in screenplay.elements:
-        joined = previous is not None and element.kind in DIALOGUE_BLOCK_KINDS and previous.kind in {
-            CHARACTER,
-            *DIALOGUE_BLOCK_KINDS,
-        }
+        joined = (
+            previous is not None
+            and element.kind in DIALOGUE_BLOCK_KINDS
+            and previous.kind
+            in {
+                CHARACTER,
+                *DIALOGUE_BLOCK_KINDS,
+            }
+        )
         if out and not joined:
             out.append("")
         out.append(_write_element(element, first=not out))
@@ -574,12 +599,13 @@ def _starts_other_kind(stripped: str, following: str, document_start: bool) -> b
     return _cue_parts(stripped) is not None and not _is_blank(following)
 
 
-# --------------------------------------------------------------------------------------------------- pagination
+# ---------------------------------------------------------------------------------------------------
+# pagination
 
 
 @dataclass(frozen=True)
 class PaperModel:
-    """Page geometry in Courier 12 pt lines (6 per inch) and characters (10 per inch); see docs/fountain.md."""
+    """Page geometry in Courier 12 pt lines (6 an inch) and characters (10 an inch); see docs/fountain.md."""
 
     name: str
     lines_per_page: int

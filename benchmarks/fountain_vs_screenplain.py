@@ -1,0 +1,153 @@
+"""Parse + paginate + breakdown of a feature-length screenplay, against screenplain's parser on the same text.
+
+Run: ``python benchmarks/fountain_vs_screenplain.py`` (screenplain is a test-only dependency). Prints the page
+count, both timings (best of several runs) and the ratio; the goal is Backlot >= 2x faster even though it also
+paginates and breaks down, which screenplain's parse does not.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import io
+import random
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _load_backlot() -> None:
+    """Import the repository as the package ``backlot``, as Blender and the tests do."""
+    if "backlot" in sys.modules:
+        return
+    spec = importlib.util.spec_from_file_location(
+        "backlot", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["backlot"] = module
+    spec.loader.exec_module(module)
+
+
+NAMES = ["MAYA", "LEO", "DETECTIVE RUIZ", "OLD MAN", "SAM", "PRIYA", "KOFI", "MRS. DALE"]
+PLACES = [
+    "WAREHOUSE",
+    "DOCKS",
+    "CAFE",
+    "POLICE STATION",
+    "MAYA'S APARTMENT",
+    "ALLEY",
+    "ROOFTOP",
+    "FOREST ROAD",
+]
+TIMES = ["DAY", "NIGHT", "DAWN", "DUSK", "CONTINUOUS", "LATER"]
+WORDS = [
+    "the",
+    "a",
+    "rain",
+    "door",
+    "light",
+    "shadow",
+    "runs",
+    "turns",
+    "looks",
+    "waits",
+    "slowly",
+    "quickly",
+    "glass",
+    "table",
+    "phone",
+    "car",
+    "street",
+    "across",
+    "toward",
+    "behind",
+    "under",
+    "over",
+    "cold",
+    "bright",
+    "dark",
+    "quiet",
+    "loud",
+    "her",
+    "his",
+    "their",
+    "window",
+    "corner",
+    "stairs",
+    "coat",
+    "hands",
+]
+
+
+def feature_script(seed: int = 7, scenes: int = 130) -> str:
+    """A deterministic screenplay of about 120 US-letter pages (a scene is about 0.9 of a page)."""
+    rng = random.Random(seed)
+
+    def sentence(low: int, high: int) -> str:
+        words = [rng.choice(WORDS) for _ in range(rng.randint(low, high))]
+        return " ".join(words).capitalize() + "."
+
+    parts = ["Title: Benchmark Feature\nAuthor: Backlot\nDraft date: 2026-01-01\n"]
+    for number in range(1, scenes + 1):
+        setting = rng.choice(["INT.", "EXT."])
+        parts.append(f"{setting} {rng.choice(PLACES)} - {rng.choice(TIMES)} #{number}#")
+        parts.append(
+            " ".join(sentence(6, 14) for _ in range(rng.randint(2, 4))) + " A GUN lies on the TABLE."
+        )
+        for _ in range(rng.randint(5, 7)):
+            speaker = rng.choice(NAMES)
+            cue = speaker + rng.choice(["", "", " (V.O.)", " (O.S.)"])
+            parenthetical = f"\n({rng.choice(['quietly', 'beat', 'turning'])})" if rng.random() < 0.3 else ""
+            speech = " ".join(sentence(4, 12) for _ in range(rng.randint(1, 3)))
+            parts.append(f"{cue}{parenthetical}\n{speech}")
+            if rng.random() < 0.4:
+                parts.append(sentence(8, 20) + f" {rng.choice(NAMES)} *watches* the _door_.[[props: key]]")
+        parts.append(rng.choice(["CUT TO:", "> SMASH CUT TO:", "DISSOLVE TO:"]))
+    return "\n\n".join(parts) + "\n"
+
+
+def best_of(runs: int, work: Callable[[], object]) -> float:
+    timings = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        work()
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+def main() -> None:
+    _load_backlot()
+    from backlot.production import breakdown, fountain
+
+    try:
+        from screenplain.parsers import fountain as screenplain_fountain
+    except ImportError:
+        sys.exit("screenplain is not installed: pip install screenplain (test-only dependency)")
+
+    text = feature_script()
+
+    def backlot() -> object:
+        fountain.plain_text.cache_clear()  # no help from earlier runs' caches
+        breakdown.display_name.cache_clear()
+        screenplay = fountain.parse(text)
+        pagination = fountain.paginate(screenplay)
+        return breakdown.breakdown(screenplay, pagination=pagination)
+
+    def screenplain() -> object:
+        return list(screenplain_fountain.parse(io.StringIO(text)).paragraphs)
+
+    pages = fountain.paginate(fountain.parse(text)).page_count
+    backlot(), screenplain()  # warm up both
+    ours = best_of(5, backlot)
+    theirs = best_of(5, screenplain)
+    print(f"script: {len(text.splitlines())} lines, {pages} US-letter pages")
+    print(f"backlot parse+paginate+breakdown: {ours * 1000:.1f} ms")
+    print(f"screenplain parse:                {theirs * 1000:.1f} ms")
+    print(f"ratio (screenplain / backlot): {theirs / ours:.2f}x  (goal >= 2x)")
+
+
+if __name__ == "__main__":
+    main()

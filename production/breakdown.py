@@ -1,0 +1,531 @@
+"""Script breakdown sheets: what each scene needs, in Movie Magic's categories, from the screenplay's text.
+
+The rules are keyword and capitals heuristics (documented in docs/fountain.md) plus explicit
+``[[category: item]]`` note tags. Export as CSV or HTML with the industry's strip colours.
+"""
+
+from __future__ import annotations
+
+import csv
+import functools
+import html
+import io
+import re
+from dataclasses import dataclass, field
+
+from . import fountain
+from .fountain import Screenplay
+
+CATEGORIES = (
+    "cast", "background", "stunts", "vehicles", "props", "wardrobe", "makeup_hair", "sfx", "vfx", "sound",
+    "animals", "set_dressing", "notes",
+)  # fmt: skip
+
+CATEGORY_ALIASES = {
+    "actors": "cast",
+    "extras": "background",
+    "bg": "background",
+    "stunt": "stunts",
+    "vehicle": "vehicles",
+    "picture vehicles": "vehicles",
+    "prop": "props",
+    "costume": "wardrobe",
+    "costumes": "wardrobe",
+    "makeup": "makeup_hair",
+    "hair": "makeup_hair",
+    "makeup/hair": "makeup_hair",
+    "makeup & hair": "makeup_hair",
+    "special effects": "sfx",
+    "visual effects": "vfx",
+    "animal": "animals",
+    "set dressing": "set_dressing",
+    "set": "set_dressing",
+    "note": "notes",
+    "music": "sound",
+}
+
+
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(word.strip() for word in text.split(","))
+
+
+# Keywords per category, comma-separated (two-word keywords allowed).
+_KEYWORDS: dict[str, tuple[str, ...]] = {
+    "background": _words(
+        "crowd, crowds, extras, passers-by, passersby, pedestrians, patrons, customers, bystanders, "
+        "onlookers, commuters, diners, shoppers, tourists, dancers, spectators, audience"
+    ),
+    "stunts": _words(
+        "fight, fights, brawl, punch, punches, kicks, tackles, leaps, dives, chase, chases, stunt, "
+        "somersaults, collides, thrown, falls from, jumps from"
+    ),
+    "vehicles": _words(
+        "car, cars, truck, van, bus, taxi, cab, motorcycle, motorbike, bicycle, bike, helicopter, boat, "
+        "train, plane, jet, limo, limousine, porsche, ambulance, police car, jeep, tractor, scooter"
+    ),
+    "wardrobe": _words(
+        "coat, raincoat, jacket, dress, suit, uniform, hat, cap, helmet, boots, gloves, mask, tie, scarf, "
+        "hoodie, costume, shirtless, apron, robe, veil"
+    ),
+    "makeup_hair": _words(
+        "blood, bloody, bleeding, bruise, bruised, scar, wound, sweat, sweating, tears, makeup, wig, "
+        "beard, moustache, mustache, tattoo, prosthetic"
+    ),
+    "sfx": _words(
+        "rain, snow, fog, smoke, fire, flames, explosion, explodes, sparks, wind, storm, lightning, "
+        "steam, gunfire, gunshot"
+    ),
+    "vfx": _words(
+        "hologram, holographic, portal, laser, teleports, invisible, force field, spaceship, monster, "
+        "glowing, morphs, cgi, green screen"
+    ),
+    "sound": _words("music, song, radio, siren, sirens, alarm, thunder, static, ringtone"),
+    "animals": _words(
+        "dog, dogs, cat, cats, horse, horses, bird, birds, monkey, rat, rats, crow, crows, cow, snake, "
+        "pigeon, pigeons, wolf, chicken"
+    ),
+    "set_dressing": _words(
+        "table, tables, chair, chairs, sofa, couch, bed, desk, lamp, shelves, bookshelf, curtains, "
+        "posters, painting, rug, counter, cabinet, fridge, mirror"
+    ),
+}
+
+
+def _word_pattern(words: list[str]) -> re.Pattern[str]:
+    alternatives = "|".join(re.escape(word) for word in sorted(words, key=len, reverse=True))
+    return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
+
+
+_CATEGORY_OF_KEYWORD = {word: category for category, words in _KEYWORDS.items() for word in words}
+_WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+
+
+def keyword_items(action: str) -> list[tuple[str, str]]:
+    """(category, keyword) for every keyword in the text; two-word keywords are tried before single words."""
+    words = [word.lower() for word in _WORD.findall(action)]
+    found: list[tuple[str, str]] = []
+    skip = False
+    for index, word in enumerate(words):
+        if skip:
+            skip = False
+            continue
+        pair = f"{word} {words[index + 1]}" if index + 1 < len(words) else ""
+        if pair in _CATEGORY_OF_KEYWORD:
+            found.append((_CATEGORY_OF_KEYWORD[pair], pair))
+            skip = True
+        elif word in _CATEGORY_OF_KEYWORD:
+            found.append((_CATEGORY_OF_KEYWORD[word], word))
+    return found
+
+
+_VEHICLE_WORDS = _word_pattern(list(_KEYWORDS["vehicles"]))
+_ANIMAL_WORDS = _word_pattern(list(_KEYWORDS["animals"]))
+
+# Words in capitals that are sounds (screenwriters capitalise sounds as well as props).
+SOUND_WORDS = frozenset(
+    [
+        "RING",
+        "RINGS",
+        "RINGING",
+        "BANG",
+        "BANGS",
+        "SLAM",
+        "SLAMS",
+        "CRASH",
+        "CRASHES",
+        "BEEP",
+        "BEEPS",
+        "BUZZ",
+        "BUZZES",
+        "THUD",
+        "KNOCK",
+        "KNOCKS",
+        "CLICK",
+        "CLICKS",
+        "SCREAM",
+        "SCREAMS",
+        "HONK",
+        "HONKS",
+        "ROAR",
+        "ROARS",
+        "WHISTLE",
+        "WHISTLES",
+        "EXPLODES",
+        "SHATTERS",
+        "BOOM",
+        "THUMP",
+        "CREAK",
+        "CREAKS",
+    ]
+)
+# Capitalised people who never speak are background.
+PEOPLE_WORDS = frozenset(
+    [
+        "MAN",
+        "MEN",
+        "WOMAN",
+        "WOMEN",
+        "GUY",
+        "GIRL",
+        "GIRLS",
+        "BOY",
+        "BOYS",
+        "KID",
+        "KIDS",
+        "GUARD",
+        "GUARDS",
+        "COP",
+        "COPS",
+        "OFFICER",
+        "OFFICERS",
+        "DEALER",
+        "WAITER",
+        "WAITRESS",
+        "BAND",
+        "CROWD",
+        "SOLDIER",
+        "SOLDIERS",
+        "DOCTOR",
+        "NURSE",
+        "DRIVER",
+        "STRANGER",
+        "FIGURE",
+        "PEOPLE",
+    ]
+)
+# Capitalised words that are screenplay vocabulary, not things on set.
+STOP_WORDS = frozenset(
+    [
+        "A",
+        "AN",
+        "AND",
+        "THE",
+        "OF",
+        "AKA",
+        "POV",
+        "CONTINUOUS",
+        "CONT'D",
+        "V.O.",
+        "O.S.",
+        "O.C.",
+        "OK",
+        "FADE",
+        "IN",
+        "OUT",
+        "CUT",
+        "TO",
+        "CLOSE",
+        "ON",
+        "ANGLE",
+        "INSERT",
+        "BACK",
+        "SCENE",
+        "END",
+        "BEGIN",
+        "MONTAGE",
+        "FLASHBACK",
+        "SUPER",
+        "TITLE",
+        "I",
+        "INT",
+        "EXT",
+        "DAY",
+        "NIGHT",
+        "LATER",
+        "FREEZE",
+        "FRAME",
+        "WIDE",
+        "SHOT",
+    ]
+)
+
+STRIP_COLOURS = {
+    ("INT", "DAY"): ("white", "#FFFFFF"),
+    ("EXT", "DAY"): ("yellow", "#FFF59D"),
+    ("INT", "NIGHT"): ("blue", "#90CAF9"),
+    ("EXT", "NIGHT"): ("green", "#A5D6A7"),
+}
+"""Industry strip-board convention: INT day white, EXT day yellow, INT night blue, EXT night green."""
+
+# Heading time words -> the production contract's time values; None = continuity (inherit the previous scene).
+TIME_WORDS: dict[str, str | None] = {
+    "DAY": "day", "MORNING": "day", "AFTERNOON": "day", "NOON": "day", "MIDDAY": "day",
+    "LATE AFTERNOON": "day",
+    "NIGHT": "night", "MIDNIGHT": "night", "LATE NIGHT": "night",
+    "DAWN": "dawn", "SUNRISE": "dawn", "DAYBREAK": "dawn", "FIRST LIGHT": "dawn", "EARLY MORNING": "dawn",
+    "DUSK": "dusk", "EVENING": "dusk", "TWILIGHT": "dusk", "SUNDOWN": "dusk",
+    "SUNSET": "golden_hour", "GOLDEN HOUR": "golden_hour", "MAGIC HOUR": "golden_hour",
+    "CONTINUOUS": None, "LATER": None, "MOMENTS LATER": None, "SAME": None, "SAME TIME": None,
+    "CONTINUED": None,
+}  # fmt: skip
+_NIGHT_TIMES = frozenset({"night", "dusk"})
+
+_PREFIX = re.compile(r"\s*(int\.?\s*/\s*ext|ext\.?\s*/\s*int|i\s*/\s*e|int|ext|est)\b\.?\s*", re.IGNORECASE)
+_SEGMENT_SPLIT = re.compile(r"\s+(?:-{1,2}|–|—)\s+|\s+(?:-{1,2}|–|—)$")
+_PARENTHESES = re.compile(r"\([^)]*\)")
+_CAPS_PHRASE = re.compile(
+    r"(?<![\w'’])[A-Z][A-Z0-9'’.\-]*[A-Z0-9](?:\s+[A-Z][A-Z0-9'’.\-]*[A-Z0-9])*(?![\w'’])"
+)
+_TAG = re.compile(r"\s*([A-Za-z][A-Za-z /&_\-]*?)\s*:\s*(.+)", re.DOTALL)
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A scene heading read as INT/EXT, location and time of day."""
+
+    setting: str  # "INT", "EXT", "INT/EXT" or "" (a forced heading without one)
+    location: str  # as written, e.g. "BRICK'S POOL"
+    time_word: str  # as written, e.g. "NIGHT", "CONTINUOUS", ""
+    time: str | None  # contract value (day|night|dawn|dusk|golden_hour) or None when the heading has none
+
+    @property
+    def exterior(self) -> bool:
+        return self.setting in {"EXT", "INT/EXT"}
+
+
+def read_heading(text: str) -> Heading:
+    prefix = _PREFIX.match(text)
+    setting = ""
+    rest = text
+    if prefix is not None:
+        word = prefix.group(1).upper().replace(" ", "").replace(".", "")
+        setting = {"INT": "INT", "EXT": "EXT", "EST": "EXT"}.get(word, "INT/EXT")
+        rest = text[prefix.end() :]
+    segments = [part.strip() for part in _SEGMENT_SPLIT.split(rest) if part and part.strip()]
+    time_word = ""
+    time: str | None = None
+    if len(segments) > 1 or (segments and prefix is None):
+        candidate = " ".join(_PARENTHESES.sub("", segments[-1]).upper().replace(".", "").split())
+        if candidate in TIME_WORDS:
+            time_word = segments.pop()
+            time = TIME_WORDS[candidate]
+    return Heading(setting, " - ".join(segments), time_word, time)
+
+
+@functools.lru_cache(maxsize=4096)
+def display_name(name: str) -> str:
+    """A cue name for people: capitals become title case ("MRS. SMITH" -> "Mrs. Smith"); mixed case stays."""
+    name = " ".join(name.split())
+    if name != name.upper():
+        return name
+    words = []
+    for word in name.split(" "):
+        if any(char.isdigit() for char in word) or (word.isalpha() and not set(word.lower()) & set("aeiouy")):
+            words.append(word)  # C3PO, DJ, TV stay as written
+        else:
+            words.append("-".join(part[:1].upper() + part[1:].lower() for part in word.split("-")))
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class SceneBreakdown:
+    index: int
+    number: str
+    heading: str
+    setting: str
+    location: str
+    time: str  # contract value; inherited from the previous scene for CONTINUOUS/LATER, "day" at the start
+    day_night: str  # "DAY" or "NIGHT" for the strip board
+    line: int
+    page: int
+    eighths: int
+    pages_label: str
+    synopsis: str
+    categories: dict[str, list[str]] = field(default_factory=dict)
+
+    @property
+    def strip(self) -> tuple[str, str]:
+        """(colour name, hex) of this scene's strip."""
+        return STRIP_COLOURS[("INT" if self.setting == "INT" else "EXT", self.day_night)]
+
+
+def speakers(scene: fountain.Scene) -> list[str]:
+    """Display names of everyone with a cue in the scene, in order of first line."""
+    names: list[str] = []
+    for element in scene.elements:
+        if element.kind == fountain.CHARACTER:
+            name = display_name(element.text)
+            if name not in names:
+                names.append(name)
+    return names
+
+
+def all_characters(screenplay: Screenplay) -> list[str]:
+    """Display names of every speaking character, in order of first line."""
+    names: list[str] = []
+    for scene in screenplay.scenes:
+        names += [name for name in speakers(scene) if name not in names]
+    return names
+
+
+def _mention_pattern(names: list[str]) -> re.Pattern[str] | None:
+    """Matches a known character in action, in capitals (as introduced) or as their display name."""
+    forms = {form for name in names for form in (name, name.upper()) if form}
+    if not forms:
+        return None
+    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    return re.compile(rf"(?<![\w'’])(?:{alternatives})(?![\w])")
+
+
+def scene_cast(scene: fountain.Scene, known: list[str], mentions: re.Pattern[str] | None) -> list[str]:
+    """Speakers, then known characters named in the scene's action."""
+    cast = speakers(scene)
+    if mentions is None:
+        return cast
+    by_upper = {name.upper(): name for name in known}
+    for element in scene.elements:
+        if element.kind == fountain.ACTION:
+            for match in mentions.finditer(fountain.plain_text(element.text)):
+                name = by_upper[match.group(0).upper()]
+                if name not in cast:
+                    cast.append(name)
+    return cast
+
+
+def capitalised_things(action: str, mentions: re.Pattern[str] | None) -> list[tuple[str, str]]:
+    """(category, item) for runs of capitals in action that are not characters (sounds, people, things)."""
+    if mentions is not None:
+        action = mentions.sub("|", action)
+    found: list[tuple[str, str]] = []
+    for match in _CAPS_PHRASE.finditer(action):
+        words = match.group(0).split()
+        while words and words[0] in STOP_WORDS:
+            words.pop(0)
+        while words and words[-1] in STOP_WORDS:
+            words.pop()
+        if not words:
+            continue
+        phrase = " ".join(words)
+        if SOUND_WORDS.intersection(words):
+            found.append(("sound", phrase))
+        elif PEOPLE_WORDS.intersection(words):
+            found.append(("background", phrase))
+        elif _VEHICLE_WORDS.search(phrase):
+            found.append(("vehicles", phrase))
+        elif _ANIMAL_WORDS.search(phrase):
+            found.append(("animals", phrase))
+        else:
+            found.append(("props", phrase))
+    return found
+
+
+def category_of(tag: str) -> str | None:
+    key = " ".join(tag.lower().replace("_", " ").split())
+    key = CATEGORY_ALIASES.get(key, key).replace(" ", "_")
+    return key if key in CATEGORIES else None
+
+
+def note_tags(texts: list[str]) -> list[tuple[str, str]]:
+    """``[[category: item, item]]`` tags; any other note goes to the notes category whole."""
+    found: list[tuple[str, str]] = []
+    for text in texts:
+        tag = _TAG.fullmatch(text)
+        category = category_of(tag.group(1)) if tag else None
+        if tag is None or category is None:
+            found.append(("notes", " ".join(fountain.plain_text(text).split())))
+            continue
+        found += [(category, item.strip()) for item in tag.group(2).split(",") if item.strip()]
+    return found
+
+
+def breakdown(
+    screenplay: Screenplay, paper: str = "letter", pagination: fountain.Pagination | None = None
+) -> list[SceneBreakdown]:
+    """One sheet per scene, in script order (pass ``pagination`` when you already have it)."""
+    if pagination is None:
+        pagination = fountain.paginate(screenplay, paper)
+    known = all_characters(screenplay)
+    mentions = _mention_pattern(known)
+    sheets: list[SceneBreakdown] = []
+    time = "day"
+    for scene, length in zip(screenplay.scenes, pagination.scenes, strict=True):
+        heading = read_heading(scene.heading.text)
+        time = heading.time or time
+        items: dict[str, list[str]] = {category: [] for category in CATEGORIES}
+        items["cast"] = scene_cast(scene, known, mentions)
+        notes: list[str] = []
+        synopsis: list[str] = []
+        for element in scene.elements:
+            notes += [element.text] if element.kind == fountain.NOTE else fountain.notes_in(element.text)
+            if element.kind == fountain.SYNOPSIS:
+                synopsis.append(element.text)
+            if element.kind != fountain.ACTION:
+                continue
+            action = fountain.plain_text(element.text)
+            for category, item in keyword_items(action):
+                items[category].append(item)
+            for category, item in capitalised_things(action, mentions):
+                items[category].append(item)
+        for category, item in note_tags(notes):
+            items[category].append(item)
+        sheets.append(
+            SceneBreakdown(
+                index=scene.index,
+                number=scene.number,
+                heading=scene.heading.text,
+                setting=heading.setting or "INT",
+                location=heading.location,
+                time=time,
+                day_night="NIGHT" if time in _NIGHT_TIMES else "DAY",
+                line=scene.line,
+                page=length.page,
+                eighths=length.eighths,
+                pages_label=length.label,
+                synopsis=" ".join(synopsis),
+                categories={category: _unique(values) for category, values in items.items()},
+            )
+        )
+    return sheets
+
+
+def _unique(values: list[str]) -> list[str]:
+    seen: dict[str, str] = {}
+    for value in values:
+        seen.setdefault(value.casefold(), value)
+    return list(seen.values())
+
+
+_COLUMNS = ("scene", "heading", "int_ext", "day_night", "location", "pages", "page", "strip", *CATEGORIES)
+
+
+def _row(sheet: SceneBreakdown) -> list[str]:
+    fixed = [sheet.number, sheet.heading, sheet.setting, sheet.day_night, sheet.location, sheet.pages_label,
+             str(sheet.page), sheet.strip[0]]  # fmt: skip
+    return fixed + ["; ".join(sheet.categories[category]) for category in CATEGORIES]
+
+
+def to_csv(sheets: list[SceneBreakdown]) -> str:
+    """One row per scene; items within a category are separated by '; '."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(_COLUMNS)
+    writer.writerows(_row(sheet) for sheet in sheets)
+    return buffer.getvalue()
+
+
+def to_html(sheets: list[SceneBreakdown], title: str = "Breakdown") -> str:
+    """A printable page of breakdown sheets, each headed by its strip colour. All text is escaped."""
+    parts = [
+        "<!DOCTYPE html>",
+        f"<html><head><meta charset='utf-8'><title>{html.escape(title)}</title>",
+        "<style>body{font-family:sans-serif}table{border-collapse:collapse;margin:1em 0;width:100%}"
+        "td,th{border:1px solid #999;padding:4px;text-align:left;vertical-align:top}</style></head><body>",
+        f"<h1>{html.escape(title)}</h1>",
+    ]
+    for sheet in sheets:
+        colour_name, colour = sheet.strip
+        parts.append(f"<table class='sheet' data-strip='{colour_name}'>")
+        parts.append(
+            f"<tr style='background:{colour}'><th colspan='2'>Scene {html.escape(sheet.number)}: "
+            f"{html.escape(sheet.heading)} ({html.escape(sheet.pages_label)} pp, page {sheet.page})</th></tr>"
+        )
+        if sheet.synopsis:
+            parts.append(f"<tr><th>synopsis</th><td>{html.escape(sheet.synopsis)}</td></tr>")
+        for category in CATEGORIES:
+            values = sheet.categories[category]
+            if values:
+                cell = "<br>".join(html.escape(value) for value in values)
+                parts.append(f"<tr><th>{category}</th><td>{cell}</td></tr>")
+        parts.append("</table>")
+    parts.append("</body></html>")
+    return "\n".join(parts) + "\n"

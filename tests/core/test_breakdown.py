@@ -1,0 +1,175 @@
+"""Breakdown sheets: categories from keyword/capitals rules and note tags, strip colours, CSV/HTML export."""
+
+from __future__ import annotations
+
+import csv
+import io
+from html.parser import HTMLParser
+
+import pytest
+from backlot.production import breakdown as bd
+from backlot.production import fountain
+
+SCRIPT = """Title: Rain Check
+
+INT. WAREHOUSE - NIGHT
+
+Rain hammers the roof. MAYA, soaked raincoat, drags a CRATE past a forklift. A DOG barks.
+A GUARD sleeps on a chair. The phone RINGS.
+
+MAYA
+(whispering)
+Come on, come on.
+
+[[props: crowbar, flashlight]]
+
+Leo enters, blood on his sleeve.
+
+LEO
+We have to go. Now.
+
+MAYA
+Not without the crate.[[vfx: muzzle flash]]
+
+EXT. DOCKS - CONTINUOUS
+
+A CROWD of dockworkers. Maya and Leo run to a waiting VAN.
+[[Check tide times with the harbour master.]]
+
+INT. CAFE - DAY
+
+Maya sits alone at a table.
+
+MAYA
+Coffee. Black.
+"""
+
+
+@pytest.fixture(scope="module")
+def sheets() -> list[bd.SceneBreakdown]:
+    return bd.breakdown(fountain.parse(SCRIPT))
+
+
+def test_headings_are_read(sheets: list[bd.SceneBreakdown]) -> None:
+    # CONTINUOUS inherits NIGHT from the scene before it.
+    summary = [(s.number, s.setting, s.location, s.time, s.day_night) for s in sheets]
+    assert summary == [
+        ("1", "INT", "WAREHOUSE", "night", "NIGHT"),
+        ("2", "EXT", "DOCKS", "night", "NIGHT"),
+        ("3", "INT", "CAFE", "day", "DAY"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("heading", "expected"),
+    [
+        ("INT. HOUSE - DAY", ("INT", "HOUSE", "DAY", "day")),
+        ("ext. olympia circus - night", ("EXT", "olympia circus", "night", "night")),
+        ("INT./EXT. CAR (MOVING) - CONTINUOUS", ("INT/EXT", "CAR (MOVING)", "CONTINUOUS", None)),
+        ("I/E TRUCK - DAWN", ("INT/EXT", "TRUCK", "DAWN", "dawn")),
+        ("EST. CITY -- DUSK", ("EXT", "CITY", "DUSK", "dusk")),
+        ("EXT. BEACH - SUNSET", ("EXT", "BEACH", "SUNSET", "golden_hour")),
+        (
+            "INT. JOHN'S APARTMENT - LIVING ROOM - MORNING",
+            ("INT", "JOHN'S APARTMENT - LIVING ROOM", "MORNING", "day"),
+        ),
+        ("INT. HOUSE - DAY (FLASHBACK)", ("INT", "HOUSE", "DAY (FLASHBACK)", "day")),
+        ("SNIPER SCOPE POV", ("", "SNIPER SCOPE POV", "", None)),
+        ("EXT. ROOFTOP", ("EXT", "ROOFTOP", "", None)),
+    ],
+)
+def test_read_heading(heading: str, expected: tuple[str, str, str, str | None]) -> None:
+    read = bd.read_heading(heading)
+    assert (read.setting, read.location, read.time_word, read.time) == expected
+
+
+def test_categories_scene_one(sheets: list[bd.SceneBreakdown]) -> None:
+    items = sheets[0].categories
+    assert items["cast"] == ["Maya", "Leo"]
+    assert items["props"] == ["CRATE", "crowbar", "flashlight"]
+    assert items["animals"] == ["dog"]  # keyword matches come first and are lower case; duplicates fold
+    assert items["background"] == ["GUARD"]
+    assert items["sound"] == ["RINGS"]
+    assert items["sfx"] == ["rain"]
+    assert items["wardrobe"] == ["raincoat"]
+    assert items["makeup_hair"] == ["blood"]
+    assert items["set_dressing"] == ["chair"]
+    assert items["vfx"] == ["muzzle flash"]
+    assert items["stunts"] == [] and items["vehicles"] == [] and items["notes"] == []
+
+
+def test_categories_later_scenes(sheets: list[bd.SceneBreakdown]) -> None:
+    docks = sheets[1].categories
+    assert docks["cast"] == ["Maya", "Leo"]  # named in action only: known characters from other scenes
+    assert docks["background"] == ["crowd"]
+    assert docks["vehicles"] == ["van"]
+    assert docks["notes"] == ["Check tide times with the harbour master."]
+    assert sheets[2].categories["cast"] == ["Maya"]
+    assert sheets[2].categories["set_dressing"] == ["table"]
+
+
+@pytest.mark.parametrize(
+    ("tag", "category"),
+    [
+        ("props", "props"),
+        ("Makeup/Hair", "makeup_hair"),
+        ("set dressing", "set_dressing"),
+        ("extras", "background"),
+        ("SFX", "sfx"),
+        ("special effects", "sfx"),
+        ("colour", None),
+    ],
+)
+def test_tag_categories(tag: str, category: str | None) -> None:
+    assert bd.category_of(tag) == category
+
+
+def test_strip_colours_follow_convention() -> None:
+    # INT DAY white, EXT DAY yellow, INT NIGHT blue, EXT NIGHT green; INT/EXT strips as exterior.
+    script = "\n\n".join(
+        ["INT. A - DAY", "EXT. B - DAY", "INT. C - NIGHT", "EXT. D - NIGHT", "I/E E - NIGHT"]
+    )
+    colours = [sheet.strip[0] for sheet in bd.breakdown(fountain.parse(script))]
+    assert colours == ["white", "yellow", "blue", "green", "green"]
+
+
+def test_display_names() -> None:
+    assert bd.display_name("MRS.  SMITH") == "Mrs. Smith"
+    assert bd.display_name("MARY-JANE") == "Mary-Jane"
+    assert bd.display_name("C3PO") == "C3PO"
+    assert bd.display_name("DJ") == "DJ"
+    assert bd.display_name("McCLANE") == "McCLANE"
+
+
+def test_csv_export(sheets: list[bd.SceneBreakdown]) -> None:
+    rows = list(csv.reader(io.StringIO(bd.to_csv(sheets))))
+    assert rows[0][:8] == ["scene", "heading", "int_ext", "day_night", "location", "pages", "page", "strip"]
+    assert len(rows) == 4
+    first = dict(zip(rows[0], rows[1], strict=True))
+    assert first["strip"] == "blue"
+    assert first["props"] == "CRATE; crowbar; flashlight"
+    assert first["cast"] == "Maya; Leo"
+
+
+class _Cells(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.text: list[str] = []
+        self.strips: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.strips += [value or "" for key, value in attrs if key == "data-strip"]
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def test_html_export_escapes_and_colours() -> None:
+    script = "INT. <LAB> & CO - DAY\n\n[[props: <script>alert(1)</script>]]\n\nBOB\nHi."
+    page = bd.to_html(bd.breakdown(fountain.parse(script)), title="Test & <Title>")
+    assert "<script>" not in page
+    cells = _Cells()
+    cells.feed(page)
+    assert cells.strips == ["white"]
+    assert "<script>alert(1)</script>" in "".join(cells.text)
+    assert "Scene 1: INT. <LAB> & CO - DAY" in "".join(cells.text)
