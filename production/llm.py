@@ -326,7 +326,7 @@ class LLMClient:
         prefix = parts.path.rstrip("/")
         self._prefix = prefix.removesuffix("/v1") if api == "openai" else prefix
         self._server_key = f"{parts.scheme}://{self._host}:{self._port}"
-        self._live: dict[threading.Event, http.client.HTTPConnection] = {}
+        self._live: dict[threading.Event, socket.socket] = {}
         self._live_lock = threading.Lock()
 
     # -- public API
@@ -355,7 +355,7 @@ class LLMClient:
             try:
                 return reader(response, on_token, cancel, started)
             finally:
-                self._release(cancel)
+                self._release(cancel, response)
 
     def chat_json(
         self,
@@ -389,8 +389,7 @@ class LLMClient:
         if not problems:
             return value
         raise LLMOutputError(
-            f"model {self.model} did not return valid JSON after one corrective retry ({problems[0]}); "
-            "using the rule-based answer instead",
+            f"model {self.model} did not return valid JSON after one corrective retry ({problems[0]})",
             problems,
             result.text,
         )
@@ -422,10 +421,10 @@ class LLMClient:
         """Cancel the request tied to ``cancel`` now, even while the server is silent: shut its socket."""
         cancel.set()
         with self._live_lock:
-            connection = self._live.get(cancel)
-        if connection is not None and connection.sock is not None:
+            live_socket = self._live.get(cancel)
+        if live_socket is not None:
             with suppress(OSError):
-                connection.sock.shutdown(socket.SHUT_RDWR)
+                live_socket.shutdown(socket.SHUT_RDWR)
 
     # -- request building
 
@@ -471,7 +470,7 @@ class LLMClient:
                 f"{self.base_url}{path}: connection lost while reading the answer ({exc})"
             ) from None
         finally:
-            self._release(cancel)
+            self._release(cancel, response)
         try:
             body = json.loads(raw)
         except ValueError:
@@ -529,24 +528,24 @@ class LLMClient:
         where = f"{self.base_url}{path}"
         factory = http.client.HTTPSConnection if self._https else http.client.HTTPConnection
         connection = factory(self._host, self._port, timeout=self.connect_timeout)
-        with self._live_lock:
-            self._live[cancel] = connection
         try:
             connection.connect()
         except TimeoutError:
-            self._release(cancel)
             raise _RetryableFailure(
                 f"could not connect to {self.base_url} within {self.connect_timeout:g} s"
             ) from None
         except OSError as exc:
-            self._release(cancel)
             reason = exc.strerror or str(exc)
             raise _RetryableFailure(f"could not connect to {self.base_url}: {reason}") from None
+        assert connection.sock is not None
+        connection.sock.settimeout(read_timeout)
+        with self._live_lock:
+            self._live[cancel] = (
+                connection.sock
+            )  # kept apart: http.client drops conn.sock on Connection: close
         if cancel.is_set():
             self._release(cancel)
             raise LLMCancelledError("cancelled before the request was sent")
-        assert connection.sock is not None
-        connection.sock.settimeout(read_timeout)
         body = None if payload is None else json.dumps(payload).encode("utf-8")
         headers = {
             "Accept": "application/x-ndjson, text/event-stream, application/json",
@@ -564,8 +563,7 @@ class LLMClient:
             self._raise_if_cancelled(cancel, "")
             raise LLMTimeoutError(
                 f"{where} accepted the request but sent nothing for {read_timeout:g} s; "
-                "the model may still be "
-                "loading: raise the read timeout in the script settings or try again"
+                "the model may still be loading: raise the read timeout in the script settings or try again"
             ) from None
         except (OSError, http.client.HTTPException) as exc:
             self._release(cancel)
@@ -574,7 +572,7 @@ class LLMClient:
         if response.status == 200:
             return response
         detail = _error_text(response)
-        self._release(cancel)
+        self._release(cancel, response)
         if response.status == 429 or 500 <= response.status <= 599:
             raise _RetryableFailure(
                 f"{where} answered HTTP {response.status}: {detail}",
@@ -597,11 +595,14 @@ class LLMClient:
             return LLMError(f"{where} refused access (HTTP {status}: {detail}); check the API key")
         return LLMError(f"{where} rejected the request (HTTP {status}: {detail})")
 
-    def _release(self, cancel: threading.Event) -> None:
+    def _release(self, cancel: threading.Event, response: http.client.HTTPResponse | None = None) -> None:
+        """Close the response and socket and forget them, so ``interrupt`` cannot reach a later request."""
         with self._live_lock:
-            connection = self._live.pop(cancel, None)
-        if connection is not None:
-            connection.close()
+            live_socket = self._live.pop(cancel, None)
+        if response is not None:
+            response.close()
+        if live_socket is not None:
+            live_socket.close()
 
     @staticmethod
     def _raise_if_cancelled(cancel: threading.Event, partial_text: str) -> None:
