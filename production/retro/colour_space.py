@@ -1,6 +1,7 @@
 """Colour conversions for the retro maths: sRGB transfer curve and Björn Ottosson's OKLab.
 
-Renders arrive as linear light (Blender's float buffers); palettes are written in sRGB; colour choices are made in
+Renders arrive as linear light (Blender's float buffers); palettes are written in sRGB; colour choices are
+made in
 OKLab because Euclidean distance there tracks perceived difference far better than in RGB.
 Reference: https://bottosson.github.io/posts/oklab/ (matrices as updated 2021-01-25).
 """

@@ -1,7 +1,10 @@
-"""Palette quantisation of linear-light images: error diffusion, ordered (Bayer, Knoll) and plain nearest colour.
+"""Palette quantisation of linear-light images: error diffusion, ordered (Bayer, Knoll) and plain nearest
+colour.
 
-Every function returns palette indices (H, W); the caller turns them into pixels with `palette.srgb8[indices]`, so
-the output holds palette colours exactly. Errors are measured and spread in linear light (where light adds up) and
+Every function returns palette indices (H, W); the caller turns them into pixels with
+`palette.srgb8[indices]`, so
+the output holds palette colours exactly. Errors are measured and spread in linear light (where light adds
+up) and
 colours are chosen in OKLab (where distance matches perception), both through `NearestColourLUT`.
 """
 
@@ -21,7 +24,8 @@ Indices = npt.NDArray[np.intp]
 
 @dataclass(frozen=True)
 class Kernel:
-    """Error diffusion weights: `taps` are (dy, dx, numerator) for pixels after the current one; weight = num / divisor."""
+    """Error diffusion weights: `taps` are (dy, dx, numerator) for pixels after the current one; weight = num
+    / divisor."""
 
     name: str
     divisor: int
@@ -32,7 +36,8 @@ class Kernel:
 
     @property
     def slope(self) -> int:
-        """Smallest k such that pixel time x + k*y runs every tap's target after its source (wavefront order)."""
+        """Smallest k such that pixel time x + k*y runs every tap's target after its source (wavefront
+        order)."""
         return max([1, *(math.floor(-dx / dy) + 1 for dy, dx, _ in self.taps if dy > 0)])
 
 
@@ -44,20 +49,54 @@ KERNELS: dict[str, Kernel] = {
         Kernel(
             "jarvis_judice_ninke",
             48,
-            ((0, 1, 7), (0, 2, 5), (1, -2, 3), (1, -1, 5), (1, 0, 7), (1, 1, 5), (1, 2, 3))
-            + ((2, -2, 1), (2, -1, 3), (2, 0, 5), (2, 1, 3), (2, 2, 1)),
+            (
+                (0, 1, 7),
+                (0, 2, 5),
+                (1, -2, 3),
+                (1, -1, 5),
+                (1, 0, 7),
+                (1, 1, 5),
+                (1, 2, 3),
+                (2, -2, 1),
+                (2, -1, 3),
+                (2, 0, 5),
+                (2, 1, 3),
+                (2, 2, 1),
+            ),
         ),
         Kernel(
             "stucki",
             42,
-            ((0, 1, 8), (0, 2, 4), (1, -2, 2), (1, -1, 4), (1, 0, 8), (1, 1, 4), (1, 2, 2))
-            + ((2, -2, 1), (2, -1, 2), (2, 0, 4), (2, 1, 2), (2, 2, 1)),
+            (
+                (0, 1, 8),
+                (0, 2, 4),
+                (1, -2, 2),
+                (1, -1, 4),
+                (1, 0, 8),
+                (1, 1, 4),
+                (1, 2, 2),
+                (2, -2, 1),
+                (2, -1, 2),
+                (2, 0, 4),
+                (2, 1, 2),
+                (2, 2, 1),
+            ),
         ),
         Kernel(
             "sierra",
             32,
-            ((0, 1, 5), (0, 2, 3), (1, -2, 2), (1, -1, 4), (1, 0, 5), (1, 1, 4), (1, 2, 2))
-            + ((2, -1, 2), (2, 0, 3), (2, 1, 2)),
+            (
+                (0, 1, 5),
+                (0, 2, 3),
+                (1, -2, 2),
+                (1, -1, 4),
+                (1, 0, 5),
+                (1, 1, 4),
+                (1, 2, 2),
+                (2, -1, 2),
+                (2, 0, 3),
+                (2, 1, 2),
+            ),
         ),
         Kernel("burkes", 32, ((0, 1, 8), (0, 2, 4), (1, -2, 2), (1, -1, 4), (1, 0, 8), (1, 1, 4), (1, 2, 2))),
     )
@@ -88,7 +127,8 @@ def error_diffuse(
     """Error diffusion of linear RGB (H, W, 3|4) onto `palette`; returns palette indices (H, W).
 
     Per pixel: value = source + diffused error, clamped to [0, 1]; colour = nearest in OKLab (table lookup);
-    error = value - colour in linear light, spread by the kernel. Serpentine reverses every other row (mirroring
+    error = value - colour in linear light, spread by the kernel. Serpentine reverses every other row
+    (mirroring
     the kernel), which breaks the directional "worms" of raster order but makes the scan strictly serial.
     """
     rgb = _as_rgb(image)
@@ -99,13 +139,18 @@ def error_diffuse(
 
 
 def _diffuse_wavefront(
-    rgb: npt.NDArray[np.float64], lut: NearestColourLUT, palette_linear: npt.NDArray[np.float64], kernel: Kernel
+    rgb: npt.NDArray[np.float64],
+    lut: NearestColourLUT,
+    palette_linear: npt.NDArray[np.float64],
+    kernel: Kernel,
 ) -> Indices:
     """Raster-order diffusion computed one anti-diagonal (x + k*y = t) at a time, each diagonal vectorised.
 
-    Every pixel on a diagonal only depends on earlier diagonals, so they can be done together. Each pixel *pulls*
+    Every pixel on a diagonal only depends on earlier diagonals, so they can be done together. Each pixel
+    *pulls*
     its incoming errors, summed in the sources' raster order, which reproduces the serial push order exactly.
-    In a zero-padded flat buffer a diagonal is an arithmetic progression, so all reads are strided views.
+    Buffers are planar (channel, padded flat pixel) and zero-padded, so a diagonal is a strided view per
+    channel.
     """
     height, width, _ = rgb.shape
     taps = sorted(kernel.weighted(), key=lambda tap: (-tap[0], -tap[1]))  # sources in raster order
@@ -113,28 +158,33 @@ def _diffuse_wavefront(
     left = max(0, *(dx for _, dx, _ in taps))
     right = max(0, *(-dx for _, dx, _ in taps))
     row_len = width + left + right
-    source = np.zeros(((height + top) * row_len, 3))
-    source.reshape(height + top, row_len, 3)[top:, left : left + width] = rgb
+    source = np.zeros((3, height + top, row_len))
+    source[:, top:, left : left + width] = rgb.transpose(2, 0, 1)
+    source = source.reshape(3, -1)
     error = np.zeros_like(source)
-    chosen = np.zeros(len(source), dtype=np.intp)
-    offsets = [(dy * row_len + dx, weight) for dy, dx, weight in taps]
+    chosen = np.zeros(source.shape[1], dtype=np.intp)
+    (first_offset, first_weight), *rest = [(dy * row_len + dx, weight) for dy, dx, weight in taps]
     slope = kernel.slope
     step = row_len - slope
-    table, codes = lut.table, lut.channel_codes
-    rgb_columns = np.arange(3)
+    table = lut.table
+    red_codes, green_codes, blue_codes = (np.ascontiguousarray(lut.channel_codes[:, c]) for c in range(3))
+    colours = np.ascontiguousarray(palette_linear.T)
+    scale = float(LINEAR_STEPS)
     for t in range(width + slope * (height - 1)):
         y_first = max(0, -((width - 1 - t) // slope))  # ceil((t - width + 1) / slope)
         y_last = min(height - 1, t // slope)
         start = (y_first + top) * row_len + t - slope * y_first + left
         stop = start + (y_last - y_first) * step + 1
-        (offset, weight), *rest = offsets
-        value = source[start:stop:step] + error[start - offset : stop - offset : step] * weight
+        value = error[:, start - first_offset : stop - first_offset : step] * first_weight
+        np.add(source[:, start:stop:step], value, out=value)
         for offset, weight in rest:
-            value += error[start - offset : stop - offset : step] * weight
-        np.clip(value, 0.0, 1.0, out=value)
-        index = table[codes[(value * float(LINEAR_STEPS)).astype(np.intp), rgb_columns].sum(axis=1)]
+            value += error[:, start - offset : stop - offset : step] * weight
+        np.maximum(value, 0.0, out=value)
+        np.minimum(value, 1.0, out=value)
+        steps = (value * scale).astype(np.intp)
+        index = table.take(red_codes.take(steps[0]) + green_codes.take(steps[1]) + blue_codes.take(steps[2]))
         chosen[start:stop:step] = index
-        np.subtract(value, palette_linear[index], out=error[start:stop:step])
+        np.subtract(value, colours.take(index, axis=1), out=error[:, start:stop:step])
     return chosen.reshape(height + top, row_len)[top:, left : left + width].copy()
 
 
@@ -145,7 +195,8 @@ def _diffuse_serpentine(
     palette_linear: npt.NDArray[np.float64],
     kernel: Kernel,
 ) -> Indices:
-    """Serpentine diffusion: a scalar loop along each row (the serial part), vectorised pushes to the rows below.
+    """Serpentine diffusion: a scalar loop along each row (the serial part), vectorised pushes to the rows
+    below.
 
     Contributions to one pixel are added in the order their sources were processed (previous rows first, then
     this row), the same order as the textbook pixel-by-pixel loop, so results match it bit for bit.
@@ -171,7 +222,9 @@ def _diffuse_serpentine(
             r = 0.0 if r < 0.0 else 1.0 if r > 1.0 else r
             g = 0.0 if g < 0.0 else 1.0 if g > 1.0 else g
             b = 0.0 if b < 0.0 else 1.0 if b > 1.0 else b
-            index = table_list[red_codes[int(r * scale)] + green_codes[int(g * scale)] + blue_codes[int(b * scale)]]
+            index = table_list[
+                red_codes[int(r * scale)] + green_codes[int(g * scale)] + blue_codes[int(b * scale)]
+            ]
             pr, pg, pb = colours[index]
             er, eg, eb = r - pr, g - pg, b - pb
             row_chosen[x] = index
@@ -196,7 +249,7 @@ def _diffuse_serpentine(
     return chosen
 
 
-# ----------------------------------------------------------------------------------------------------- ordered
+# ----------------------------------------------------------------------------------------------------- ordere
 
 
 def bayer_matrix(size: int) -> npt.NDArray[np.intp]:
@@ -215,7 +268,8 @@ def _tiled(matrix: npt.NDArray, height: int, width: int) -> npt.NDArray:
 
 
 def palette_spread(palette: Palette) -> float:
-    """Typical step between palette colours in linear light per channel (median nearest-neighbour distance / √3).
+    """Typical step between palette colours in linear light per channel (median nearest-neighbour distance /
+    √3).
 
     For an evenly spaced grey ramp of L levels this is 1 / (L - 1), the textbook ordered-dither amplitude.
     """
@@ -237,10 +291,14 @@ def ordered_dither(
 ) -> Indices:
     """Position-based dither; the same input pixel always gives the same output, so animation does not crawl.
 
-    "bayer": add spread * ((M + 0.5) / size² - 0.5) in linear light and take the nearest colour in linear light,
-    so on an evenly spaced palette the pattern's average equals the input light. "knoll": Thomas Knoll's pattern
-    dither for irregular palettes (as described by J. Yliluoma): per pixel build size² candidates by repeatedly
-    taking the OKLab-nearest colour to input + accumulated linear error, sort them by luminance, and pick the one
+    "bayer": add spread * ((M + 0.5) / size² - 0.5) in linear light and take the nearest colour in linear
+    light,
+    so on an evenly spaced palette the pattern's average equals the input light. "knoll": Thomas Knoll's
+    pattern
+    dither for irregular palettes (as described by J. Yliluoma): per pixel build size² candidates by
+    repeatedly
+    taking the OKLab-nearest colour to input + accumulated linear error, sort them by luminance, and pick the
+    one
     the Bayer index selects; the candidates' mean tracks the input light.
     """
     rgb = _as_rgb(image)

@@ -1,6 +1,8 @@
-"""Palettes for the retro look: YAML presets, nearest-colour lookup tables, adaptive (k-means) palettes, shot locks.
+"""Palettes for the retro look: YAML presets, nearest-colour lookup tables, adaptive (k-means) palettes, shot
+locks.
 
-A palette is a list of 8-bit sRGB colours, because that is what the output file holds and what the historical tables
+A palette is a list of 8-bit sRGB colours, because that is what the output file holds and what the historical
+tables
 give. All maths on it happens in linear light (mixing) and OKLab (choosing).
 """
 
@@ -80,7 +82,8 @@ class Palette:
 
 @dataclass(frozen=True)
 class PalettePreset:
-    """A palette preset: fixed colours, or an adaptive budget (`max_colors` from a `bits_per_channel` RGB space)."""
+    """A palette preset: fixed colours, or an adaptive budget (`max_colors` from a `bits_per_channel` RGB
+    space)."""
 
     name: str
     colors: Palette | None
@@ -107,11 +110,12 @@ class ConsolePreset:
     source: str = ""
 
 
-# --------------------------------------------------------------------------------------------------- preset files
+# --------------------------------------------------------------------------------------------------- preset f
 
 
 def preset_dirs(user_dirs: Sequence[str | Path] = ()) -> list[Path]:
-    """Folders searched for presets: the project's own `presets/` first, then user folders in the given order."""
+    """Folders searched for presets: the project's own `presets/` first, then user folders in the given
+    order."""
     return [PROJECT_PRESETS, *(Path(d) for d in user_dirs)]
 
 
@@ -122,9 +126,13 @@ def _read_preset(kind: str, name: str, dirs: Sequence[Path]) -> tuple[dict[str, 
             try:
                 data = yaml.safe_load(path.read_text(encoding="utf-8"))
             except yaml.YAMLError as exc:
-                raise PresetError(f"{path}: not valid YAML ({exc}); fix the syntax at the position shown") from exc
+                raise PresetError(
+                    f"{path}: not valid YAML ({exc}); fix the syntax at the position shown"
+                ) from exc
             if not isinstance(data, dict):
-                raise PresetError(f"{path}: a {kind} preset must be a mapping of keys, got {type(data).__name__}")
+                raise PresetError(
+                    f"{path}: a {kind} preset must be a mapping of keys, got {type(data).__name__}"
+                )
             return data, path
     known = sorted({p.stem for folder in dirs for p in (Path(folder) / kind).glob("*.yaml")})
     close = difflib.get_close_matches(name, known, n=3)
@@ -140,7 +148,8 @@ def _int_key(data: dict[str, Any], key: str, path: Path, low: int, high: int, de
 
 
 def load_palette(name: str, dirs: Sequence[Path] | None = None) -> PalettePreset:
-    """Load `presets/palettes/<name>.yaml` from the first folder of `dirs` (default: project presets) that has it."""
+    """Load `presets/palettes/<name>.yaml` from the first folder of `dirs` (default: project presets) that
+    has it."""
     data, path = _read_preset("palettes", name, dirs or preset_dirs())
     colours = data.get("colors")
     palette = None
@@ -193,14 +202,15 @@ def load_console(name: str, dirs: Sequence[Path] | None = None) -> ConsolePreset
     )
 
 
-# --------------------------------------------------------------------------------------------- nearest colour LUT
+# --------------------------------------------------------------------------------------------- nearest colour
 
 
 @dataclass(frozen=True, eq=False)
 class NearestColourLUT:
     """Nearest palette colour for any linear RGB, through a table over sRGB-quantised input.
 
-    The sRGB cube is cut into `2**bits` cells per channel; each cell holds the palette colour nearest (in `metric`
+    The sRGB cube is cut into `2**bits` cells per channel; each cell holds the palette colour nearest (in
+    `metric`
     space: "oklab" or "linear") to the cell's centre, and each palette colour's own cell holds that colour, so
     exact palette colours always map to themselves. Linear input reaches its cell through a 1-D table of
     `LINEAR_STEPS + 1` entries, so no power function runs per pixel.
@@ -220,7 +230,9 @@ class NearestColourLUT:
         bins = np.minimum((linear_to_srgb(steps) * cells).astype(np.intp), cells - 1)
         codes = bins[:, None] * np.array([cells * cells, cells, 1], dtype=np.intp)
         centres_srgb = (np.arange(cells) + 0.5) / cells
-        grid = np.stack(np.meshgrid(centres_srgb, centres_srgb, centres_srgb, indexing="ij"), -1).reshape(-1, 3)
+        grid = np.stack(np.meshgrid(centres_srgb, centres_srgb, centres_srgb, indexing="ij"), -1).reshape(
+            -1, 3
+        )
         table = self._nearest(srgb_to_linear(grid))
         own_cells = self._codes_of(np.clip(self.palette.linear, 0.0, 1.0), codes)
         table[own_cells] = np.arange(len(self.palette))
@@ -270,7 +282,7 @@ def _cached_lut(palette: Palette, metric: str, bits: int) -> NearestColourLUT:
     return NearestColourLUT(palette, metric, bits)
 
 
-# ------------------------------------------------------------------------------------------------ adaptive palettes
+# ------------------------------------------------------------------------------------------------ adaptive pa
 
 
 def _sample_pixels(frames: Sequence[npt.ArrayLike], samples: int, rng: np.random.Generator) -> npt.NDArray:
@@ -315,9 +327,11 @@ def _kmeans(points: npt.NDArray, k: int, rng: np.random.Generator, iterations: i
 
 
 def quantise_channels(srgb8: npt.NDArray[np.uint8], bits: int) -> npt.NDArray[np.uint8]:
-    """Snap 8-bit sRGB to a `bits`-per-channel RGB space (e.g. 5 for the SNES's 15-bit colour), expanded to 8 bits.
+    """Snap 8-bit sRGB to a `bits`-per-channel RGB space (e.g. 5 for the SNES's 15-bit colour), expanded to 8
+    bits.
 
-    Expansion is round(code * 255 / (2**bits - 1)), which for 5 bits equals the hardware-style (c << 3) | (c >> 2).
+    Expansion is round(code * 255 / (2**bits - 1)), which for 5 bits equals the hardware-style (c << 3) | (c
+    >> 2).
     """
     levels = (1 << bits) - 1
     codes = np.floor(srgb8.astype(np.float64) * levels / 255.0 + 0.5)
@@ -332,9 +346,11 @@ def adaptive_palette(
     samples: int = 65536,
     iterations: int = 30,
 ) -> Palette:
-    """N colours for linear RGB(A) frames: k-means in OKLab on a deterministic sample, snapped to the RGB space.
+    """N colours for linear RGB(A) frames: k-means in OKLab on a deterministic sample, snapped to the RGB
+    space.
 
-    Same frames + same seed give the same palette. Colours are sorted by OKLab lightness. Snapping to few bits may
+    Same frames + same seed give the same palette. Colours are sorted by OKLab lightness. Snapping to few
+    bits may
     merge colours, so the result can hold fewer than `n`.
     """
     if not 1 <= n <= 256:
@@ -347,7 +363,9 @@ def adaptive_palette(
     return Palette(quantise_channels(srgb8, bits_per_channel), name=f"adaptive{n}")
 
 
-def restrict_palette(palette: Palette, frames: Sequence[npt.ArrayLike], n: int, samples: int = 65536) -> Palette:
+def restrict_palette(
+    palette: Palette, frames: Sequence[npt.ArrayLike], n: int, samples: int = 65536
+) -> Palette:
     """The `n` colours of a fixed palette that the frames use most (nearest-colour counts), in palette order.
 
     Models on-screen limits such as the NES's 25 colours out of its 54.
@@ -380,12 +398,13 @@ class PaletteLock:
     def _compute(self, frames: Sequence[npt.ArrayLike]) -> Palette:
         colours = self.preset.colors
         if colours is not None:
-            return colours if self.preset.max_colors >= len(colours) else restrict_palette(
-                colours, frames, self.preset.max_colors
+            return (
+                colours
+                if self.preset.max_colors >= len(colours)
+                else restrict_palette(colours, frames, self.preset.max_colors)
             )
         return adaptive_palette(frames, self.preset.max_colors, self.seed, self.preset.bits_per_channel)
 
     @property
     def palettes(self) -> dict[Hashable, Palette]:
         return dict(self._palettes)
-
