@@ -1,8 +1,8 @@
 """Colour of light: Kelvin -> linear Rec.709 RGB (Planck x CIE 1931 2 deg), gels in mireds, white balance.
 
-Pure maths, no bpy. A blackbody spectrum (Planck's law) is integrated against the CIE 1931 2 deg colour matching
-functions (5 nm, 380-780 nm) to CIE XYZ, then converted with the IEC 61966-2-1 (sRGB) matrix to linear Rec.709/sRGB
-primaries with the D65 white: Blender's scene-linear space. See docs/lighting-maths.md.
+Pure maths, no bpy. A blackbody spectrum (Planck's law) is integrated against the CIE 1931 2 deg colour
+matching functions (5 nm, 380-780 nm) to CIE XYZ, then converted with the IEC 61966-2-1 (sRGB) matrix to
+linear Rec.709/sRGB primaries with the D65 white: Blender's scene-linear space. See docs/lighting-maths.md.
 """
 
 from __future__ import annotations
@@ -22,8 +22,11 @@ MAX_KELVIN = 40000.0
 
 _WAVELENGTHS_NM = np.arange(380.0, 785.0, 5.0)
 # CIE 1931 2 deg standard colorimetric observer x-bar, y-bar, z-bar at 380, 385, ... 780 nm.
-# Source: CIE 015:2004 Colorimetry, 3rd ed., Table T.4 (the CIE's 1 nm table sampled every 5 nm), as distributed
-# by the CVRL database (cvrl.org) and colour-science 0.4.7 (`MSDS_CMFS['CIE 1931 2 Degree Standard Observer']`).
+# Source: CIE 015:2004 Colorimetry, 3rd ed., Table T.4 (the CIE's 1 nm table sampled every 5 nm), as
+# distributed
+# by the CVRL database (cvrl.org) and colour-science 0.4.7 (`MSDS_CMFS['CIE 1931 2 Degree Standard
+# Observer']`).
+# fmt: off
 _CMF_1931_2DEG = np.array([
     (0.001368, 3.9e-05, 0.00645), (0.002236, 6.4e-05, 0.01055), (0.004243, 0.00012, 0.02005),
     (0.00765, 0.000217, 0.03621), (0.01431, 0.000396, 0.06785), (0.02319, 0.00064, 0.1102),
@@ -53,13 +56,16 @@ _CMF_1931_2DEG = np.array([
     (0.000234826, 8.48e-05, 0), (0.00016615, 6e-05, 0), (0.000117413, 4.24e-05, 0),
     (8.30753e-05, 3e-05, 0), (5.87065e-05, 2.12e-05, 0), (4.15099e-05, 1.499e-05, 0),
 ]).T
+# fmt: on
 
 # IEC 61966-2-1:1999 (sRGB), XYZ -> linear RGB for Rec.709 primaries and the D65 white.
+# fmt: off
 _XYZ_TO_LINEAR_SRGB = np.array([
     [3.2406, -1.5372, -0.4986],
     [-0.9689, 1.8758, 0.0415],
     [0.0557, -0.2040, 1.0570],
 ])
+# fmt: on
 # Rec.709 luminance weights (the Y row of the inverse matrix), used to normalise to luminance 1.
 _REC709_LUMINANCE = np.array([0.2126, 0.7152, 0.0722])
 
@@ -100,7 +106,7 @@ def _normalised(rgb: np.ndarray, normalise: Normalisation) -> RGB:
 
 
 def kelvin_to_rgb(kelvin: float, normalise: Normalisation = "max") -> RGB:
-    """Linear Rec.709 RGB of a blackbody; 'max' suits a lamp colour swatch, 'luminance' keeps exposure constant."""
+    """Linear Rec.709 RGB of a blackbody: 'max' suits a lamp colour, 'luminance' keeps exposure constant."""
     return _normalised(_XYZ_TO_LINEAR_SRGB @ blackbody_xyz(kelvin), normalise)
 
 
@@ -112,7 +118,7 @@ def mired_to_kelvin(mired: float) -> float:
     return 1e6 / mired
 
 
-# --- gels -----------------------------------------------------------------------------------------------------
+# --- gels ----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -138,8 +144,13 @@ class Gel:
             if not isinstance(value, int | float) or isinstance(value, bool):
                 raise ValueError(f"gel {name!r}: {key} must be a number, got {value!r}")
             values[key] = float(value)
-        return cls(name, values["mired_shift"], values["tint_cc"], str(data.get("description", "")),
-                   str(data.get("source", "")))
+        return cls(
+            name,
+            values["mired_shift"],
+            values["tint_cc"],
+            str(data.get("description", "")),
+            str(data.get("source", "")),
+        )
 
 
 @dataclass(frozen=True)
@@ -155,12 +166,14 @@ def apply_gel(kelvin: float, gel: Gel, tint_cc: float = 0.0) -> GelledLight:
     _check_kelvin(kelvin, f"gel {gel.name!r} source")
     shifted = kelvin_to_mired(kelvin) + gel.mired_shift
     if shifted <= 0.0:
-        raise ValueError(f"gel {gel.name!r}: {kelvin} K shifted by {gel.mired_shift} mired has no colour temperature")
+        raise ValueError(
+            f"gel {gel.name!r}: {kelvin} K shifted by {gel.mired_shift} mired has no colour temperature"
+        )
     return GelledLight(mired_to_kelvin(shifted), tint_cc + gel.tint_cc)
 
 
 def tint_multipliers(tint_cc: float) -> RGB:
-    """RGB transmission of a colour-compensating filter: CCnnG has density nn/100 to red and blue, CCnnM to green."""
+    """RGB transmission of a CC filter: CCnnG has density nn/100 to red and blue, CCnnM to green."""
     density = abs(tint_cc) / 100.0
     loss = 10.0 ** (-density)
     return (loss, 1.0, loss) if tint_cc > 0 else (1.0, loss, 1.0)
@@ -173,6 +186,6 @@ def light_rgb(light: GelledLight, normalise: Normalisation = "max") -> RGB:
 
 
 def white_balance(scene_white_kelvin: float, tint_cc: float = 0.0) -> RGB:
-    """Per-channel gains (green = 1, like a camera) that render a source of the scene white as neutral grey."""
+    """Per-channel gains (green = 1, like a camera) that render a source of the scene white neutral grey."""
     r, g, b = light_rgb(GelledLight(scene_white_kelvin, tint_cc))
     return (g / r, 1.0, g / b)

@@ -1,13 +1,14 @@
-"""Light ratios in stops: how much light each Blender lamp puts on the subject, and the power that gives a ratio.
+"""Light ratios in stops: the light each Blender lamp puts on the subject, and the power that gives a ratio.
 
-Pure maths, no bpy. "Irradiance" here is in Blender's radiometric watts per square metre; only ratios between lamps
-matter to a lighting setup, and ratios are what a gaffer measures (key/fill N:1 = fill illuminance is key / N).
+Pure maths, no bpy. "Irradiance" here is in Blender's radiometric W/m^2; only ratios between lamps matter to a
+lighting setup, and ratios are what a gaffer measures (key/fill N:1 = fill illuminance is key / N).
 Conventions (see docs/lighting-maths.md):
-- POINT and SPOT of power P radiate intensity I = P / (4 pi) W/sr (a spot is a masked point light in Blender: its
-  cone does not concentrate the power); E = I cos(incidence) / d^2. The subject is assumed inside a spot's cone.
-- AREA of power P is a one-sided Lambertian emitter of radiance L = P / (pi A). On its axis: disk E = pi L sin^2(half
-  angle) (exact); square/rectangle by the exact view factor of a parallel rectangle; ellipse as the disk of equal
-  area. Off the receiver's normal the on-axis value is scaled by cos(incidence) (exact for a small source).
+- POINT and SPOT of power P radiate intensity I = P / (4 pi) W/sr (a Blender spot is a masked point light:
+  its cone does not concentrate the power); E = I cos(incidence) / d^2, subject assumed inside the cone.
+- AREA of power P is a one-sided Lambertian emitter of radiance L = P / (pi A). On its axis: disk
+  E = pi L sin^2(half angle) (exact); square/rectangle by the exact view factor of a parallel rectangle;
+  ellipse as the disk of equal area. Off the receiver's normal the on-axis value is scaled by
+  cos(incidence) (exact for a small source).
 - SUN strength S is the irradiance on a surface facing it: E = S cos(incidence).
 """
 
@@ -27,7 +28,7 @@ AREA_SHAPES: tuple[AreaShape, ...] = ("SQUARE", "RECTANGLE", "DISK", "ELLIPSE")
 class LightGeometry:
     """Where a lamp is relative to the subject: type, size (m), distance (m), incidence on the subject (deg).
 
-    `size` is Blender's: square side / rectangle x / disk and ellipse diameter x; `size_y` for RECTANGLE/ELLIPSE.
+    `size` is Blender's: square side, rectangle x, disk or ellipse diameter x; `size_y` for RECTANGLE/ELLIPSE.
     `angle_of_incidence` is between the subject's surface normal and the direction to the lamp.
     """
 
@@ -42,11 +43,13 @@ class LightGeometry:
         if self.light_type not in LIGHT_TYPES:
             raise ValueError(f"light type {self.light_type!r} is not one of {', '.join(LIGHT_TYPES)}")
         if self.light_type != "SUN" and not self.distance > 0.0:
-            raise ValueError(f"{self.light_type} light: distance to the subject must be > 0 m, got {self.distance}")
+            raise ValueError(
+                f"{self.light_type} light: distance to the subject must be > 0 m, got {self.distance}"
+            )
         if not 0.0 <= self.angle_of_incidence < 90.0:
             raise ValueError(
-                f"angle of incidence {self.angle_of_incidence} deg must be in [0, 90): at 90 deg or more the lamp "
-                "grazes or is behind the lit surface, so it adds no light there"
+                f"angle of incidence {self.angle_of_incidence} deg must be in [0, 90): at 90 deg or more "
+                "the lamp grazes or is behind the lit surface, so it adds no light there"
             )
         if self.light_type == "AREA":
             if self.shape not in AREA_SHAPES:
@@ -110,7 +113,7 @@ def ratio_from_stops(stop_count: float) -> float:
 def power_relative_to_key(
     key_power: float, key: LightGeometry, light: LightGeometry, stops_from_key: float
 ) -> float:
-    """Power for a lamp whose light on the subject is `stops_from_key` stops above (+) or below (-) the key's."""
+    """Power for a lamp whose light on the subject is `stops_from_key` stops over (+) or under (-) the key."""
     target = irradiance_at(key, key_power) * ratio_from_stops(stops_from_key)
     return power_for_irradiance(light, target)
 

@@ -2,8 +2,8 @@
 
 Pure maths, no bpy. World convention (shared with the lighting and locations departments): +X east, +Y north,
 +Z up; azimuth in degrees clockwise from north (0 = N, 90 = E); elevation in degrees above the horizon.
-The sun algorithm is the NOAA Solar Calculator spreadsheet (after Meeus, *Astronomical Algorithms*), accurate to
-about 0.01 deg for years 1800-2100; the moon is the Astronomical Almanac low-precision series (about 0.3 deg).
+The sun algorithm is the NOAA Solar Calculator spreadsheet (after Meeus, *Astronomical Algorithms*),
+accurate to about 0.01 deg for 1800-2100; the moon is the Astronomical Almanac low-precision series (~0.3°).
 See docs/lighting-maths.md.
 """
 
@@ -12,7 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta, timezone
 
 SUNRISE_ELEVATION = -0.833
 """Geometric elevation of the sun's centre at sunrise/sunset: 34' refraction + 16' semi-diameter (NOAA)."""
@@ -68,7 +68,7 @@ class ResolvedTime:
     note: str = ""
 
 
-# --- time -----------------------------------------------------------------------------------------------------
+# --- time ----------------------------------------------------------------------------------------------
 
 
 def _local(place: Place, when: datetime) -> datetime:
@@ -80,8 +80,8 @@ def _local(place: Place, when: datetime) -> datetime:
 
 def julian_day(when: datetime) -> float:
     """Julian day (UT) of an aware datetime."""
-    utc = when.astimezone(timezone.utc)
-    since_j2000 = utc - datetime(2000, 1, 1, 12, tzinfo=timezone.utc)
+    utc = when.astimezone(UTC)
+    since_j2000 = utc - datetime(2000, 1, 1, 12, tzinfo=UTC)
     return _J2000 + since_j2000 / timedelta(days=1)
 
 
@@ -89,7 +89,7 @@ def _julian_century(when: datetime) -> float:
     return (julian_day(when) - _J2000) / 36525.0
 
 
-# --- sun ------------------------------------------------------------------------------------------------------
+# --- sun -----------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -100,7 +100,7 @@ class _SolarTerms:
 
 
 def _solar_terms(julian_century: float) -> _SolarTerms:
-    """NOAA spreadsheet columns G..V: mean longitude/anomaly, equation of centre, obliquity, declination, EoT."""
+    """NOAA spreadsheet: mean longitude/anomaly, equation of centre, obliquity, declination, EoT."""
     t = julian_century
     mean_longitude = (280.46646 + t * (36000.76983 + t * 0.0003032)) % 360.0
     mean_anomaly = 357.52911 + t * (35999.05029 - 0.0001537 * t)
@@ -138,7 +138,9 @@ def refraction_correction(elevation: float) -> float:
     if elevation > 5.0:
         arcsec = 58.1 / tan_e - 0.07 / tan_e**3 + 0.000086 / tan_e**5
     elif elevation > -0.575:
-        arcsec = 1735.0 + elevation * (-518.2 + elevation * (103.4 + elevation * (-12.79 + elevation * 0.711)))
+        arcsec = 1735.0 + elevation * (
+            -518.2 + elevation * (103.4 + elevation * (-12.79 + elevation * 0.711))
+        )
     else:
         arcsec = -20.772 / tan_e
     return arcsec / 3600.0
@@ -190,7 +192,7 @@ def sun_lamp_rotation(position: SkyPosition) -> tuple[float, float, float]:
     return (math.radians(90.0 - position.elevation), 0.0, math.radians(180.0 - position.azimuth))
 
 
-# --- events ---------------------------------------------------------------------------------------------------
+# --- events --------------------------------------------------------------------------------------------
 
 
 def _local_midnight(place: Place, day: date) -> datetime:
@@ -204,7 +206,10 @@ def _transit(place: Place, day: date, lower: bool) -> datetime:
     for _ in range(3):
         terms = _solar_terms(_julian_century(midnight + timedelta(minutes=minutes)))
         minutes = (
-            720.0 + (720.0 if lower else 0.0) - 4.0 * place.longitude - terms.equation_of_time
+            720.0
+            + (720.0 if lower else 0.0)
+            - 4.0 * place.longitude
+            - terms.equation_of_time
             + 60.0 * place.utc_offset
         )
     return midnight + timedelta(minutes=minutes)
@@ -223,8 +228,8 @@ def solar_midnight(place: Place, day: date) -> datetime:
 def time_at_elevation(place: Place, day: date, elevation: float, rising: bool) -> datetime | None:
     """When the sun's centre crosses a geometric elevation on a local date; None if it never does that day.
 
-    NOAA's sunrise equation (hour angle of the crossing either side of solar noon), iterated so declination and
-    equation of time are taken at the event itself rather than at noon.
+    NOAA's sunrise equation (hour angle of the crossing either side of solar noon), iterated so declination
+    and equation of time are taken at the event itself rather than at noon.
     """
     midnight = _local_midnight(place, day)
     minutes = 720.0
@@ -253,7 +258,7 @@ def sunset(place: Place, day: date) -> datetime | None:
     return time_at_elevation(place, day, SUNRISE_ELEVATION, rising=False)
 
 
-# --- named times ----------------------------------------------------------------------------------------------
+# --- named times ---------------------------------------------------------------------------------------
 
 
 def _crossing_or_nearest(place: Place, day: date, name: str, elevation: float, rising: bool) -> ResolvedTime:
@@ -292,24 +297,30 @@ def _night(place: Place, day: date) -> ResolvedTime:
             best_time, best_elevation = moment, elevation
         moment += _MOON_SEARCH_STEP
     if best_elevation <= 0.0:
-        return ResolvedTime("night", midnight, "the moon is down all night: using solar midnight, no moonlight")
+        return ResolvedTime(
+            "night", midnight, "the moon is down all night: using solar midnight, no moonlight"
+        )
     return ResolvedTime("night", best_time)
 
 
 _NAMED: dict[str, Callable[[Place, date], ResolvedTime]] = {
     "dawn": lambda p, d: _crossing_or_nearest(p, d, "dawn", CIVIL_TWILIGHT_ELEVATION, rising=True),
     "dusk": lambda p, d: _crossing_or_nearest(p, d, "dusk", CIVIL_TWILIGHT_ELEVATION, rising=False),
-    "golden_hour": lambda p, d: _crossing_or_nearest(p, d, "golden_hour", GOLDEN_HOUR_ELEVATION, rising=False),
+    "golden_hour": lambda p, d: _crossing_or_nearest(
+        p, d, "golden_hour", GOLDEN_HOUR_ELEVATION, rising=False
+    ),
     "day": lambda p, d: ResolvedTime("day", solar_noon(p, d)),
     "night": _night,
 }
 
 
 def resolve_named_time(name: str, place: Place, day: date) -> ResolvedTime:
-    """`dawn|day|golden_hour|dusk|night` -> a local clock time on `day` at `place` (fallbacks carry a note)."""
+    """`dawn|day|golden_hour|dusk|night` -> local clock time on `day` at `place` (fallbacks carry a note)."""
     resolver = _NAMED.get(name)
     if resolver is None:
-        raise ValueError(f"unknown time of day {name!r}: use one of {', '.join(NAMED_TIMES)} or an ISO date-time")
+        raise ValueError(
+            f"unknown time of day {name!r}: use one of {', '.join(NAMED_TIMES)} or an ISO date-time"
+        )
     return resolver(place, day)
 
 
@@ -318,7 +329,9 @@ def resolve_time(value: str | datetime, place: Place, day: date, where: str = "t
     if isinstance(value, datetime):
         return ResolvedTime("", _local(place, value))
     if not isinstance(value, str):
-        raise ValueError(f"{where}: expected an ISO date-time or one of {', '.join(NAMED_TIMES)}, got {value!r}")
+        raise ValueError(
+            f"{where}: expected an ISO date-time or one of {', '.join(NAMED_TIMES)}, got {value!r}"
+        )
     text = value.strip()
     if text.lower() in _NAMED:
         return resolve_named_time(text.lower(), place, day)
@@ -332,7 +345,7 @@ def resolve_time(value: str | datetime, place: Place, day: date, where: str = "t
     return ResolvedTime("", _local(place, parsed))
 
 
-# --- moon -----------------------------------------------------------------------------------------------------
+# --- moon ----------------------------------------------------------------------------------------------
 
 
 def _sin_d(degrees: float) -> float:
@@ -344,20 +357,29 @@ def _cos_d(degrees: float) -> float:
 
 
 def _moon_ecliptic(t: float) -> tuple[float, float, float]:
-    """Geocentric ecliptic longitude, latitude and horizontal parallax (degrees), Astronomical Almanac series."""
+    """Geocentric ecliptic longitude, latitude, horizontal parallax (degrees): Astronomical Almanac series."""
     longitude = (
-        218.32 + 481267.881 * t
-        + 6.29 * _sin_d(135.0 + 477198.87 * t) - 1.27 * _sin_d(259.3 - 413335.36 * t)
-        + 0.66 * _sin_d(235.7 + 890534.22 * t) + 0.21 * _sin_d(269.9 + 954397.74 * t)
-        - 0.19 * _sin_d(357.5 + 35999.05 * t) - 0.11 * _sin_d(186.5 + 966404.03 * t)
+        218.32
+        + 481267.881 * t
+        + 6.29 * _sin_d(135.0 + 477198.87 * t)
+        - 1.27 * _sin_d(259.3 - 413335.36 * t)
+        + 0.66 * _sin_d(235.7 + 890534.22 * t)
+        + 0.21 * _sin_d(269.9 + 954397.74 * t)
+        - 0.19 * _sin_d(357.5 + 35999.05 * t)
+        - 0.11 * _sin_d(186.5 + 966404.03 * t)
     )
     latitude = (
-        5.13 * _sin_d(93.3 + 483202.02 * t) + 0.28 * _sin_d(228.2 + 960400.89 * t)
-        - 0.28 * _sin_d(318.3 + 6003.15 * t) - 0.17 * _sin_d(217.6 - 407332.21 * t)
+        5.13 * _sin_d(93.3 + 483202.02 * t)
+        + 0.28 * _sin_d(228.2 + 960400.89 * t)
+        - 0.28 * _sin_d(318.3 + 6003.15 * t)
+        - 0.17 * _sin_d(217.6 - 407332.21 * t)
     )
     parallax = (
-        0.9508 + 0.0518 * _cos_d(135.0 + 477198.87 * t) + 0.0095 * _cos_d(259.3 - 413335.36 * t)
-        + 0.0078 * _cos_d(235.7 + 890534.22 * t) + 0.0028 * _cos_d(269.9 + 954397.74 * t)
+        0.9508
+        + 0.0518 * _cos_d(135.0 + 477198.87 * t)
+        + 0.0095 * _cos_d(259.3 - 413335.36 * t)
+        + 0.0078 * _cos_d(235.7 + 890534.22 * t)
+        + 0.0028 * _cos_d(269.9 + 954397.74 * t)
     )
     return longitude % 360.0, latitude, parallax
 
@@ -389,7 +411,7 @@ def moon_position(place: Place, when: datetime) -> SkyPosition:
 
 
 def moon_illuminated_fraction(place: Place, when: datetime) -> float:
-    """Lit fraction of the moon's disc (0 new, 1 full) from its elongation from the sun; about 0.02 accurate."""
+    """Lit fraction of the moon's disc (0 new, 1 full) from its elongation from the sun; ~0.02 accurate."""
     t = _julian_century(_local(place, when))
     moon_longitude, moon_latitude, _ = _moon_ecliptic(t)
     sun_longitude = _solar_terms(t).apparent_longitude
