@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 Vec3 = tuple[float, float, float]
@@ -23,12 +24,14 @@ CAMERA_HEIGHTS = ("eye", "low", "high", "overhead", "ground")
 EYE_FROM_TOP = 0.064
 """Eye line of a standing adult as a fraction of body height from the top (eye height ≈ 0.936 H, Drillis &
 Contini 1966 body-segment proportions)."""
-HEIGHT_ELEVATION_DEG = {"low": -20.0, "high": 30.0, "overhead": 80.0}
+HEIGHT_ELEVATION_DEG = {"low": -20.0, "high": 30.0, "overhead": 60.0}
 """Angle of the line from the subject's eye point up (+) or down (-) to the camera for the angled heights."""
 GROUND_CLEARANCE_M = 0.15
 """Lowest lens height above the subject's floor (bounds min z): a camera on a ground plate or hi-hat."""
 MIN_STANDOFF_M = 0.05
 """Closest a solved camera gets to the subject's front plane (for OTS: to the foreground subject's back)."""
+OTS_FOREGROUND_X = 0.85
+"""Where an over-the-shoulder puts the foreground subject's centre: this far across the frame on its side."""
 WIDTH_FILL_LIMIT = 0.9
 """Largest share of the horizontal field of view the framed region may span (two-shots and wide props)."""
 THIRD = 1.0 / 3.0
@@ -94,7 +97,7 @@ class Subject:
         """The eyes at the front of the bounds (along the facing): where a POV looks from and focus lands."""
         center = _box_center(self.bounds)
         facing = _unit2(self.facing)
-        front = max(_dot2(_sub(c, center), facing) for c in box_corners(self.bounds))
+        front = max(_dot2(sub(c, center), facing) for c in box_corners(self.bounds))
         z = self.bounds[1][2] - self.eye_from_top * self.height
         return (center[0] + facing[0] * front, center[1] + facing[1] * front, z)
 
@@ -295,7 +298,7 @@ def look_rotation(forward: Vec3) -> Vec3:
 
 def look_at(location: Vec3, target: Vec3) -> Vec3:
     """Euler XYZ aiming a camera at ``location`` toward ``target`` (Blender's Track To with -Z and up Y)."""
-    return look_rotation(_sub(target, location))
+    return look_rotation(sub(target, location))
 
 
 def project_point(
@@ -310,12 +313,12 @@ def project_point(
     """``world_to_camera_view`` without Blender: frame (x, y) from the bottom-left, depth along the view."""
     width, height = frame_size_mm(sensor, fit, aspect)
     right, up, forward = camera_axes(rotation_euler)
-    offset = _sub(point, location)
-    depth = _dot(offset, forward)
+    offset = sub(point, location)
+    depth = dot(offset, forward)
     if depth == 0:
         return (math.inf, math.inf, 0.0)
-    x = _dot(offset, right) * focal_mm / (depth * width) + 0.5
-    y = _dot(offset, up) * focal_mm / (depth * height) + 0.5
+    x = dot(offset, right) * focal_mm / (depth * width) + 0.5
+    y = dot(offset, up) * focal_mm / (depth * height) + 0.5
     return (x, y, depth)
 
 
@@ -396,7 +399,7 @@ def frame_subject(
     boxes = [region_box(s, size.region) for s in subjects]
     aim = _mean([_box_center(b) for b in boxes])
     toward_camera = _camera_direction(subjects, side)
-    standoff = max(_dot2(_sub(c, aim), toward_camera) for b in boxes for c in box_corners(b))
+    standoff = max(_dot2(sub(c, aim), toward_camera) for b in boxes for c in box_corners(b))
     eye_z = max(s.eye_point[2] for s in subjects)
     ground_z = min(s.bounds[0][2] for s in subjects)
     x_target = 0.5
@@ -438,18 +441,31 @@ def _over_the_shoulder(
     box = region_box(subject, size.region)
     aim = _box_center(box)
     fg_center = _box_center(foreground.bounds)
-    back_axis = _unit2(_sub(fg_center, aim))
+    back_axis = _unit2(sub(fg_center, aim))
     shoulder_axis = (back_axis[1], -back_axis[0]) if side >= 0 else (-back_axis[1], back_axis[0])
-    fg_corners = box_corners(foreground.bounds)
-    back = max(_dot2(_sub(c, fg_center), back_axis) for c in fg_corners)
-    shoulder = max(_dot2(_sub(c, fg_center), shoulder_axis) for c in fg_corners)
+    back = max(_dot2(sub(c, fg_center), back_axis) for c in box_corners(foreground.bounds))
+    spacing = math.hypot(fg_center[0] - aim[0], fg_center[1] - aim[1])
     eye_z = foreground.eye_point[2]
     ground_z = min(subject.bounds[0][2], foreground.bounds[0][2])
+    # Angle between the two subjects as seen by the camera when each sits where the frame wants it.
+    spread = math.tan(
+        math.atan((2 * OTS_FOREGROUND_X - 1) * frame.tan_half_h) + math.atan(THIRD * frame.tan_half_h)
+    )
+
+    def lateral(behind: float) -> float:
+        """Sideways offset L showing the centres ``spread`` apart: atan(L/behind) - atan(L/(behind+spacing)).
+
+        Too far back for that, it takes the widest spread there is (the shoulder nearer the centre).
+        """
+        far = behind + spacing
+        reachable = spacing**2 - 4 * spread**2 * behind * far
+        return (spacing - math.sqrt(max(reachable, 0.0))) / (2 * spread)
 
     def camera_at(distance: float) -> Vec3:
         along = back + distance
-        x = fg_center[0] + back_axis[0] * along + shoulder_axis[0] * shoulder
-        y = fg_center[1] + back_axis[1] * along + shoulder_axis[1] * shoulder
+        side_offset = lateral(along)
+        x = fg_center[0] + back_axis[0] * along + shoulder_axis[0] * side_offset
+        y = fg_center[1] + back_axis[1] * along + shoulder_axis[1] * side_offset
         horizontal = math.hypot(x - aim[0], y - aim[1])
         return (x, y, _camera_z(height, eye_z, ground_z, horizontal))
 
@@ -483,7 +499,7 @@ def _point_of_view(
         y_bottom=min(c[1] for c in corners),
         y_top=max(c[1] for c in corners),
     )
-    depth = _dot(_sub(look, location), camera_axes(rotation)[2])
+    depth = dot(sub(look, location), camera_axes(rotation)[2])
     return CameraPlacement(location, rotation, focal_mm, fit, depth, region)
 
 
@@ -526,7 +542,7 @@ def _solve(
         right = (h[1], -h[0])
         elevations, azimuths = [], []
         for c in corners:
-            d = _sub(c, location)
+            d = sub(c, location)
             depth = d[0] * h[0] + d[1] * h[1]
             if depth <= 1e-6:
                 return None
@@ -548,7 +564,7 @@ def _solve(
         if oversize(MIN_STANDOFF_M, pan) <= 1.0:
             distance = MIN_STANDOFF_M
         else:
-            distance = _bisect(lambda d, p=pan: oversize(d, p) - 1.0, MIN_STANDOFF_M, 100_000.0)
+            distance = _bisect(partial(_minus_one, oversize, pan), MIN_STANDOFF_M, 100_000.0)
         location = camera_at(distance)
         measured = angles(location, pan)
         assert measured is not None
@@ -573,7 +589,7 @@ def _solve(
             + shortfall_hint
         )
     forward = camera_axes(rotation)[2]
-    focus = _dot(_sub(focus_point, location), forward)
+    focus = dot(sub(focus_point, location), forward)
     return CameraPlacement(location, rotation, focal_mm, fit, focus, region, tuple(warnings))
 
 
@@ -581,7 +597,7 @@ def _pan_for_x(
     point: Vec3, location: Vec3, base: tuple[float, float], tilt: float, x_norm: float, frame: _Frame
 ) -> float:
     """Pan (radians, counter-clockwise from ``base``) that shows ``point`` at normalised x in [-1, 1]."""
-    d = _sub(point, location)
+    d = sub(point, location)
 
     def x_at(pan: float) -> float:
         c, s = math.cos(pan), math.sin(pan)
@@ -591,6 +607,10 @@ def _pan_for_x(
 
     limit = math.atan(frame.tan_half_h) * 1.2
     return _bisect(x_at, -limit, limit)
+
+
+def _minus_one(oversize: Callable[[float, float], float], pan: float, distance: float) -> float:
+    return oversize(distance, pan) - 1.0
 
 
 def _camera_z(height: str, eye_z: float, ground_z: float, horizontal: float) -> float:
@@ -612,7 +632,7 @@ def _camera_direction(subjects: list[Subject], side_deg: float) -> tuple[float, 
         base = _unit2(subjects[0].facing)
     else:
         a, b = (_box_center(s.bounds) for s in subjects)
-        across = _unit2(_sub(b, a))
+        across = _unit2(sub(b, a))
         normal = (-across[1], across[0])  # camera here sees a on the left
         mean_facing = _unit2_or_zero(_add2(_unit2(subjects[0].facing), _unit2(subjects[1].facing)))
         base = normal if _dot2(mean_facing, normal) >= -1e-9 else (-normal[0], -normal[1])
@@ -658,11 +678,13 @@ def _mean(points: Sequence[Vec3]) -> Vec3:
     return (sum(p[0] for p in points) / n, sum(p[1] for p in points) / n, sum(p[2] for p in points) / n)
 
 
-def _sub(a: Vec3, b: Vec3) -> Vec3:
+def sub(a: Vec3, b: Vec3) -> Vec3:
+    """a - b."""
     return (a[0] - b[0], a[1] - b[1], a[2] - b[2])
 
 
-def _dot(a: Vec3, b: Vec3) -> float:
+def dot(a: Vec3, b: Vec3) -> float:
+    """a . b."""
     return a[0] * b[0] + a[1] * b[1] + a[2] * b[2]
 
 
