@@ -1,0 +1,106 @@
+"""Every difference between Blender 4.5 LTS and 5.x, in one place.
+
+Nothing else in Backlot checks `bpy.app.version`: call these instead, so a new Blender release means
+editing one file.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import bpy
+
+from .production.schema import CONTAINERS, ENGINES
+from .production.validate import Capabilities
+
+VERSION: tuple[int, int, int] = tuple(bpy.app.version)  # type: ignore[assignment]
+IS_5X = VERSION >= (5, 0, 0)
+
+ENGINE_IDS = {
+    "workbench": "BLENDER_WORKBENCH",
+    "eevee": "BLENDER_EEVEE" if IS_5X else "BLENDER_EEVEE_NEXT",
+    "cycles": "CYCLES",
+}
+
+
+def engine_id(engine: str) -> str:
+    """Spec engine name -> this Blender's render engine id."""
+    return ENGINE_IDS[engine]
+
+
+def engine_name(engine_id_value: str) -> str:
+    return next((name for name, ident in ENGINE_IDS.items() if ident == engine_id_value), engine_id_value)
+
+
+def capabilities() -> Capabilities:
+    """What the running Blender supports, for the validator (movies need FFmpeg in the build)."""
+    containers = CONTAINERS if bpy.app.build_options.codec_ffmpeg else tuple(
+        c for c in CONTAINERS if c not in ("mp4", "mov")
+    )
+    return Capabilities(engines=ENGINES, containers=containers, blender_version=f"Blender {bpy.app.version_string}")
+
+
+def sky_types() -> dict[str, str]:
+    """Physical sky model names: 4.5 calls the scattering model NISHITA, 5.x splits it in two."""
+    if IS_5X:
+        return {"physical": "MULTIPLE_SCATTERING", "fast": "SINGLE_SCATTERING", "analytic": "HOSEK_WILKIE"}
+    return {"physical": "NISHITA", "fast": "NISHITA", "analytic": "HOSEK_WILKIE"}
+
+
+def compositor_tree(scene: bpy.types.Scene, create: bool = True) -> bpy.types.NodeTree | None:
+    """The scene's compositor node tree: `scene.node_tree` on 4.5, a node group on 5.x."""
+    if IS_5X:
+        tree = scene.compositing_node_group
+        if tree is None and create:
+            tree = bpy.data.node_groups.new(f"{scene.name} Compositor", "CompositorNodeTree")
+            scene.compositing_node_group = tree
+        return tree
+    if create and not scene.use_nodes:
+        scene.use_nodes = True
+    return scene.node_tree
+
+
+def compositor_output_node(tree: bpy.types.NodeTree) -> Any:
+    """The node whose input is the final composite: Composite on 4.5, Group Output on 5.x."""
+    if IS_5X:
+        output = next((n for n in tree.nodes if n.bl_idname == "NodeGroupOutput"), None)
+        if output is None:
+            if not any(item.in_out == "OUTPUT" and item.socket_type == "NodeSocketColor"
+                       for item in tree.interface.items_tree):
+                tree.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
+            output = tree.nodes.new("NodeGroupOutput")
+        return output
+    output = next((n for n in tree.nodes if n.bl_idname == "CompositorNodeComposite"), None)
+    return output or tree.nodes.new("CompositorNodeComposite")
+
+
+def math_node_type() -> str:
+    """Scalar math in the compositor: 5.x uses the shared Shader math node."""
+    return "ShaderNodeMath" if IS_5X else "CompositorNodeMath"
+
+
+def set_movie_output(image_settings: Any, container: str) -> None:
+    """H.264 MP4 or ProRes 4444 MOV; 5.x needs `media_type = 'VIDEO'` before FFMPEG can be chosen."""
+    if IS_5X:
+        image_settings.media_type = "VIDEO"
+    else:
+        image_settings.file_format = "FFMPEG"
+
+
+def set_image_output(image_settings: Any, file_format: str) -> None:
+    if IS_5X and image_settings.media_type != "IMAGE":
+        image_settings.media_type = "IMAGE"
+    image_settings.file_format = file_format
+
+
+def strips(sequence_editor: Any) -> Any:
+    """VSE strips: `sequences` was removed in 5.x, `strips` exists on both."""
+    return sequence_editor.strips if hasattr(sequence_editor, "strips") else sequence_editor.sequences
+
+
+def registered_id_property(idblock: Any, name: str) -> Any:
+    """Read a registered (RNA) property's raw storage; 5.x moved it behind bl_system_properties_get()."""
+    if IS_5X:
+        storage = idblock.bl_system_properties_get()
+        return None if storage is None else storage.get(name)
+    return idblock.get(name)

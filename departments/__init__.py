@@ -1,0 +1,38 @@
+"""Blender departments: each module builds its part of the production from the model.
+
+Every department has one entry point, `build(production, ctx)`, and a `NAME`. `build_production` runs them in
+order between the stage's `prepare` (scenes, collections) and `bind_shots` (markers bound to cameras).
+"""
+
+from __future__ import annotations
+
+from types import ModuleType
+
+import bpy
+
+from ..production.model import Production
+from ..production.plan import make_plan
+from . import camera, characters, lighting, locations, stage, wardrobe
+from .context import BuildContext, BuildReport
+
+DEPARTMENTS: tuple[ModuleType, ...] = (locations, characters, wardrobe, lighting, camera)
+DEPARTMENT_NAMES: tuple[str, ...] = tuple(d.NAME for d in DEPARTMENTS)
+
+
+def build_production(
+    production: Production, root: bpy.types.Scene, only: list[str] | None = None, reset: bool = False
+) -> BuildReport:
+    """Build (or rebuild in place) every department, or only those named in `only`."""
+    unknown = sorted(set(only or []) - set(DEPARTMENT_NAMES))
+    if unknown:
+        raise ValueError(f"unknown department(s) {', '.join(unknown)}; known: {', '.join(DEPARTMENT_NAMES)}")
+    selected = [d for d in DEPARTMENTS if not only or d.NAME in only]
+    ctx = BuildContext(production, make_plan(production), root, reset)
+    ctx.department = stage.NAME
+    stage.prepare(production, ctx)
+    for department in selected:
+        ctx.department = department.NAME
+        department.build(production, ctx)
+    stage.bind_shots(production, ctx)
+    ctx.remove_unseen([stage.NAME, *(d.NAME for d in selected)] if not only else [d.NAME for d in selected])
+    return ctx.report

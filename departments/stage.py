@@ -1,0 +1,87 @@
+"""The stage: one Blender scene per story scene, a collection per department, shot markers bound to cameras.
+
+Runs before and after the departments: `prepare` makes the scenes they build into, `bind_shots` puts a marker
+at each shot's first frame bound to that shot's camera, so the scene plays as its cut.
+"""
+
+from __future__ import annotations
+
+import json
+
+import bpy
+
+from .. import compat
+from ..production.model import Production, Scene
+from ..production.plan import master_resolution
+from .context import BuildContext
+
+NAME = "stage"
+MARKERS = "backlot_markers"
+DEPARTMENT_COLLECTIONS = ("Set", "Cast", "Lights", "Cameras")
+
+
+def scene_key(scene_id: str) -> str:
+    return f"scene:{scene_id}"
+
+
+def scene_name(scene: Scene) -> str:
+    return f"{scene.id} {scene.heading}".strip() if scene.heading else f"{scene.id} {scene.location}"
+
+
+def story_scene(ctx: BuildContext, scene_id: str) -> bpy.types.Scene:
+    found = ctx.find("scenes", scene_key(scene_id))
+    assert found is not None, f"stage.prepare has not created scene {scene_id}"
+    return found  # type: ignore[no-any-return]
+
+
+def department_collection(ctx: BuildContext, scene_id: str, part: str) -> bpy.types.Collection:
+    """`part` is one of DEPARTMENT_COLLECTIONS; departments put everything they make in theirs."""
+    scene = story_scene(ctx, scene_id)
+    name = f"{scene_id} {part}"
+    return ctx.ensure_collection(f"scene:{scene_id}/{part}", name, scene.collection)
+
+
+def prepare(production: Production, ctx: BuildContext) -> None:
+    width, height = master_resolution(production)
+    for scene in production.scenes:
+        blender_scene = ctx.ensure("scenes", scene_key(scene.id), scene_name(scene), bpy.data.scenes.new)
+        blender_scene.backlot.story_scene = scene.id
+        blender_scene.backlot.production_scene = ctx.root
+        start, end = ctx.plan.scene_ranges.get(scene.id, (1, 1))
+        fps = production.fps
+        ctx.assign_all(blender_scene, {
+            "render.fps": round(fps) if float(fps).is_integer() else round(fps * 1000 / 1001 + 0.5),
+            "render.fps_base": 1.0 if float(fps).is_integer() else 1.001,
+            "frame_start": start,
+            "frame_end": max(start, end),
+            "render.resolution_x": width,
+            "render.resolution_y": height,
+            "render.engine": compat.engine_id(production.render.engine),
+            "view_settings.view_transform": production.style.view_transform,
+        })
+        for part in DEPARTMENT_COLLECTIONS:
+            department_collection(ctx, scene.id, part)
+
+
+def bind_shots(production: Production, ctx: BuildContext) -> None:
+    """A marker per shot at its first frame, bound to its camera; the scene camera is the first shot's."""
+    for scene in production.scenes:
+        blender_scene = story_scene(ctx, scene.id)
+        previous = set(json.loads(blender_scene.get(MARKERS, "[]")))
+        names = []
+        for shot_plan in (p for p in ctx.plan.shots if p.scene_id == scene.id):
+            camera = ctx.find("objects", f"shot:{shot_plan.shot_id}/camera")
+            marker = blender_scene.timeline_markers.get(shot_plan.shot_id)
+            if marker is None:
+                marker = blender_scene.timeline_markers.new(shot_plan.shot_id, frame=shot_plan.frame_start)
+            marker.frame = shot_plan.frame_start
+            marker.camera = camera
+            names.append(shot_plan.shot_id)
+            if blender_scene.camera is None and camera is not None:
+                blender_scene.camera = camera
+        for stale in previous - set(names):
+            marker = blender_scene.timeline_markers.get(stale)
+            if marker is not None:
+                blender_scene.timeline_markers.remove(marker)
+                ctx.report.removed.append(f"marker: {scene.id}/{stale}")
+        blender_scene[MARKERS] = json.dumps(names)

@@ -1,0 +1,115 @@
+"""The "Backlot" tab in the 3D viewport's sidebar."""
+
+from __future__ import annotations
+
+import bpy
+
+from ..departments import DEPARTMENT_NAMES
+from ..properties import production_state
+
+SEVERITY_ICONS = {"error": "ERROR", "warning": "ERROR", "info": "INFO"}
+
+
+class BACKLOT_UL_issues(bpy.types.UIList):
+    bl_idname = "BACKLOT_UL_issues"
+
+    def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0, flt_flag=0):  # type: ignore[no-untyped-def]
+        row = layout.row(align=True)
+        row.label(text=f"{item.path}: {item.message}" if item.path else item.message,
+                  icon=SEVERITY_ICONS.get(item.severity, "DOT"))
+
+
+class BACKLOT_UL_shots(bpy.types.UIList):
+    bl_idname = "BACKLOT_UL_shots"
+
+    def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0, flt_flag=0):  # type: ignore[no-untyped-def]
+        row = layout.row(align=True)
+        row.label(text=item.shot_id, icon="CAMERA_DATA")
+        row.label(text=f"{item.size}  {item.frame_start}-{item.frame_end}")
+        row.label(text=item.status)
+
+
+class _BacklotPanel(bpy.types.Panel):
+    bl_space_type = "VIEW_3D"
+    bl_region_type = "UI"
+    bl_category = "Backlot"
+
+
+class BACKLOT_PT_production(_BacklotPanel):
+    bl_idname = "BACKLOT_PT_production"
+    bl_label = "Production"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        state = production_state(context.scene)
+        layout.prop(state, "spec_path")
+        row = layout.row(align=True)
+        row.operator("backlot.validate_spec", icon="CHECKMARK")
+        row.operator("backlot.open_spec", text="", icon="TEXT")
+        if not state.spec_path:
+            layout.label(text="Pick a production .yaml to start", icon="INFO")
+            return
+        if state.validated:
+            layout.label(text=state.summary, icon="CHECKMARK" if state.valid else "ERROR")
+        if len(state.issues):
+            layout.template_list("BACKLOT_UL_issues", "", state, "issues", state, "active_issue", rows=4)
+            if 0 <= state.active_issue < len(state.issues):
+                issue = state.issues[state.active_issue]
+                box = layout.box()
+                if issue.where:
+                    box.label(text=issue.where, icon="FILE_TEXT")
+                if issue.suggestion:
+                    box.label(text=f"Fix: {issue.suggestion}", icon="LIGHT")
+        build = layout.column()
+        build.enabled = not state.validated or state.valid
+        build.scale_y = 1.4
+        build.operator("backlot.build_production", icon="SCENE_DATA").department = "ALL"
+        layout.prop(state, "reset_to_spec")
+        if state.build_summary:
+            layout.label(text=state.build_summary, icon="INFO")
+        layout.operator("backlot.reveal_outputs", icon="FILE_FOLDER")
+
+
+class BACKLOT_PT_shots(_BacklotPanel):
+    bl_idname = "BACKLOT_PT_shots"
+    bl_label = "Shots"
+    bl_parent_id = "BACKLOT_PT_production"
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        state = production_state(context.scene)
+        if not len(state.shots):
+            layout.label(text="Validate a spec to list its shots")
+            return
+        layout.template_list("BACKLOT_UL_shots", "", state, "shots", state, "active_shot", rows=6)
+        if 0 <= state.active_shot < len(state.shots):
+            layout.operator("backlot.select_shot", icon="VIEW_CAMERA").shot_id = state.shots[state.active_shot].shot_id
+
+
+class BACKLOT_PT_departments(_BacklotPanel):
+    bl_idname = "BACKLOT_PT_departments"
+    bl_label = "Departments"
+    bl_parent_id = "BACKLOT_PT_production"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context: bpy.types.Context) -> None:
+        layout = self.layout
+        state = production_state(context.scene)
+        column = layout.column(align=True)
+        column.enabled = state.valid
+        for name in DEPARTMENT_NAMES:
+            column.operator("backlot.build_department", text=f"Rebuild {name.title()}",
+                            icon="FILE_REFRESH").department = name
+
+
+CLASSES = (BACKLOT_UL_issues, BACKLOT_UL_shots, BACKLOT_PT_production, BACKLOT_PT_shots, BACKLOT_PT_departments)
+
+
+def register() -> None:
+    for cls in CLASSES:
+        bpy.utils.register_class(cls)
+
+
+def unregister() -> None:
+    for cls in reversed(CLASSES):
+        bpy.utils.unregister_class(cls)
