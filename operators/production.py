@@ -39,11 +39,9 @@ class BACKLOT_OT_validate_spec(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class BACKLOT_OT_build_production(bpy.types.Operator):
-    """Build every scene, set, character, light and camera of the production (keeps your hand tweaks)"""
+class _BuildMixin:
+    """Shared by Build Production and Build Department (Blender cannot register an operator subclass)."""
 
-    bl_idname = "backlot.build_production"
-    bl_label = "Build Production"
     bl_options = {"REGISTER", "UNDO"}
 
     department: EnumProperty(  # type: ignore[valid-type]
@@ -53,6 +51,7 @@ class BACKLOT_OT_build_production(bpy.types.Operator):
     )
 
     def execute(self, context: bpy.types.Context) -> set[str]:
+        assert isinstance(self, bpy.types.Operator)
         if not _spec_path(context):
             self.report({"ERROR"}, "Choose a production spec (.yaml) first")
             return {"CANCELLED"}
@@ -69,7 +68,14 @@ class BACKLOT_OT_build_production(bpy.types.Operator):
         return {"FINISHED"}
 
 
-class BACKLOT_OT_build_department(BACKLOT_OT_build_production):
+class BACKLOT_OT_build_production(_BuildMixin, bpy.types.Operator):
+    """Build every scene, set, character, light and camera of the production (keeps your hand tweaks)"""
+
+    bl_idname = "backlot.build_production"
+    bl_label = "Build Production"
+
+
+class BACKLOT_OT_build_department(_BuildMixin, bpy.types.Operator):
     """Rebuild one department only (keeps your hand tweaks)"""
 
     bl_idname = "backlot.build_department"

@@ -1,0 +1,36 @@
+"""Real Blender (pip bpy) fixtures: a clean file per test, Backlot registered once per session."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+bpy = pytest.importorskip("bpy", reason="the Blender tier needs the bpy module (make venv)")
+
+import backlot  # noqa: E402
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "neon_alley"
+
+
+@pytest.fixture(scope="session")
+def registered() -> Iterator[None]:
+    backlot.register()
+    yield
+    backlot.unregister()
+
+
+@pytest.fixture
+def clean_blender(registered: None) -> Iterator[None]:
+    bpy.ops.wm.read_factory_settings(use_empty=True)
+    yield
+
+
+@pytest.fixture
+def example_copy(tmp_path: Path) -> Path:
+    """A private copy of the example production that a test may edit."""
+    target = tmp_path / "neon_alley"
+    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("output", "*.blend*", "production.log"))
+    return target / "production.yaml"

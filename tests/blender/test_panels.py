@@ -1,0 +1,106 @@
+"""Panels draw without error for empty, invalid and valid specs.
+
+Drawing needs a GUI, so the layout is a recorder; everything it is asked to show is checked against the real
+RNA of the data (every `prop(data, name)` must name a real property, every operator must exist and every
+operator property set must be real).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import bpy
+import pytest
+
+from backlot import panels
+
+
+class RecordingLayout:
+    def __init__(self, log: list[str]):
+        self.log = log
+        self.enabled = True
+        self.scale_y = 1.0
+        self.active = True
+
+    def _child(self, *args: Any, **kwargs: Any) -> RecordingLayout:
+        return RecordingLayout(self.log)
+
+    row = column = box = split = _child
+
+    def label(self, text: str = "", icon: str = "NONE", **kwargs: Any) -> None:
+        if icon != "NONE":
+            assert icon in bpy.types.UILayout.bl_rna.functions["label"].parameters["icon"].enum_items, icon
+        self.log.append(f"label:{text}")
+
+    def separator(self, **kwargs: Any) -> None:
+        pass
+
+    def prop(self, data: Any, name: str, **kwargs: Any) -> None:
+        assert name in data.bl_rna.properties, f"{type(data).__name__} has no property {name!r}"
+        self.log.append(f"prop:{name}")
+
+    def operator(self, idname: str, **kwargs: Any) -> Any:
+        module, name = idname.split(".")
+        op = getattr(getattr(bpy.ops, module), name)
+        properties = op.get_rna_type().properties
+        self.log.append(f"operator:{idname}")
+
+        class OperatorProperties:
+            def __setattr__(self, key: str, value: Any) -> None:
+                assert key in properties, f"{idname} has no property {key!r}"
+
+        return OperatorProperties()
+
+    def template_list(self, list_type: str, list_id: str, data: Any, prop: str, active_data: Any,
+                      active_prop: str, **kwargs: Any) -> None:
+        assert hasattr(bpy.types, list_type), f"UIList {list_type} is not registered"
+        assert prop in data.bl_rna.properties and active_prop in active_data.bl_rna.properties
+        self.log.append(f"list:{prop}")
+
+
+def draw_all() -> list[str]:
+    log: list[str] = []
+    for panel in panels.CLASSES:
+        if issubclass(panel, bpy.types.Panel):
+            panel.draw(SimpleNamespace(layout=RecordingLayout(log)), bpy.context)  # type: ignore[arg-type]
+    return log
+
+
+def test_empty_spec(clean_blender: None) -> None:
+    log = draw_all()
+    assert "prop:spec_path" in log
+    assert "label:Pick a production .yaml to start" in log
+
+
+def test_invalid_spec_lists_issues(clean_blender: None, tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("production:\n  title: X\n  shots: [{scene: 1}]\n")
+    bpy.context.scene.backlot.spec_path = str(spec)
+    bpy.ops.backlot.validate_spec()
+    log = draw_all()
+    assert "list:issues" in log
+    assert any(line.startswith("label:Fix:") for line in log)
+
+
+def test_valid_built_spec_lists_shots(clean_blender: None, example_copy: Path) -> None:
+    bpy.context.scene.backlot.spec_path = str(example_copy)
+    bpy.ops.backlot.build_production()
+    log = draw_all()
+    assert "list:shots" in log
+    assert "operator:backlot.select_shot" in log
+    assert "operator:backlot.build_department" in log
+
+
+def test_select_shot_previews_its_range(clean_blender: None, example_copy: Path) -> None:
+    bpy.context.scene.backlot.spec_path = str(example_copy)
+    bpy.ops.backlot.build_production()
+    state = bpy.context.scene.backlot
+    item = next(s for s in state.shots if s.shot_id == "2C")
+    assert bpy.ops.backlot.select_shot(shot_id="2C") == {"FINISHED"}
+    scene = next(s for s in bpy.data.scenes if s.get("backlot_key") == "scene:2")
+    assert scene.camera.get("backlot_key") == "shot:2C/camera"
+    assert (scene.frame_preview_start, scene.frame_preview_end) == (item.frame_start, item.frame_end)
+    with pytest.raises(RuntimeError, match="not built"):
+        bpy.ops.backlot.select_shot(shot_id="nope")
