@@ -33,20 +33,19 @@ def _arguments() -> list[str]:
     return sys.argv[1:]
 
 
-def _blender_runner():  # type: ignore[no-untyped-def]
-    """The handler for Blender commands, or None when bpy is not importable here."""
-    if importlib.util.find_spec("bpy") is None:
-        return None
+def _run_blender_command(args, console):  # type: ignore[no-untyped-def]
+    """Blender commands import bpy only when one is asked for, so `validate` stays fast."""
     from backlot import headless
 
-    return headless.run_command
+    return headless.run_command(args, console)
 
 
 def main() -> int:
     _import_package()
     from backlot.production import cli
 
-    return cli.main(_arguments(), _blender_runner())
+    blender_available = importlib.util.find_spec("bpy") is not None
+    return cli.main(_arguments(), _run_blender_command if blender_available else None)
 
 
 if __name__ == "__main__":

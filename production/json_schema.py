@@ -9,11 +9,12 @@ from __future__ import annotations
 from typing import Any
 
 from .presets import PresetLibrary
-from .schema import CAMERA_HEIGHTS, NAMED_TIMES, PRODUCTION, Node
+from .schema import CAMERA_HEIGHTS, NAMED_TIMES, PRESET_TARGETS, PRODUCTION, Node
 
 _DURATION_PATTERN = r"^\s*\d+(\.\d+)?\s*(s|sec|secs|seconds?|f|frames?)?\s*$|^\s*(\d+:)?\d{1,2}:\d{2}\s*$"
 _ASPECT_PATTERN = r"^\s*\d+(\.\d+)?\s*[:x/]\s*\d+(\.\d+)?\s*$|^\s*\d+(\.\d+)?\s*$"
 _COLOR_PATTERN = r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$"
+_IDENTITY = frozenset({"name", "id", "scene"})  # required keys no preset can supply
 
 
 def _convert(node: Node, presets: PresetLibrary | None) -> dict[str, Any]:
@@ -25,7 +26,18 @@ def _convert(node: Node, presets: PresetLibrary | None) -> dict[str, Any]:
         out["type"] = "object"
         out["properties"] = {k: _convert(v, presets) for k, v in node.fields.items()}
         required = [k for k, v in node.fields.items() if v.required]
-        if required:
+        own_preset = next(
+            (k for k, v in node.fields.items() if v.preset and PRESET_TARGETS.get(v.preset) is node), None
+        )
+        if own_preset is not None and set(required) - _IDENTITY:
+            # a shot's template (an output's format...) may supply required keys such as `duration`: the
+            # validator checks them after presets are resolved, so the schema asks for them or for the preset
+            always = [k for k in required if k in _IDENTITY]
+            if always:
+                out["required"] = always
+            rest = [k for k in required if k not in _IDENTITY]
+            out["anyOf"] = [{"required": rest}, {"required": [own_preset]}]
+        elif required:
             out["required"] = required
     elif kind == "list":
         assert node.item is not None
@@ -59,7 +71,8 @@ def _convert(node: Node, presets: PresetLibrary | None) -> dict[str, Any]:
              "maxItems": 3},
         ]
     elif kind == "duration":
-        out["anyOf"] = [{"type": "integer"}, {"type": "number"}, {"type": "string", "pattern": _DURATION_PATTERN}]
+        out["anyOf"] = [{"type": "integer", "exclusiveMinimum": 0}, {"type": "number", "exclusiveMinimum": 0},
+                        {"type": "string", "pattern": _DURATION_PATTERN}]
     elif kind == "scene_range":
         out["anyOf"] = [{"type": "integer"}, {"type": "string"},
                         {"type": "array", "items": {"type": ["integer", "string"]}}]

@@ -7,8 +7,9 @@ bombs ("billion laughs") or absurd nesting stop with a message instead of eating
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,7 @@ PathKey = tuple[str | int, ...]
 MAX_FILE_BYTES = 64 * 1024 * 1024
 MAX_VALUES = 200_000
 MAX_DEPTH = 64
+MAX_PARSE_DEPTH = 200  # refused before composing, for stack safety (MAX_DEPTH is the spec's own limit)
 FOLDER_PARTS = ("characters", "locations", "costumes", "scenes", "shots")
 PRODUCTION_FILES = ("production.yaml", "production.yml")
 
@@ -101,7 +103,7 @@ class _Budget:
 
 
 class _TooBig(Exception):
-    pass
+    """The document expands past MAX_VALUES: it is dropped whole, so its issue is about the whole document."""
 
 
 class _DocumentBuilder:
@@ -113,6 +115,7 @@ class _DocumentBuilder:
         self.issues = issues
         self.budget = _Budget()
         self._scalars = yaml.constructor.SafeConstructor()
+        self._open: set[int] = set()  # collection nodes being built: meeting one again is a recursive alias
 
     def position(self, node: yaml.Node) -> Position:
         mark = node.start_mark
@@ -135,17 +138,25 @@ class _DocumentBuilder:
             )
             return None
         self.sources.positions.setdefault(path, self.position(node))
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path, depth)
-        if isinstance(node, yaml.SequenceNode):
-            if not node.tag.startswith(_STANDARD_TAG):
+        if isinstance(node, yaml.ScalarNode):
+            return self._scalar(node, path)
+        if id(node) in self._open:
+            self.report(node, path, "recursive YAML alias: this value contains itself",
+                        "replace the alias (*name) with the value it should hold", "yaml.recursive_alias")
+            return None
+        self._open.add(id(node))
+        try:
+            if isinstance(node, yaml.MappingNode):
+                return self._mapping(node, path, depth)
+            if node.tag != _STANDARD_TAG + "seq":  # `!!python/object/apply:...` is a tagged sequence
                 self._unsupported_tag(node, path)
                 return None
             return [self.build(child, (*path, i), depth + 1) for i, child in enumerate(node.value)]
-        return self._scalar(node, path)
+        finally:
+            self._open.discard(id(node))
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey, depth: int) -> dict[str, Any] | None:
-        if not node.tag.startswith(_STANDARD_TAG):
+        if node.tag != _STANDARD_TAG + "map":  # `!!python/object/new:...` is a tagged mapping
             self._unsupported_tag(node, path)
             return None
         result: dict[str, Any] = {}
@@ -233,11 +244,49 @@ def _read_yaml_file(path: Path, label: str, base_path: PathKey, sources: SourceM
     return parse_yaml_text(text, label, base_path, sources, issues)
 
 
+_BLOCK_LEAD = re.compile(r"^[ ?:-]*", re.MULTILINE)
+
+
+def _may_be_deep(text: str) -> bool:
+    """A cheap upper bound on nesting: every flow level needs a bracket, every block level needs indentation
+    or a `- `/`? ` indicator at the start of its line. Only a text that might pass MAX_PARSE_DEPTH is
+    scanned."""
+    flow = text.count("[") + text.count("{")
+    if flow > MAX_PARSE_DEPTH:
+        return True
+    block = max((len(lead) for lead in _BLOCK_LEAD.findall(text)), default=0)
+    return flow + 2 * block + 2 > MAX_PARSE_DEPTH
+
+
+def _too_deep(text: str) -> Any:
+    """Where nesting first passes MAX_PARSE_DEPTH, from the (iterative) event stream: the composer recurses in
+    C, so `[[[[...` a hundred thousand deep would overflow the stack before any check of ours could run."""
+    depth = 0  # returns the yaml Mark (pure or C) where it happened, or None
+    for event in yaml.parse(text, Loader=_Loader):
+        kind = type(event)
+        if kind is yaml.MappingStartEvent or kind is yaml.SequenceStartEvent:
+            depth += 1
+            if depth > MAX_PARSE_DEPTH:
+                return event.start_mark
+        elif kind is yaml.MappingEndEvent or kind is yaml.SequenceEndEvent:
+            depth -= 1
+    return None
+
+
 def parse_yaml_text(text: str, label: str, base_path: PathKey, sources: SourceMap, issues: list[Issue]) -> Any:
     try:
+        deep = _too_deep(text) if _may_be_deep(text) else None
+        if deep is not None:
+            issues.append(Issue(format_path(base_path), "error",
+                                f"nesting is deeper than {MAX_PARSE_DEPTH} levels; the file is not read",
+                                "flatten the structure; a production spec is never this deep", label,
+                                deep.line + 1, deep.column + 1, "yaml.depth"))
+            return None
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and "end of stream" in (exc.problem or ""):
+            mark = exc.context_mark  # an unclosed quote or bracket: point where it was opened, not at the end
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
         problem = exc.problem or "invalid YAML"
@@ -254,14 +303,37 @@ def parse_yaml_text(text: str, label: str, base_path: PathKey, sources: SourceMa
         return None
     builder = _DocumentBuilder(label, sources, issues)
     try:
+        if _expanded_size(node, {}) > MAX_VALUES:  # an alias bomb: refuse before expanding a single alias
+            raise _TooBig()
         return builder.build(node, base_path)
-    except _TooBig as exc:
+    except _TooBig:
         pos = builder.position(node)
-        issues.append(Issue(str(exc), "error",
+        issues.append(Issue(format_path(base_path), "error",
                             f"the document expands to more than {MAX_VALUES:,} values (an alias bomb?)",
                             "remove the repeated aliases (*name); a spec never needs this many values",
                             pos.file, pos.line, pos.column, "yaml.too_many_values"))
         return None
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int]) -> int:
+    """How many values `node` expands to once aliases are copied out; each distinct node is counted once, so
+    this costs as much as the text, not as much as the expansion. A node inside itself counts as one."""
+    key = id(node)
+    if key in memo:
+        return memo[key]
+    if isinstance(node, yaml.ScalarNode):
+        return 1
+    memo[key] = 1  # in progress: a recursive alias is reported by the builder
+    children: list[yaml.Node] = []
+    for entry in node.value:
+        children.extend(entry if isinstance(entry, tuple) else (entry,))
+    total = 1
+    for child in children:
+        total += _expanded_size(child, memo)
+        if total > MAX_VALUES:
+            break
+    memo[key] = total
+    return total
 
 
 def _relabel(path: Path, base_dir: Path) -> str:
@@ -289,8 +361,29 @@ def load(spec_path: str | Path) -> LoadedSpec:
     return LoadedSpec(production, sources, base_dir, issues, [spec_path])
 
 
+def _rebase(path: str, old: str, new: str) -> str | None:
+    """'production.shots[1].x' -> 'shots[1].x' (old='production', new=''); None when not under `old`."""
+    if path == old:
+        return new
+    if not path.startswith(old) or path[len(old):len(old) + 1] not in (".", "["):
+        return None
+    rest = path[len(old):]
+    return (rest[1:] if rest.startswith(".") else rest) if not new else new + rest
+
+
+def _rebase_issues(issues: list[Issue], start: int, rewrite: Callable[[str], str | None]) -> None:
+    """Re-path the issues recorded since `start` (while parsing one file) so they use spec paths."""
+    for index in range(start, len(issues)):
+        new_path = rewrite(issues[index].path)
+        if new_path is not None:
+            issues[index] = replace(issues[index], path=new_path)
+
+
 def _unwrap_production(data: Any, label: str, sources: SourceMap, issues: list[Issue]) -> dict[str, Any]:
     """The contract's root is `production:`; its contents are what every path is relative to."""
+    if isinstance(data, dict) and "production" in data:
+        # paths in issues are relative to `production:`, like every validator issue
+        _rebase_issues(issues, 0, lambda p: _rebase(p, "production", ""))
     if data is None and any(i.is_error for i in issues):
         return {}
     if not isinstance(data, dict) or "production" not in data:
@@ -363,10 +456,31 @@ def _merge_part_file(
     owners: dict[tuple[str, str], str],
 ) -> None:
     scratch = SourceMap()
+    first_issue = len(issues)
+    existing = production.get(part)
+    start = len(existing) if isinstance(existing, list) else 0
     value = _read_yaml_file(file, label, ("<file>",), scratch, issues)
+    wrapped = isinstance(value, dict) and part in value and len(value) == 1
+    as_list = isinstance(value[part] if wrapped else value, list)
+
+    def spec_path(path: str) -> str | None:
+        """'<file>[1].name' in characters/b.yaml -> 'characters[<start + 1>].name' in the merged spec."""
+        if _rebase(path, "<file>", "<file>") is None:
+            return None
+        rest = path[len("<file>"):]  # '', '.name', '[1].name', '.characters[1].name'
+        if wrapped and _rebase(rest[1:], part, "") is not None:
+            rest = rest[1 + len(part):]
+        if part == "costumes" or value is None:
+            return part + rest
+        if as_list:
+            match = re.match(r"^\[(\d+)\](.*)$", rest)
+            return f"{part}[{start + int(match.group(1))}]{match.group(2)}" if match else part + rest
+        return f"{part}[{start}]{rest}"
+
+    _rebase_issues(issues, first_issue, spec_path)
     if value is None:
         return
-    if isinstance(value, dict) and part in value and len(value) == 1:
+    if wrapped:
         value = value[part]
         scratch.strip_prefix(("<file>", part))
         scratch.positions = {("<file>", *k): v for k, v in scratch.positions.items()}
@@ -380,21 +494,13 @@ def _merge_part_file(
         issues.append(sources.issue((part,), "error", f"`{part}` must be a list to merge {label} into it",
                                     f"write `{part}:` as a list (- items)", "spec.type"))
         return
+    groups = _group(scratch, 2 if isinstance(value, list) else 1)
     for local_index, item in enumerate(items):
         index = len(target)
         target.append(item)
         local_path = ("<file>", local_index) if isinstance(value, list) else ("<file>",)
-        _copy_positions(scratch, local_path, sources, (part, index))
-        name = _identity(part, item)
-        if name is None:
-            continue
-        previous = owners.get((part, name))
-        if previous is not None:
-            issues.append(sources.issue((part, index), "error",
-                                        f"{part[:-1]} '{name}' is defined twice: in {previous} and in {label}",
-                                        "rename one of them or delete the duplicate", "spec.duplicate"))
-        else:
-            owners[(part, name)] = label
+        _copy_positions(scratch, local_path, sources, (part, index), groups)
+        # a duplicate name in a list is reported once, by the validator, naming both files
 
 
 def _merge_costumes(
@@ -408,9 +514,10 @@ def _merge_costumes(
     target = production.setdefault("costumes", {})
     if not isinstance(target, dict):
         return
+    groups = _group(scratch, 2)
     for name, costume in value.items():
         previous = owners.get(("costumes", name))
-        _copy_positions(scratch, ("<file>", name), sources, ("costumes", name))
+        _copy_positions(scratch, ("<file>", name), sources, ("costumes", name), groups)
         if previous is not None:
             issues.append(sources.issue(("costumes", name), "error",
                                         f"costume '{name}' is defined twice: in {previous} and in {label}",
@@ -420,11 +527,26 @@ def _merge_costumes(
         target[name] = costume
 
 
-def _copy_positions(scratch: SourceMap, local: PathKey, sources: SourceMap, target: PathKey) -> None:
+_Groups = tuple[dict[PathKey, list[PathKey]], dict[PathKey, list[PathKey]]]
+
+
+def _group(scratch: SourceMap, depth: int) -> _Groups:
+    """Positions and raw texts of a part file grouped by their first `depth` keys (one item each), so copying
+    every item costs one pass over the file rather than one pass per item."""
+    positions: dict[PathKey, list[PathKey]] = {}
+    raw_text: dict[PathKey, list[PathKey]] = {}
+    for key in scratch.positions:
+        positions.setdefault(key[:depth], []).append(key)
+    for key in scratch.raw_text:
+        raw_text.setdefault(key[:depth], []).append(key)
+    return positions, raw_text
+
+
+def _copy_positions(scratch: SourceMap, local: PathKey, sources: SourceMap, target: PathKey,
+                    groups: _Groups | None = None) -> None:
     n = len(local)
-    for key, pos in scratch.positions.items():
-        if key[:n] == local:
-            sources.positions[(*target, *key[n:])] = pos
-    for key, text in scratch.raw_text.items():
-        if key[:n] == local:
-            sources.raw_text[(*target, *key[n:])] = text
+    groups = groups or _group(scratch, n)
+    for key in groups[0].get(local, ()):
+        sources.positions[(*target, *key[n:])] = scratch.positions[key]
+    for key in groups[1].get(local, ()):
+        sources.raw_text[(*target, *key[n:])] = scratch.raw_text[key]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,8 +71,17 @@ class ValidationResult:
 
 
 class _Invalid:
+    """A value already reported as wrong. Falsy and empty, so cross-checks that read `x or []` skip it quietly
+    instead of tripping over it (one defect, one issue)."""
+
     def __repr__(self) -> str:
         return "<invalid>"
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(())
 
 
 INVALID: Any = _Invalid()
@@ -143,7 +152,8 @@ class _SchemaWalker:
         for key, sub in node.fields.items():
             if sub.required and value.get(key) is None:
                 where = format_path(path) or "production"
-                self.report(path, "error", f"missing required field '{key}' in {where}",
+                # the path names the missing field; its position falls back to the enclosing item
+                self.report((*path, key), "error", f"missing required field '{key}' in {where}",
                             f"add `{key}:` ({sub.description})", "missing")
 
     def _list(self, value: Any, node: Node, path: PathKey) -> Any:
@@ -199,10 +209,18 @@ class _SchemaWalker:
         if value != value or value in (float("inf"), float("-inf")):
             self.report(path, "error", "expected a finite number", "write a number", "type")
             return INVALID
-        if node.minimum is not None and value < node.minimum or node.maximum is not None and value > node.maximum:
+        too_low = node.minimum is not None and value < node.minimum
+        if too_low or (node.maximum is not None and value > node.maximum):
+            if node.minimum is not None and node.maximum is not None:
+                bounds = f"between {node.minimum:g} and {node.maximum:g}"
+            else:
+                bounds = (f"at least {node.minimum:g}" if node.minimum is not None
+                          else f"at most {node.maximum:g}")
             self.report(path, "error", f"{value} is out of range ({node.minimum:g}..{node.maximum:g})"
-                        if node.maximum is not None else f"{value} is below the minimum {node.minimum:g}",
-                        node.description, "range")
+                        if node.minimum is not None and node.maximum is not None
+                        else f"{value} is outside the allowed range ({bounds})",
+                        f"give a value {bounds}" + (f" ({node.description})" if node.description else ""),
+                        "range")
             return INVALID
         return int(value) if integer else value
 
@@ -354,6 +372,12 @@ class Validator:
                 name = _get(item, keys)
                 if isinstance(name, str):
                     self._preset(kind, name, (*item_path, *keys))
+        for list_field in ("locations", "scenes", "shots"):
+            for item, item_path in self._items(data, list_field):
+                gels = _get(item, ("lighting", "gels"))
+                for role, gel in gels.items() if isinstance(gels, dict) else ():
+                    if isinstance(gel, str):
+                        self._preset("gels", gel, (*item_path, "lighting", "gels", role))
 
     def _items(self, data: dict[str, Any], list_field: str | None) -> list[tuple[Any, PathKey]]:
         if list_field is None:
@@ -411,7 +435,10 @@ class Validator:
             name = item[key]
             if name in seen:
                 first = self.sources.find((list_field, seen[name]))
+                here = self.sources.find((list_field, i))
                 where = f" (first at line {first.line} of {first.file})" if first else ""
+                if first and here and first.file != here.file:  # a production folder: name both files
+                    where = f": defined in {first.file} (line {first.line}) and again in {here.file}"
                 self.report((list_field, i, key), "error", f"duplicate {noun} {key} '{name}'{where}",
                             f"give every {noun} a unique {key}", "duplicate")
             else:
@@ -489,6 +516,7 @@ class Validator:
             if not isinstance(entries, list) or not entries:
                 continue
             covered: dict[str, int] = {}
+            broken = False  # an unreadable entry is reported; coverage is judged once it is fixed
             for i, entry in enumerate(entries):
                 if not isinstance(entry, dict):
                     continue
@@ -502,10 +530,12 @@ class Validator:
                 except ValueProblem as problem:
                     self.report((*entry_path, "scenes"), "error", problem.message, problem.suggestion,
                                 "scene_range")
+                    broken = True
                     continue
                 entry["scenes"] = list(ids)
                 for scene_id in ids:
                     if scene_order and scene_id not in scene_order:
+                        broken = True
                         self.report((*entry_path, "scenes"), "error", f"wardrobe names scene {scene_id}, "
                                     "which does not exist", f"scenes are: {', '.join(scene_order)}", "reference")
                     elif scene_id in covered:
@@ -516,14 +546,16 @@ class Validator:
                         covered[scene_id] = i
             name = character.get("name")
             missing = sorted(appearances.get(name, set()) - set(covered), key=_natural)
-            if isinstance(name, str) and missing:
+            if isinstance(name, str) and missing and not broken:
                 self.report((*path, "wardrobe"), "warning",
                             f"{name} appears in scene(s) {', '.join(missing)} with no costume",
                             "extend a wardrobe range to cover them", "uncovered")
 
     def _check_shots(self, data: dict[str, Any], scenes: dict[str, int], characters: dict[str, int]) -> None:
         fps = data.get("fps") if isinstance(data.get("fps"), int | float) else 24
-        scene_items = {s.get("id"): s for s, _ in self._items(data, "scenes")}
+        scene_items: dict[Any, dict[str, Any]] = {}
+        for item, _ in self._items(data, "scenes"):
+            scene_items.setdefault(item.get("id"), item)  # a duplicate id is reported; the first one counts
         for shot, path in self._items(data, "shots"):
             scene_id = shot.get("scene")
             scene = scene_items.get(scene_id)
@@ -531,15 +563,17 @@ class Validator:
                 self.report((*path, "scene"), "error", f"shot belongs to unknown scene '{scene_id}'",
                             did_you_mean(scene_id, scenes, "a scene id"), "reference")
             cast = {c for c in (scene or {}).get("characters") or [] if isinstance(c, str)}
+            # an unreadable cast list is reported on the scene; judging subjects by it would only add noise
+            cast_known = scene is not None and scene.get("characters") is not INVALID
             marks = self._marks_of(data, scene)
             for key in ("subject",):
-                self._check_subject(shot.get(key), (*path, key), cast, characters, marks, scene is not None)
+                self._check_subject(shot.get(key), (*path, key), cast, characters, marks, cast_known)
             for i, name in enumerate(shot.get("subjects") or []):
-                self._check_subject(name, (*path, "subjects", i), cast, characters, marks, scene is not None)
+                self._check_subject(name, (*path, "subjects", i), cast, characters, marks, cast_known)
             focus = shot.get("focus")
             if isinstance(focus, dict):
                 for i, name in enumerate(focus.get("pull") or []):
-                    if isinstance(name, str) and scene is not None and name not in cast and name not in marks:
+                    if isinstance(name, str) and cast_known and name not in cast and name not in marks:
                         self.report((*path, "focus", "pull", i), "error",
                                     f"focus pull names '{name}', who is not in scene {scene_id}",
                                     did_you_mean(name, cast, "a character of this scene") if cast else
@@ -561,7 +595,7 @@ class Validator:
             return set()
         for location, _ in self._items(data, "locations"):
             if location.get("name") == scene.get("location"):
-                return set(location.get("marks") or {}) | set((location.get("features") or {}))
+                return set(location.get("marks") or {}) | set(location.get("features") or {})
         return set()
 
     def _check_subject(self, name: Any, path: PathKey, cast: set[str], characters: dict[str, int],
