@@ -34,10 +34,14 @@ def engine_name(engine_id_value: str) -> str:
 
 def capabilities() -> Capabilities:
     """What the running Blender supports, for the validator (movies need FFmpeg in the build)."""
-    containers = CONTAINERS if bpy.app.build_options.codec_ffmpeg else tuple(
-        c for c in CONTAINERS if c not in ("mp4", "mov")
+    containers = (
+        CONTAINERS
+        if bpy.app.build_options.codec_ffmpeg
+        else tuple(c for c in CONTAINERS if c not in ("mp4", "mov"))
     )
-    return Capabilities(engines=ENGINES, containers=containers, blender_version=f"Blender {bpy.app.version_string}")
+    return Capabilities(
+        engines=ENGINES, containers=containers, blender_version=f"Blender {bpy.app.version_string}"
+    )
 
 
 def sky_types() -> dict[str, str]:
@@ -65,8 +69,10 @@ def compositor_output_node(tree: bpy.types.NodeTree) -> Any:
     if IS_5X:
         output = next((n for n in tree.nodes if n.bl_idname == "NodeGroupOutput"), None)
         if output is None:
-            if not any(item.in_out == "OUTPUT" and item.socket_type == "NodeSocketColor"
-                       for item in tree.interface.items_tree):
+            if not any(
+                item.in_out == "OUTPUT" and item.socket_type == "NodeSocketColor"
+                for item in tree.interface.items_tree
+            ):
                 tree.interface.new_socket("Image", in_out="OUTPUT", socket_type="NodeSocketColor")
             output = tree.nodes.new("NodeGroupOutput")
         return output

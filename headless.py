@@ -25,8 +25,14 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     result = validate_into(scene, str(Path(args.spec).resolve()), args.presets)
     if not result.valid:
         if console.json_mode:
-            console.emit_json({"error": "invalid_spec", "message": "the spec has errors",
-                               "suggestion": "run validate for details", **result.to_json()})
+            console.emit_json(
+                {
+                    "error": "invalid_spec",
+                    "message": "the spec has errors",
+                    "suggestion": "run validate for details",
+                    **result.to_json(),
+                }
+            )
         else:
             print_issues(result.issues, console)
         return EXIT_INVALID
@@ -57,6 +63,8 @@ COMMANDS = {"build": cmd_build}
 def run_command(args: argparse.Namespace, console: Console) -> int:
     handler = COMMANDS.get(args.command)
     if handler is None:
-        raise UsageError(f"`{args.command}` is not available yet in this version of Backlot",
-                         "see README.md for the commands this version supports")
+        raise UsageError(
+            f"`{args.command}` is not available yet in this version of Backlot",
+            "see README.md for the commands this version supports",
+        )
     return handler(args, console)

@@ -1,7 +1,8 @@
 """`scene.backlot`: the one PropertyGroup root, and the add-on preferences.
 
 The scene where a production is loaded holds its state (spec path, issues, shots, build summary, render
-checkpoint). Generated story scenes point back to it through `production_scene`, so the panel works in any of them.
+checkpoint). Generated story scenes point back to it through `production_scene`, so the panel works in any of
+them.
 """
 
 from __future__ import annotations
@@ -34,8 +35,11 @@ class BACKLOT_PG_shot(bpy.types.PropertyGroup):
 
 
 class BACKLOT_PG_scene(bpy.types.PropertyGroup):
-    spec_path: StringProperty(name="Spec", subtype="FILE_PATH",  # type: ignore[valid-type]
-                              description="Production .yaml file or production folder")
+    spec_path: StringProperty(
+        name="Spec",
+        subtype="FILE_PATH",  # type: ignore[valid-type]
+        description="Production .yaml file or production folder",
+    )
     validated: BoolProperty(name="Validated")  # type: ignore[valid-type]
     valid: BoolProperty(name="Valid")  # type: ignore[valid-type]
     issues: CollectionProperty(type=BACKLOT_PG_issue)  # type: ignore[valid-type]
@@ -46,10 +50,12 @@ class BACKLOT_PG_scene(bpy.types.PropertyGroup):
     build_summary: StringProperty(name="Last build")  # type: ignore[valid-type]
     build_report: StringProperty(name="Build report (JSON)")  # type: ignore[valid-type]
     reset_to_spec: BoolProperty(  # type: ignore[valid-type]
-        name="Reset to spec", description="Overwrite hand tweaks with the spec's values on the next build")
+        name="Reset to spec", description="Overwrite hand tweaks with the spec's values on the next build"
+    )
     story_scene: StringProperty(name="Story scene", description="Scene id from the spec")  # type: ignore[valid-type]
     production_scene: PointerProperty(  # type: ignore[valid-type]
-        type=bpy.types.Scene, name="Production", description="The scene holding this production's state")
+        type=bpy.types.Scene, name="Production", description="The scene holding this production's state"
+    )
     checkpoint: StringProperty(name="Render checkpoint (JSON)")  # type: ignore[valid-type]
     render_progress: IntProperty(name="Progress", subtype="PERCENTAGE", min=0, max=100)  # type: ignore[valid-type]
     render_status: StringProperty(name="Render status")  # type: ignore[valid-type]
@@ -75,7 +81,8 @@ class BacklotPreferences(bpy.types.AddonPreferences):
     bl_idname = __package__ or "backlot"
 
     preset_folders: StringProperty(  # type: ignore[valid-type]
-        name="User preset folders", description="Folders with presets/<kind>/<name>.yaml, separated by ';'")
+        name="User preset folders", description="Folders with presets/<kind>/<name>.yaml, separated by ';'"
+    )
     llm_url: StringProperty(name="LLM server", default="http://localhost:11434")  # type: ignore[valid-type]
     llm_model: StringProperty(name="Model", default="llama3.2")  # type: ignore[valid-type]
     output_root: StringProperty(name="Default output root", subtype="DIR_PATH")  # type: ignore[valid-type]

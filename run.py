@@ -19,7 +19,9 @@ ROOT = Path(__file__).resolve().parent
 def _import_package() -> None:
     if "backlot" in sys.modules:
         return
-    spec = importlib.util.spec_from_file_location("backlot", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)])
+    spec = importlib.util.spec_from_file_location(
+        "backlot", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
+    )
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     sys.modules["backlot"] = module
@@ -29,7 +31,7 @@ def _import_package() -> None:
 def _arguments() -> list[str]:
     """Inside Blender our arguments follow `--`; from plain Python they are all of argv."""
     if "--" in sys.argv:
-        return sys.argv[sys.argv.index("--") + 1:]
+        return sys.argv[sys.argv.index("--") + 1 :]
     return sys.argv[1:]
 
 

@@ -20,9 +20,13 @@ from .production.validate import ValidationResult
 MAX_ISSUES_SHOWN = 500
 
 
-def validate_into(scene: bpy.types.Scene, spec_path: str, preset_folders: list[str] | None = None) -> ValidationResult:
+def validate_into(
+    scene: bpy.types.Scene, spec_path: str, preset_folders: list[str] | None = None
+) -> ValidationResult:
     """Validate the spec and mirror the result (issues, counts, shot list) onto `scene.backlot`."""
-    result = load_production(Path(bpy.path.abspath(spec_path)), list(preset_folders or []), compat.capabilities())
+    result = load_production(
+        Path(bpy.path.abspath(spec_path)), list(preset_folders or []), compat.capabilities()
+    )
     state = scene.backlot
     state.spec_path = spec_path
     state.validated = True
@@ -38,8 +42,10 @@ def validate_into(scene: bpy.types.Scene, spec_path: str, preset_folders: list[s
         state.summary = f"{counts['error']} error(s), {counts['warning']} warning(s)"
         return result
     plan = make_plan(production)
-    state.summary = (f"{production.title}: {len(production.scenes)} scenes, {len(production.shots)} shots, "
-                     f"{plan.total_seconds:.1f} s; {counts['warning']} warning(s)")
+    state.summary = (
+        f"{production.title}: {len(production.scenes)} scenes, {len(production.shots)} shots, "
+        f"{plan.total_seconds:.1f} s; {counts['warning']} warning(s)"
+    )
     previous = {item.shot_id: item.status for item in state.shots}
     state.shots.clear()
     for shot_plan in plan.shots:
@@ -51,8 +57,9 @@ def validate_into(scene: bpy.types.Scene, spec_path: str, preset_folders: list[s
     return result
 
 
-def build_into(scene: bpy.types.Scene, result: ValidationResult, only: list[str] | None = None,
-               reset: bool = False) -> BuildReport:
+def build_into(
+    scene: bpy.types.Scene, result: ValidationResult, only: list[str] | None = None, reset: bool = False
+) -> BuildReport:
     assert result.production is not None, "build_into needs a valid production"
     report = build_production(result.production, scene, only, reset)
     state = scene.backlot

@@ -1,7 +1,8 @@
 """Characters department: a figure per character per scene, on its mark.
 
-Placeholder level (issue 3): a stand-in of the character's height made of boxes (legs, torso, head), so framing
-and lighting have the right size. The parametric figure and linked assets come with the characters issue.
+Placeholder level (issue 3): a stand-in of the character's height made of boxes (legs, torso, head), so
+framing and lighting have the right size. The parametric figure and linked assets come with the characters
+issue.
 """
 
 from __future__ import annotations
@@ -49,13 +50,18 @@ def stand_in_mesh(character: Character, name: str) -> bpy.types.Mesh:
 
 def build(production: Production, ctx: BuildContext) -> None:
     meshes = {
-        c.name: ctx.ensure("meshes", f"character:{c.name}/mesh", f"{c.name} Stand-in",
-                           lambda n, c=c: stand_in_mesh(c, n))
+        c.name: ctx.ensure(
+            "meshes", f"character:{c.name}/mesh", f"{c.name} Stand-in", lambda n, c=c: stand_in_mesh(c, n)
+        )
         for c in production.characters
     }
     for scene in production.scenes:
         collection = department_collection(ctx, scene.id, "Cast")
         for name, spot in place_cast(production, scene).items():
             mesh = meshes[name]
-            obj = ctx.ensure_object(f"scene:{scene.id}/character:{name}", f"{scene.id} {name}", mesh, collection)
-            ctx.assign_all(obj, {"location": (spot.x, spot.y, 0.0), "rotation_euler": (0.0, 0.0, spot.facing)})
+            obj = ctx.ensure_object(
+                f"scene:{scene.id}/character:{name}", f"{scene.id} {name}", mesh, collection
+            )
+            ctx.assign_all(
+                obj, {"location": (spot.x, spot.y, 0.0), "rotation_euler": (0.0, 0.0, spot.facing)}
+            )

@@ -1,10 +1,10 @@
 """What every department builds with: keyed datablocks and tweak-aware assignment.
 
-Every datablock Backlot creates carries `backlot_key` (stable across rebuilds) and `backlot_written` (the values
-Backlot last wrote). On rebuild a value is compared three ways: what Backlot wrote last time, what the scene holds
-now, and what the spec asks for now. If the scene differs from what was written, the artist changed it: keep it,
-unless the spec itself changed that value (then the spec wins). "Reset to spec" always writes.
-Nothing without a `backlot_key` is ever modified or removed.
+Every datablock Backlot creates carries `backlot_key` (stable across rebuilds) and `backlot_written` (the
+values Backlot last wrote). On rebuild a value is compared three ways: what Backlot wrote last time, what the
+scene holds now, and what the spec asks for now. If the scene differs from what was written, the artist
+changed it: keep it, unless the spec itself changed that value (then the spec wins). "Reset to spec" always
+writes. Nothing without a `backlot_key` is ever modified or removed.
 """
 
 from __future__ import annotations
@@ -36,9 +36,11 @@ class BuildReport:
     removed: list[str] = field(default_factory=list)
 
     def summary(self) -> str:
-        return (f"{len(self.created)} created, {len(self.updated)} updated, {len(self.kept)} tweak(s) kept, "
-                f"{len(self.spec_won)} overridden by the spec, {len(self.reset)} reset, "
-                f"{len(self.removed)} removed")
+        return (
+            f"{len(self.created)} created, {len(self.updated)} updated, {len(self.kept)} tweak(s) kept, "
+            f"{len(self.spec_won)} overridden by the spec, {len(self.reset)} reset, "
+            f"{len(self.removed)} removed"
+        )
 
     def to_dict(self) -> dict[str, list[str]]:
         return {k: list(v) for k, v in self.__dict__.items()}
@@ -128,7 +130,9 @@ class BuildContext:
             self.report.created.append(f"{kind}: {block.name}")
         return block
 
-    def ensure_object(self, key: str, name: str, data: Any, collection: bpy.types.Collection) -> bpy.types.Object:
+    def ensure_object(
+        self, key: str, name: str, data: Any, collection: bpy.types.Collection
+    ) -> bpy.types.Object:
         obj = self.ensure("objects", key, name, lambda n: bpy.data.objects.new(n, data))
         if obj.data is not data and data is not None and obj.type != "EMPTY":
             obj.data = data
@@ -174,8 +178,9 @@ class BuildContext:
         for attr_path, value in values.items():
             self.assign(block, attr_path, value)
 
-    def _write(self, block: Any, owner: Any, leaf: str, attr_path: str, value: Any,
-               written_map: dict[str, Any]) -> None:
+    def _write(
+        self, block: Any, owner: Any, leaf: str, attr_path: str, value: Any, written_map: dict[str, Any]
+    ) -> None:
         setattr(owner, leaf, value)
         written_map[attr_path] = _plain(getattr(owner, leaf))  # what Blender stored (clamped, converted)
         block[WRITTEN] = json.dumps(written_map)
@@ -184,8 +189,19 @@ class BuildContext:
     def remove_unseen(self, departments: Iterable[str]) -> None:
         """Delete Backlot datablocks of the rebuilt departments that the spec no longer asks for."""
         wanted_departments = set(departments)
-        for kind in ("objects", "cameras", "lights", "meshes", "curves", "materials", "collections", "worlds",
-                     "node_groups", "actions", "scenes"):
+        for kind in (
+            "objects",
+            "cameras",
+            "lights",
+            "meshes",
+            "curves",
+            "materials",
+            "collections",
+            "worlds",
+            "node_groups",
+            "actions",
+            "scenes",
+        ):
             collection = _COLLECTIONS[kind]()
             for block in list(collection):
                 key = block.get(KEY)

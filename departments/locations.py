@@ -1,7 +1,8 @@
 """Locations department: a blockout set per scene and a world per location.
 
-Placeholder level (issue 3): a floor and walls sized from the location preset's `size`, and a plain world colour
-by interior/exterior and time of day. Sets, skies and the sun come with the lighting and locations issue.
+Placeholder level (issue 3): a floor and walls sized from the location preset's `size`, and a plain world
+colour by interior/exterior and time of day. Sets, skies and the sun come with the lighting and locations
+issue.
 """
 
 from __future__ import annotations
@@ -30,7 +31,9 @@ def _box_mesh(name: str, width: float, depth: float, height: float, interior: bo
 
 
 def _world(ctx: BuildContext, location: Location, night: bool) -> bpy.types.World:
-    world = ctx.ensure("worlds", f"location:{location.name}/world", f"{location.name} World", bpy.data.worlds.new)
+    world = ctx.ensure(
+        "worlds", f"location:{location.name}/world", f"{location.name} World", bpy.data.worlds.new
+    )
     colour = (0.01, 0.012, 0.02) if night else ((0.05, 0.05, 0.05) if location.interior else (0.4, 0.5, 0.7))
     ctx.assign(world, "color", colour)
     return world  # type: ignore[no-any-return]
@@ -40,12 +43,14 @@ def build(production: Production, ctx: BuildContext) -> None:
     for scene in production.scenes:
         location = production.location(scene.location)
         size = tuple(location.settings.get("size") or DEFAULT_SIZE)
-        width, depth, height = (float(v) for v in (*size, *DEFAULT_SIZE[len(size):])[:3])
+        width, depth, height = (float(v) for v in (*size, *DEFAULT_SIZE[len(size) :])[:3])
         key = f"scene:{scene.id}/set"
-        mesh = ctx.ensure("meshes", key, f"{location.name} Set",
-                          lambda n: _box_mesh(n, width, depth, height, location.interior))
+        dimensions = (width, depth, height, location.interior)
+        mesh = ctx.ensure("meshes", key, f"{location.name} Set", lambda n, d=dimensions: _box_mesh(n, *d))
         collection = department_collection(ctx, scene.id, "Set")
         ctx.ensure_object(key, f"{scene.id} {location.name} Set", mesh, collection)
-        night = scene.time is not None and (scene.time.named == "night" or (
-            scene.time.when is not None and not 6 <= scene.time.when.hour < 19))
+        night = scene.time is not None and (
+            scene.time.named == "night"
+            or (scene.time.when is not None and not 6 <= scene.time.when.hour < 19)
+        )
         story_scene(ctx, scene.id).world = _world(ctx, location, night)

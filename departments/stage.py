@@ -49,16 +49,19 @@ def prepare(production: Production, ctx: BuildContext) -> None:
         blender_scene.backlot.production_scene = ctx.root
         start, end = ctx.plan.scene_ranges.get(scene.id, (1, 1))
         fps = production.fps
-        ctx.assign_all(blender_scene, {
-            "render.fps": round(fps) if float(fps).is_integer() else round(fps * 1000 / 1001 + 0.5),
-            "render.fps_base": 1.0 if float(fps).is_integer() else 1.001,
-            "frame_start": start,
-            "frame_end": max(start, end),
-            "render.resolution_x": width,
-            "render.resolution_y": height,
-            "render.engine": compat.engine_id(production.render.engine),
-            "view_settings.view_transform": production.style.view_transform,
-        })
+        ctx.assign_all(
+            blender_scene,
+            {
+                "render.fps": round(fps) if float(fps).is_integer() else round(fps * 1000 / 1001 + 0.5),
+                "render.fps_base": 1.0 if float(fps).is_integer() else 1.001,
+                "frame_start": start,
+                "frame_end": max(start, end),
+                "render.resolution_x": width,
+                "render.resolution_y": height,
+                "render.engine": compat.engine_id(production.render.engine),
+                "view_settings.view_transform": production.style.view_transform,
+            },
+        )
         for part in DEPARTMENT_COLLECTIONS:
             department_collection(ctx, scene.id, part)
 

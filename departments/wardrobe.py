@@ -1,8 +1,8 @@
 """Wardrobe department: each character wears the costume the spec gives for each scene.
 
-Placeholder level (issue 3): one material per costume (first colour, roughness by fabric and condition), linked to
-the character's object in each scene so the right costume shows in every shot. Per-piece slots and the condition
-shaders come with the characters and wardrobe issue.
+Placeholder level (issue 3): one material per costume (first colour, roughness by fabric and condition),
+linked to the character's object in each scene so the right costume shows in every shot. Per-piece slots and
+the condition shaders come with the characters and wardrobe issue.
 """
 
 from __future__ import annotations

@@ -45,8 +45,9 @@ class _BuildMixin:
     bl_options = {"REGISTER", "UNDO"}
 
     department: EnumProperty(  # type: ignore[valid-type]
-        name="Department", items=[("ALL", "All", "Every department")] + [
-            (name, name.title(), f"Rebuild only the {name} department") for name in DEPARTMENT_NAMES],
+        name="Department",
+        items=[("ALL", "All", "Every department")]
+        + [(name, name.title(), f"Rebuild only the {name} department") for name in DEPARTMENT_NAMES],
         default="ALL",
     )
 

@@ -9,7 +9,7 @@ from ..properties import production_state
 
 
 def preview_shot(context: bpy.types.Context, shot_id: str) -> bool:
-    """Switch to the shot's scene, bind its camera, and set the preview range to the shot. False if not built."""
+    """Switch to the shot's scene, bind its camera and preview its frame range. False if not built."""
     state = production_state(context.scene)
     item = next((s for s in state.shots if s.shot_id == shot_id), None)
     if item is None:

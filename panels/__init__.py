@@ -15,8 +15,10 @@ class BACKLOT_UL_issues(bpy.types.UIList):
 
     def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0, flt_flag=0):  # type: ignore[no-untyped-def]
         row = layout.row(align=True)
-        row.label(text=f"{item.path}: {item.message}" if item.path else item.message,
-                  icon=SEVERITY_ICONS.get(item.severity, "DOT"))
+        row.label(
+            text=f"{item.path}: {item.message}" if item.path else item.message,
+            icon=SEVERITY_ICONS.get(item.severity, "DOT"),
+        )
 
 
 class BACKLOT_UL_shots(bpy.types.UIList):
@@ -83,7 +85,9 @@ class BACKLOT_PT_shots(_BacklotPanel):
             return
         layout.template_list("BACKLOT_UL_shots", "", state, "shots", state, "active_shot", rows=6)
         if 0 <= state.active_shot < len(state.shots):
-            layout.operator("backlot.select_shot", icon="VIEW_CAMERA").shot_id = state.shots[state.active_shot].shot_id
+            layout.operator("backlot.select_shot", icon="VIEW_CAMERA").shot_id = state.shots[
+                state.active_shot
+            ].shot_id
 
 
 class BACKLOT_PT_departments(_BacklotPanel):
@@ -98,11 +102,18 @@ class BACKLOT_PT_departments(_BacklotPanel):
         column = layout.column(align=True)
         column.enabled = state.valid
         for name in DEPARTMENT_NAMES:
-            column.operator("backlot.build_department", text=f"Rebuild {name.title()}",
-                            icon="FILE_REFRESH").department = name
+            column.operator(
+                "backlot.build_department", text=f"Rebuild {name.title()}", icon="FILE_REFRESH"
+            ).department = name
 
 
-CLASSES = (BACKLOT_UL_issues, BACKLOT_UL_shots, BACKLOT_PT_production, BACKLOT_PT_shots, BACKLOT_PT_departments)
+CLASSES = (
+    BACKLOT_UL_issues,
+    BACKLOT_UL_shots,
+    BACKLOT_PT_production,
+    BACKLOT_PT_shots,
+    BACKLOT_PT_departments,
+)
 
 
 def register() -> None:

@@ -49,24 +49,33 @@ def _scene_lighting(location: dict[str, Any], scene: dict[str, Any]) -> dict[str
 def build_model(data: dict[str, Any], base_dir: Path, spec_hash: str) -> m.Production:
     fps = float(data.get("fps") or 24)
     render = _render(data.get("render"))
-    resolve = (lambda p: (base_dir / p).resolve() if isinstance(p, str) else None)
+
+    def resolve(path: Any) -> Path | None:
+        return (base_dir / path).resolve() if isinstance(path, str) else None
 
     characters = tuple(
         _make(
-            m.Character, c,
+            m.Character,
+            c,
             model=resolve(c.get("model")),
-            wardrobe=tuple(m.WardrobeEntry(tuple(w["scenes"]), w["costume"]) for w in c.get("wardrobe") or []),
+            wardrobe=tuple(
+                m.WardrobeEntry(tuple(w["scenes"]), w["costume"]) for w in c.get("wardrobe") or []
+            ),
         )
         for c in data.get("characters") or []
     )
     costumes = tuple(
-        _make(m.Costume, c, name=name, pieces=tuple(c.get("pieces") or ()), colors=tuple(c.get("colors") or ()))
+        _make(
+            m.Costume, c, name=name, pieces=tuple(c.get("pieces") or ()), colors=tuple(c.get("colors") or ())
+        )
         for name, c in (data.get("costumes") or {}).items()
     )
     locations = tuple(
         _make(
-            m.Location, loc,
-            hdri=resolve(loc.get("hdri")), model=resolve(loc.get("model")),
+            m.Location,
+            loc,
+            hdri=resolve(loc.get("hdri")),
+            model=resolve(loc.get("model")),
             geo=_make(m.Geo, loc["geo"]) if loc.get("geo") else None,
             marks={k: tuple(v) for k, v in (loc.get("marks") or {}).items()},
             lighting=_lighting(loc["lighting"]) if loc.get("lighting") else None,
@@ -78,7 +87,8 @@ def build_model(data: dict[str, Any], base_dir: Path, spec_hash: str) -> m.Produ
         s["lighting"] = _scene_lighting(location_lighting.get(s.get("location"), {}), s.get("lighting") or {})
     scenes = tuple(
         _make(
-            m.Scene, s,
+            m.Scene,
+            s,
             lighting=_lighting(s.get("lighting")),
             characters=tuple(s.get("characters") or ()),
             blocking=dict(s.get("blocking") or {}),
@@ -94,27 +104,38 @@ def build_model(data: dict[str, Any], base_dir: Path, spec_hash: str) -> m.Produ
         if s.get("lighting"):
             lighting = _lighting(deep_merge(raw_scene_lighting.get(s["scene"], {}), s["lighting"]))
         focus = s.get("focus") or {}
-        shots.append(_make(
-            m.Shot, s,
-            duration=duration.to_frames(fps),
-            size=s.get("size") or "MS",
-            camera=_camera(s.get("camera")),
-            cameras=tuple(_camera(c) for c in s.get("cameras") or []),
-            focus=_make(m.Focus, focus, pull=tuple(focus.get("pull") or ()), at=tuple(focus.get("at") or ())),
-            subjects=tuple(s.get("subjects") or ()),
-            lighting=lighting,
-            render=_render(s.get("render"), render),
-            blocking=dict(s.get("blocking") or {}),
-        ))
+        shots.append(
+            _make(
+                m.Shot,
+                s,
+                duration=duration.to_frames(fps),
+                size=s.get("size") or "MS",
+                camera=_camera(s.get("camera")),
+                cameras=tuple(_camera(c) for c in s.get("cameras") or []),
+                focus=_make(
+                    m.Focus, focus, pull=tuple(focus.get("pull") or ()), at=tuple(focus.get("at") or ())
+                ),
+                subjects=tuple(s.get("subjects") or ()),
+                lighting=lighting,
+                render=_render(s.get("render"), render),
+                blocking=dict(s.get("blocking") or {}),
+            )
+        )
     assert all(s.scene in scene_lighting for s in shots)
     outputs = tuple(
         _make(
-            m.Output, o,
+            m.Output,
+            o,
             path=(base_dir / o["path"]).resolve(),
             relative_path=o["path"],
             resolution=tuple(o.get("resolution") or (1920, 1080)),
-            retro=_make(m.Retro, o["retro"], resolution=tuple(o["retro"]["resolution"])
-                        if o["retro"].get("resolution") else None) if o.get("retro") else None,
+            retro=_make(
+                m.Retro,
+                o["retro"],
+                resolution=tuple(o["retro"]["resolution"]) if o["retro"].get("resolution") else None,
+            )
+            if o.get("retro")
+            else None,
             shots=tuple(o.get("shots") or ()),
         )
         for o in data.get("outputs") or []

@@ -288,8 +288,14 @@ def _frame_record(value: Any) -> FrameRecord | None:
     if not (isinstance(value, list) and len(value) == 3):
         return None
     path, size, digest = value
-    if not (isinstance(path, str) and path and isinstance(size, int) and not isinstance(size, bool)
-            and size >= 0 and isinstance(digest, str)):
+    if not (
+        isinstance(path, str)
+        and path
+        and isinstance(size, int)
+        and not isinstance(size, bool)
+        and size >= 0
+        and isinstance(digest, str)
+    ):
         return None
     return FrameRecord(path, size, digest)
 
@@ -366,8 +372,14 @@ def is_inside(path: Path, root: Path) -> bool:
 def frame_path(output_root: Path, shot_id: str, frame: int, ext: str) -> Path:
     """`<output root>/<shot id>/<frame:04d>.<ext>`; refuses a shot id or extension that leaves the root."""
     ext = ext.lstrip(".")
-    if not shot_id or shot_id in (".", "..") or any(sep in shot_id for sep in ("/", "\\")) or not ext \
-            or "/" in ext or "\\" in ext:
+    if (
+        not shot_id
+        or shot_id in (".", "..")
+        or any(sep in shot_id for sep in ("/", "\\"))
+        or not ext
+        or "/" in ext
+        or "\\" in ext
+    ):
         raise ValueError(f"cannot make a frame file name from shot {shot_id!r} and extension {ext!r}")
     path = Path(output_root) / shot_id / f"{int(frame):04d}.{ext}"
     if not is_inside(path, Path(output_root)):
@@ -465,7 +477,7 @@ def check_blend(path: Path) -> str:
 
 def _ends_with_endb(tail: bytes) -> bool:
     # The last block is ENDB with no data: its header is 20, 24 (4.x, 32/64-bit pointers) or 32 bytes (5.x).
-    return any(len(tail) >= n and tail[-n:-n + 4] == b"ENDB" for n in (20, 24, 32))
+    return any(len(tail) >= n and tail[-n : -n + 4] == b"ENDB" for n in (20, 24, 32))
 
 
 def _blend_tail_problem(path: Path) -> str:

@@ -40,7 +40,9 @@ class UsageError(Exception):
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> Any:  # argparse would print and exit; we answer in JSON when asked
         command = self.prog.split()[-1]
-        raise UsageError(message, "see `run.py --help`" if command == "run.py" else f"see `run.py {command} --help`")
+        raise UsageError(
+            message, "see `run.py --help`" if command == "run.py" else f"see `run.py {command} --help`"
+        )
 
 
 @dataclass
@@ -102,18 +104,24 @@ def _add_blender_commands(sub: Any, spec_command: Callable[[str, str], argparse.
     build.add_argument("--department", action="append", default=[], help="rebuild only this department")
     build.add_argument("--reset", action="store_true", help="reset to spec: overwrite hand tweaks")
     render = spec_command("render", "render shots to every output, resumable")
-    render.add_argument("--blend", metavar="FILE.blend", help="the checkpoint .blend (default: next to the spec)")
+    render.add_argument(
+        "--blend", metavar="FILE.blend", help="the checkpoint .blend (default: next to the spec)"
+    )
     render.add_argument("--resume", action="store_true", help="continue from the checkpoint")
     render.add_argument("--dry-run", action="store_true", help="print the plan, render nothing")
     render.add_argument("--validate-only", action="store_true", help="validate and stop")
     render.add_argument("--shots", help="shot ids or ranges, e.g. 1A,2B-3C")
     render.add_argument("--outputs", help="output names, e.g. cinema,snes")
     render.add_argument("--parallel", type=int, default=1, metavar="N", help="N Blender processes")
-    render.add_argument("--engine", choices=["workbench", "eevee", "cycles"], help="override every shot's engine")
+    render.add_argument(
+        "--engine", choices=["workbench", "eevee", "cycles"], help="override every shot's engine"
+    )
     render.add_argument("--resolution-percentage", type=int, metavar="P", help="scale every output")
 
 
-def main(argv: Sequence[str], run_blender_command: Callable[[argparse.Namespace, Console], int] | None = None) -> int:
+def main(
+    argv: Sequence[str], run_blender_command: Callable[[argparse.Namespace, Console], int] | None = None
+) -> int:
     """Run one command; `run_blender_command` handles the commands that need bpy (None outside Blender)."""
     json_mode = "--json" in argv
     console = Console(json_mode)
@@ -121,19 +129,26 @@ def main(argv: Sequence[str], run_blender_command: Callable[[argparse.Namespace,
     try:
         args = parser.parse_args(list(argv))
         if args.command is None:
-            raise UsageError("no command given", "commands: validate, info, estimate, schema, create, list, "
-                             "build, render; see `run.py --help`")
+            raise UsageError(
+                "no command given",
+                "commands: validate, info, estimate, schema, create, list, "
+                "build, render; see `run.py --help`",
+            )
         handler = _COMMANDS.get(args.command)
         if handler is not None:
             return handler(args, console)
         if run_blender_command is None:
-            raise UsageError(f"`{args.command}` needs Blender",
-                             f"run `blender -b -P run.py -- {args.command} ...` or `pip install bpy`")
+            raise UsageError(
+                f"`{args.command}` needs Blender",
+                f"run `blender -b -P run.py -- {args.command} ...` or `pip install bpy`",
+            )
         return run_blender_command(args, console)
     except UsageError as exc:
         return _fail(console, "usage", exc.message, exc.suggestion, EXIT_USAGE)
     except KeyboardInterrupt:
-        return _fail(console, "interrupted", "interrupted", "run the same command with --resume", EXIT_INTERRUPTED)
+        return _fail(
+            console, "interrupted", "interrupted", "run the same command with --resume", EXIT_INTERRUPTED
+        )
 
 
 def _fail(console: Console, code: str, message: str, suggestion: str, exit_code: int) -> int:
@@ -178,8 +193,14 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
 def _invalid(result: ValidationResult, args: argparse.Namespace, console: Console) -> int:
     if console.json_mode:
         first = next(i for i in result.issues if i.is_error)
-        console.emit_json({"error": "invalid_spec", "message": f"{first.path}: {first.message}",
-                           "suggestion": first.suggestion, **result.to_json()})
+        console.emit_json(
+            {
+                "error": "invalid_spec",
+                "message": f"{first.path}: {first.message}",
+                "suggestion": first.suggestion,
+                **result.to_json(),
+            }
+        )
     else:
         print_issues(result.issues, console)
         console.print(f"{args.spec}: invalid ({_summary_line(result)}); fix the errors above first")
@@ -194,23 +215,38 @@ def production_info(result: ValidationResult) -> dict[str, Any]:
     for scene in production.scenes:
         shots = [s for s in plan.shots if s.scene_id == scene.id]
         frames = sum(s.frames for s in shots)
-        scenes.append({
-            "id": scene.id, "heading": scene.heading, "location": scene.location,
-            "time": str(scene.time or ""), "cast": list(scene.characters), "shots": [s.shot_id for s in shots],
-            "frames": frames, "seconds": round(frames / production.fps, 3),
-        })
+        scenes.append(
+            {
+                "id": scene.id,
+                "heading": scene.heading,
+                "location": scene.location,
+                "time": str(scene.time or ""),
+                "cast": list(scene.characters),
+                "shots": [s.shot_id for s in shots],
+                "frames": frames,
+                "seconds": round(frames / production.fps, 3),
+            }
+        )
     return {
-        "title": production.title, "version": production.version, "author": production.author,
-        "fps": production.fps, "aspect_ratio": production.aspect_ratio,
+        "title": production.title,
+        "version": production.version,
+        "author": production.author,
+        "fps": production.fps,
+        "aspect_ratio": production.aspect_ratio,
         "counts": {
-            "characters": len(production.characters), "costumes": len(production.costumes),
-            "locations": len(production.locations), "scenes": len(production.scenes),
-            "shots": len(production.shots), "outputs": len(production.outputs),
+            "characters": len(production.characters),
+            "costumes": len(production.costumes),
+            "locations": len(production.locations),
+            "scenes": len(production.scenes),
+            "shots": len(production.shots),
+            "outputs": len(production.outputs),
         },
         "scenes": scenes,
         "total_frames": plan.total_frames,
         "runtime_seconds": round(plan.total_seconds, 3),
-        "outputs": [{"name": o.name, "frames": o.frames, "seconds": round(o.seconds, 3)} for o in plan.outputs],
+        "outputs": [
+            {"name": o.name, "frames": o.frames, "seconds": round(o.seconds, 3)} for o in plan.outputs
+        ],
         "warnings": [i.to_dict() for i in result.issues],
     }
 
@@ -236,15 +272,20 @@ def cmd_info(args: argparse.Namespace, console: Console) -> int:
         console.emit_json(info)
         return EXIT_OK
     counts = info["counts"]
-    console.print(console.paint(f"{info['title']} v{info['version']}", "1") + (f" by {info['author']}"
-                                                                               if info["author"] else ""))
+    console.print(
+        console.paint(f"{info['title']} v{info['version']}", "1")
+        + (f" by {info['author']}" if info["author"] else "")
+    )
     console.print(", ".join(f"{n} {k}" for k, n in counts.items()))
-    console.print(f"runtime {_timecode(info['runtime_seconds'])} ({info['total_frames']} frames at "
-                  f"{info['fps']:g} fps)")
+    console.print(
+        f"runtime {_timecode(info['runtime_seconds'])} ({info['total_frames']} frames at {info['fps']:g} fps)"
+    )
     for scene in info["scenes"]:
         console.print(f"  scene {scene['id']:>3}  {scene['heading'] or scene['location']}")
-        console.print(f"            cast: {', '.join(scene['cast']) or '-'}; shots: "
-                      f"{', '.join(scene['shots']) or '-'}; {_timecode(scene['seconds'])}")
+        console.print(
+            f"            cast: {', '.join(scene['cast']) or '-'}; shots: "
+            f"{', '.join(scene['shots']) or '-'}; {_timecode(scene['seconds'])}"
+        )
     for output in info["outputs"]:
         console.print(f"  output {output['name']}: {output['frames']} frames")
     if "continuity" in info:
@@ -261,18 +302,29 @@ def cmd_estimate(args: argparse.Namespace, console: Console) -> int:
         return _invalid(result, args, console)
     est = estimate(result.production)
     payload = {
-        "resolution": list(est.resolution), "model": est.model,
+        "resolution": list(est.resolution),
+        "model": est.model,
         "total_seconds": round(est.total_seconds, 2),
-        "shots": [{"shot": s.shot_id, "frames": s.frames, "seconds_per_frame": round(s.seconds_per_frame, 3),
-                   "seconds": round(s.seconds, 2), "measured": s.measured} for s in est.shots],
+        "shots": [
+            {
+                "shot": s.shot_id,
+                "frames": s.frames,
+                "seconds_per_frame": round(s.seconds_per_frame, 3),
+                "seconds": round(s.seconds, 2),
+                "measured": s.measured,
+            }
+            for s in est.shots
+        ],
     }
     if console.json_mode:
         console.emit_json(payload)
         return EXIT_OK
     console.print(f"master resolution {est.resolution[0]}x{est.resolution[1]}; model: {est.model}")
     for shot in payload["shots"]:
-        console.print(f"  {shot['shot']:>6}  {shot['frames']:>5} frames x {shot['seconds_per_frame']:.2f} s"
-                      f" = {_timecode(shot['seconds'])}")
+        console.print(
+            f"  {shot['shot']:>6}  {shot['frames']:>5} frames x {shot['seconds_per_frame']:.2f} s"
+            f" = {_timecode(shot['seconds'])}"
+        )
     console.print(f"total {_timecode(est.total_seconds)}")
     return EXIT_OK
 
@@ -306,8 +358,9 @@ def cmd_create(args: argparse.Namespace, console: Console) -> int:
     if console.json_mode:
         console.emit_json(payload)
     else:
-        console.print(f"created {target}/ from the {args.template} template; next: "
-                      f"python run.py validate {spec}")
+        console.print(
+            f"created {target}/ from the {args.template} template; next: python run.py validate {spec}"
+        )
     return EXIT_OK if result.valid else EXIT_INVALID
 
 
@@ -342,21 +395,26 @@ def cmd_list(args: argparse.Namespace, console: Console) -> int:
     for spec in find_productions(folder):
         result = load_production(spec, args.presets)
         production = result.production
-        rows.append({
-            "spec": str(spec), "valid": result.valid,
-            "title": production.title if production else result.data.get("title"),
-            "version": production.version if production else result.data.get("version"),
-            "scenes": len(production.scenes) if production else None,
-            "shots": len(production.shots) if production else None,
-            "errors": result.counts()["error"],
-        })
+        rows.append(
+            {
+                "spec": str(spec),
+                "valid": result.valid,
+                "title": production.title if production else result.data.get("title"),
+                "version": production.version if production else result.data.get("version"),
+                "scenes": len(production.scenes) if production else None,
+                "shots": len(production.shots) if production else None,
+                "errors": result.counts()["error"],
+            }
+        )
     if console.json_mode:
         console.emit_json({"productions": rows})
         return EXIT_OK
     if not rows:
         console.print(f"no productions under {folder}")
     for row in rows:
-        state = console.paint("ok", "32") if row["valid"] else console.paint(f"{row['errors']} error(s)", "31")
+        state = (
+            console.paint("ok", "32") if row["valid"] else console.paint(f"{row['errors']} error(s)", "31")
+        )
         console.print(f"{row['spec']}: {row['title']} v{row['version']} [{state}]")
     return EXIT_OK
 

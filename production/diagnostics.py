@@ -1,6 +1,7 @@
 """Issues found in a spec: what is wrong, where, and how to fix it.
 
-Every check in Backlot reports through `Issue` so the panel, the CLI and the JSON output all say the same thing.
+Every check in Backlot reports through `Issue` so the panel, the CLI and the JSON output all say the same
+thing.
 """
 
 from __future__ import annotations

@@ -67,15 +67,25 @@ def _convert(node: Node, presets: PresetLibrary | None) -> dict[str, Any]:
     elif kind == "color":
         out["anyOf"] = [
             {"type": "string", "pattern": _COLOR_PATTERN},
-            {"type": "array", "items": {"type": "number", "minimum": 0, "maximum": 1}, "minItems": 3,
-             "maxItems": 3},
+            {
+                "type": "array",
+                "items": {"type": "number", "minimum": 0, "maximum": 1},
+                "minItems": 3,
+                "maxItems": 3,
+            },
         ]
     elif kind == "duration":
-        out["anyOf"] = [{"type": "integer", "exclusiveMinimum": 0}, {"type": "number", "exclusiveMinimum": 0},
-                        {"type": "string", "pattern": _DURATION_PATTERN}]
+        out["anyOf"] = [
+            {"type": "integer", "exclusiveMinimum": 0},
+            {"type": "number", "exclusiveMinimum": 0},
+            {"type": "string", "pattern": _DURATION_PATTERN},
+        ]
     elif kind == "scene_range":
-        out["anyOf"] = [{"type": "integer"}, {"type": "string"},
-                        {"type": "array", "items": {"type": ["integer", "string"]}}]
+        out["anyOf"] = [
+            {"type": "integer"},
+            {"type": "string"},
+            {"type": "array", "items": {"type": ["integer", "string"]}},
+        ]
     elif kind == "id":
         out["type"] = ["integer", "string"]
     elif kind == "version":
@@ -84,11 +94,15 @@ def _convert(node: Node, presets: PresetLibrary | None) -> dict[str, Any]:
         out["type"] = "string"
         out["examples"] = [*NAMED_TIMES, "2026-03-14T23:30"]
     elif kind == "aspect":
-        out["anyOf"] = [{"type": "number", "minimum": 0.2, "maximum": 10},
-                        {"type": "string", "pattern": _ASPECT_PATTERN}]
+        out["anyOf"] = [
+            {"type": "number", "minimum": 0.2, "maximum": 10},
+            {"type": "string", "pattern": _ASPECT_PATTERN},
+        ]
     elif kind == "height":
-        out["anyOf"] = [{"type": "number", "minimum": 0, "maximum": 1000},
-                        {"type": "string", "enum": list(CAMERA_HEIGHTS)}]
+        out["anyOf"] = [
+            {"type": "number", "minimum": 0, "maximum": 1000},
+            {"type": "string", "enum": list(CAMERA_HEIGHTS)},
+        ]
     else:  # pragma: no cover - a new kind must be added here
         raise ValueError(f"no JSON Schema mapping for node kind {kind!r}")
     return out

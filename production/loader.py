@@ -72,7 +72,9 @@ class SourceMap:
     def key_position(self, path: PathKey) -> Position | None:
         return self.positions.get((*path, "<key>")) or self.find(path)
 
-    def issue(self, path: PathKey, severity: Any, message: str, suggestion: str = "", code: str = "") -> Issue:
+    def issue(
+        self, path: PathKey, severity: Any, message: str, suggestion: str = "", code: str = ""
+    ) -> Issue:
         pos = self.find(path)
         return Issue(
             path=format_path(path),
@@ -133,16 +135,24 @@ class _DocumentBuilder:
             raise _TooBig(format_path(path))
         if depth > MAX_DEPTH:
             self.report(
-                node, path, f"nesting is deeper than {MAX_DEPTH} levels (a recursive YAML alias?)",
-                "flatten the structure; a production spec is never this deep", "yaml.depth",
+                node,
+                path,
+                f"nesting is deeper than {MAX_DEPTH} levels (a recursive YAML alias?)",
+                "flatten the structure; a production spec is never this deep",
+                "yaml.depth",
             )
             return None
         self.sources.positions.setdefault(path, self.position(node))
         if isinstance(node, yaml.ScalarNode):
             return self._scalar(node, path)
         if id(node) in self._open:
-            self.report(node, path, "recursive YAML alias: this value contains itself",
-                        "replace the alias (*name) with the value it should hold", "yaml.recursive_alias")
+            self.report(
+                node,
+                path,
+                "recursive YAML alias: this value contains itself",
+                "replace the alias (*name) with the value it should hold",
+                "yaml.recursive_alias",
+            )
             return None
         self._open.add(id(node))
         try:
@@ -167,14 +177,24 @@ class _DocumentBuilder:
                 merged.update(self._merge_sources(value_node, path, depth))
                 continue
             if not isinstance(key_node, yaml.ScalarNode):
-                self.report(key_node, path, "a mapping key must be a plain name, not a list or mapping",
-                            "write the key as a word, e.g. `title:`", "yaml.key")
+                self.report(
+                    key_node,
+                    path,
+                    "a mapping key must be a plain name, not a list or mapping",
+                    "write the key as a word, e.g. `title:`",
+                    "yaml.key",
+                )
                 continue
             key = str(key_node.value)
             if key in first_seen:
                 earlier = self.position(first_seen[key])
-                self.report(key_node, (*path, key), f"duplicate key '{key}' (first given at line {earlier.line})",
-                            "keep one of them; YAML would silently use the last", "yaml.duplicate_key")
+                self.report(
+                    key_node,
+                    (*path, key),
+                    f"duplicate key '{key}' (first given at line {earlier.line})",
+                    "keep one of them; YAML would silently use the last",
+                    "yaml.duplicate_key",
+                )
             first_seen[key] = key_node
             self.sources.positions[(*path, key, "<key>")] = self.position(key_node)
             result[key] = self.build(value_node, (*path, key), depth + 1)
@@ -191,24 +211,30 @@ class _DocumentBuilder:
             if isinstance(value, dict):
                 merged.update(value)
             else:
-                self.report(source, path, "`<<` must merge a mapping", "point `<<:` at a mapping anchor",
-                            "yaml.merge")
+                self.report(
+                    source, path, "`<<` must merge a mapping", "point `<<:` at a mapping anchor", "yaml.merge"
+                )
         return merged
 
     def _scalar(self, node: yaml.ScalarNode, path: PathKey) -> Any:
         tag = node.tag
-        if not tag.startswith(_STANDARD_TAG) or tag[len(_STANDARD_TAG):] not in _SCALAR_TAGS:
+        if not tag.startswith(_STANDARD_TAG) or tag[len(_STANDARD_TAG) :] not in _SCALAR_TAGS:
             self._unsupported_tag(node, path)
             return None
-        kind = tag[len(_STANDARD_TAG):]
+        kind = tag[len(_STANDARD_TAG) :]
         if kind in ("str", "timestamp"):
             # a timestamp stays the text the user wrote; the validator parses dates itself
             return str(node.value)
         try:
             value = self._scalars.construct_object(node)
         except (yaml.YAMLError, ValueError) as exc:
-            self.report(node, path, f"cannot read {kind} value {node.value!r}: {exc}", "check the value",
-                        "yaml.scalar")
+            self.report(
+                node,
+                path,
+                f"cannot read {kind} value {node.value!r}: {exc}",
+                "check the value",
+                "yaml.scalar",
+            )
             return None
         # keep what was written so `version: 1.10` or `id: 01` can be read back as text
         self.sources.raw_text[path] = str(node.value)
@@ -216,30 +242,63 @@ class _DocumentBuilder:
 
     def _unsupported_tag(self, node: yaml.Node, path: PathKey) -> None:
         self.report(
-            node, path, f"YAML tag '{node.tag}' is not allowed: Backlot reads plain YAML data only",
-            "remove the tag and write the value as plain text, a number, a list or a mapping", "yaml.tag",
+            node,
+            path,
+            f"YAML tag '{node.tag}' is not allowed: Backlot reads plain YAML data only",
+            "remove the tag and write the value as plain text, a number, a list or a mapping",
+            "yaml.tag",
         )
 
 
-def _read_yaml_file(path: Path, label: str, base_path: PathKey, sources: SourceMap, issues: list[Issue]) -> Any:
+def _read_yaml_file(
+    path: Path, label: str, base_path: PathKey, sources: SourceMap, issues: list[Issue]
+) -> Any:
     """Parse one file; returns its value, or None when it cannot be used (the reason is in `issues`)."""
     try:
         size = path.stat().st_size
     except OSError as exc:
-        issues.append(Issue(format_path(base_path), "error", f"cannot read {label}: {exc.strerror}",
-                            "check the path and permissions", label, None, None, "file.unreadable"))
+        issues.append(
+            Issue(
+                format_path(base_path),
+                "error",
+                f"cannot read {label}: {exc.strerror}",
+                "check the path and permissions",
+                label,
+                None,
+                None,
+                "file.unreadable",
+            )
+        )
         return None
     if size > MAX_FILE_BYTES:
-        issues.append(Issue(format_path(base_path), "error",
-                            f"{label} is {size / 1e6:.0f} MB; specs are limited to {MAX_FILE_BYTES // 2**20} MiB",
-                            "split the spec into a production folder or remove embedded data", label, None, None,
-                            "file.too_big"))
+        issues.append(
+            Issue(
+                format_path(base_path),
+                "error",
+                f"{label} is {size / 1e6:.0f} MB; specs are limited to {MAX_FILE_BYTES // 2**20} MiB",
+                "split the spec into a production folder or remove embedded data",
+                label,
+                None,
+                None,
+                "file.too_big",
+            )
+        )
         return None
     try:
         text = path.read_text(encoding="utf-8")
     except UnicodeDecodeError as exc:
-        issues.append(Issue(format_path(base_path), "error", f"{label} is not UTF-8 text (byte {exc.start})",
-                            "save the file as UTF-8", label, None, None, "file.encoding"))
+        issues.append(
+            Issue(
+                format_path(base_path),
+                "error",
+                f"{label} is not UTF-8 text (byte {exc.start})",
+                "save the file as UTF-8",
+                label,
+                None,
+                None,
+                "file.encoding",
+            )
+        )
         return None
     return parse_yaml_text(text, label, base_path, sources, issues)
 
@@ -273,14 +332,24 @@ def _too_deep(text: str) -> Any:
     return None
 
 
-def parse_yaml_text(text: str, label: str, base_path: PathKey, sources: SourceMap, issues: list[Issue]) -> Any:
+def parse_yaml_text(
+    text: str, label: str, base_path: PathKey, sources: SourceMap, issues: list[Issue]
+) -> Any:
     try:
         deep = _too_deep(text) if _may_be_deep(text) else None
         if deep is not None:
-            issues.append(Issue(format_path(base_path), "error",
-                                f"nesting is deeper than {MAX_PARSE_DEPTH} levels; the file is not read",
-                                "flatten the structure; a production spec is never this deep", label,
-                                deep.line + 1, deep.column + 1, "yaml.depth"))
+            issues.append(
+                Issue(
+                    format_path(base_path),
+                    "error",
+                    f"nesting is deeper than {MAX_PARSE_DEPTH} levels; the file is not read",
+                    "flatten the structure; a production spec is never this deep",
+                    label,
+                    deep.line + 1,
+                    deep.column + 1,
+                    "yaml.depth",
+                )
+            )
             return None
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
@@ -291,13 +360,32 @@ def parse_yaml_text(text: str, label: str, base_path: PathKey, sources: SourceMa
         column = mark.column + 1 if mark else None
         problem = exc.problem or "invalid YAML"
         context = f" ({exc.context})" if exc.context else ""
-        issues.append(Issue(format_path(base_path), "error", f"YAML syntax error: {problem}{context}",
-                            "check indentation, colons and quotes on this line and the one above",
-                            label, line, column, "yaml.syntax"))
+        issues.append(
+            Issue(
+                format_path(base_path),
+                "error",
+                f"YAML syntax error: {problem}{context}",
+                "check indentation, colons and quotes on this line and the one above",
+                label,
+                line,
+                column,
+                "yaml.syntax",
+            )
+        )
         return None
     except yaml.YAMLError as exc:
-        issues.append(Issue(format_path(base_path), "error", f"YAML error: {exc}", "check the file's syntax",
-                            label, None, None, "yaml.syntax"))
+        issues.append(
+            Issue(
+                format_path(base_path),
+                "error",
+                f"YAML error: {exc}",
+                "check the file's syntax",
+                label,
+                None,
+                None,
+                "yaml.syntax",
+            )
+        )
         return None
     if node is None:
         return None
@@ -308,10 +396,18 @@ def parse_yaml_text(text: str, label: str, base_path: PathKey, sources: SourceMa
         return builder.build(node, base_path)
     except _TooBig:
         pos = builder.position(node)
-        issues.append(Issue(format_path(base_path), "error",
-                            f"the document expands to more than {MAX_VALUES:,} values (an alias bomb?)",
-                            "remove the repeated aliases (*name); a spec never needs this many values",
-                            pos.file, pos.line, pos.column, "yaml.too_many_values"))
+        issues.append(
+            Issue(
+                format_path(base_path),
+                "error",
+                f"the document expands to more than {MAX_VALUES:,} values (an alias bomb?)",
+                "remove the repeated aliases (*name); a spec never needs this many values",
+                pos.file,
+                pos.line,
+                pos.column,
+                "yaml.too_many_values",
+            )
+        )
         return None
 
 
@@ -352,9 +448,18 @@ def load(spec_path: str | Path) -> LoadedSpec:
         return _load_folder(spec_path, sources, issues)
     base_dir = spec_path.parent.resolve()
     if not spec_path.exists():
-        issues.append(Issue("", "error", f"spec file not found: {spec_path}",
-                            "give the path of a production .yaml file or a production folder",
-                            None, None, None, "file.missing"))
+        issues.append(
+            Issue(
+                "",
+                "error",
+                f"spec file not found: {spec_path}",
+                "give the path of a production .yaml file or a production folder",
+                None,
+                None,
+                None,
+                "file.missing",
+            )
+        )
         return LoadedSpec({}, sources, base_dir, issues, [])
     data = _read_yaml_file(spec_path, spec_path.name, (), sources, issues)
     production = _unwrap_production(data, spec_path.name, sources, issues)
@@ -365,9 +470,9 @@ def _rebase(path: str, old: str, new: str) -> str | None:
     """'production.shots[1].x' -> 'shots[1].x' (old='production', new=''); None when not under `old`."""
     if path == old:
         return new
-    if not path.startswith(old) or path[len(old):len(old) + 1] not in (".", "["):
+    if not path.startswith(old) or path[len(old) : len(old) + 1] not in (".", "["):
         return None
-    rest = path[len(old):]
+    rest = path[len(old) :]
     return (rest[1:] if rest.startswith(".") else rest) if not new else new + rest
 
 
@@ -387,22 +492,44 @@ def _unwrap_production(data: Any, label: str, sources: SourceMap, issues: list[I
     if data is None and any(i.is_error for i in issues):
         return {}
     if not isinstance(data, dict) or "production" not in data:
-        issues.append(Issue("", "error", f"{label} has no top-level `production:` mapping",
-                            "start the file with `production:` and indent the title, scenes, shots... under it",
-                            label, 1, 1, "spec.no_production"))
+        issues.append(
+            Issue(
+                "",
+                "error",
+                f"{label} has no top-level `production:` mapping",
+                "start the file with `production:` and indent the title, scenes, shots... under it",
+                label,
+                1,
+                1,
+                "spec.no_production",
+            )
+        )
         return {}
     extra = [k for k in data if k != "production"]
     for key in extra:
-        issues.append(sources.issue((key,), "warning", f"top-level key '{key}' is ignored",
-                                    "move it under `production:`", "spec.unknown_key"))
+        issues.append(
+            sources.issue(
+                (key,),
+                "warning",
+                f"top-level key '{key}' is ignored",
+                "move it under `production:`",
+                "spec.unknown_key",
+            )
+        )
     production = data["production"]
     if not isinstance(production, dict):
-        issues.append(sources.issue(("production",), "error", "`production:` must be a mapping of fields",
-                                    "indent title, version, scenes... under `production:`", "spec.type"))
+        issues.append(
+            sources.issue(
+                ("production",),
+                "error",
+                "`production:` must be a mapping of fields",
+                "indent title, version, scenes... under `production:`",
+                "spec.type",
+            )
+        )
         return {}
     sources.strip_prefix(("production",))
     return production
-
 
 
 def _iter_part_files(folder: Path) -> Iterator[Path]:
@@ -413,9 +540,18 @@ def _load_folder(folder: Path, sources: SourceMap, issues: list[Issue]) -> Loade
     folder = folder.resolve()
     main = next((folder / n for n in PRODUCTION_FILES if (folder / n).exists()), None)
     if main is None:
-        issues.append(Issue("", "error", f"{folder.name}/ has no production.yaml",
-                            "a production folder needs production.yaml with title and version", str(folder),
-                            None, None, "file.missing"))
+        issues.append(
+            Issue(
+                "",
+                "error",
+                f"{folder.name}/ has no production.yaml",
+                "a production folder needs production.yaml with title and version",
+                str(folder),
+                None,
+                None,
+                "file.missing",
+            )
+        )
         return LoadedSpec({}, sources, folder, issues, [])
     data = _read_yaml_file(main, main.name, (), sources, issues)
     production = _unwrap_production(data, main.name, sources, issues)
@@ -440,7 +576,9 @@ def _identity(part: str, item: Any) -> str | None:
     return None if value is None else str(value)
 
 
-def _record_owners(production: dict[str, Any], part: str, label: str, owners: dict[tuple[str, str], str]) -> None:
+def _record_owners(
+    production: dict[str, Any], part: str, label: str, owners: dict[tuple[str, str], str]
+) -> None:
     existing = production.get(part)
     names: list[str] = []
     if part == "costumes" and isinstance(existing, dict):
@@ -452,7 +590,12 @@ def _record_owners(production: dict[str, Any], part: str, label: str, owners: di
 
 
 def _merge_part_file(
-    production: dict[str, Any], part: str, file: Path, label: str, sources: SourceMap, issues: list[Issue],
+    production: dict[str, Any],
+    part: str,
+    file: Path,
+    label: str,
+    sources: SourceMap,
+    issues: list[Issue],
     owners: dict[tuple[str, str], str],
 ) -> None:
     scratch = SourceMap()
@@ -467,9 +610,9 @@ def _merge_part_file(
         """'<file>[1].name' in characters/b.yaml -> 'characters[<start + 1>].name' in the merged spec."""
         if _rebase(path, "<file>", "<file>") is None:
             return None
-        rest = path[len("<file>"):]  # '', '.name', '[1].name', '.characters[1].name'
+        rest = path[len("<file>") :]  # '', '.name', '[1].name', '.characters[1].name'
         if wrapped and _rebase(rest[1:], part, "") is not None:
-            rest = rest[1 + len(part):]
+            rest = rest[1 + len(part) :]
         if part == "costumes" or value is None:
             return part + rest
         if as_list:
@@ -491,8 +634,15 @@ def _merge_part_file(
     items = value if isinstance(value, list) else [value]
     target = production.setdefault(part, [])
     if not isinstance(target, list):
-        issues.append(sources.issue((part,), "error", f"`{part}` must be a list to merge {label} into it",
-                                    f"write `{part}:` as a list (- items)", "spec.type"))
+        issues.append(
+            sources.issue(
+                (part,),
+                "error",
+                f"`{part}` must be a list to merge {label} into it",
+                f"write `{part}:` as a list (- items)",
+                "spec.type",
+            )
+        )
         return
     groups = _group(scratch, 2 if isinstance(value, list) else 1)
     for local_index, item in enumerate(items):
@@ -504,12 +654,27 @@ def _merge_part_file(
 
 
 def _merge_costumes(
-    production: dict[str, Any], value: Any, label: str, scratch: SourceMap, sources: SourceMap,
-    issues: list[Issue], owners: dict[tuple[str, str], str],
+    production: dict[str, Any],
+    value: Any,
+    label: str,
+    scratch: SourceMap,
+    sources: SourceMap,
+    issues: list[Issue],
+    owners: dict[tuple[str, str], str],
 ) -> None:
     if not isinstance(value, dict):
-        issues.append(Issue("costumes", "error", f"{label} must map costume names to costumes",
-                            "write `courier_rain: {pieces: [...], colors: [...]}`", label, 1, 1, "spec.type"))
+        issues.append(
+            Issue(
+                "costumes",
+                "error",
+                f"{label} must map costume names to costumes",
+                "write `courier_rain: {pieces: [...], colors: [...]}`",
+                label,
+                1,
+                1,
+                "spec.type",
+            )
+        )
         return
     target = production.setdefault("costumes", {})
     if not isinstance(target, dict):
@@ -519,9 +684,15 @@ def _merge_costumes(
         previous = owners.get(("costumes", name))
         _copy_positions(scratch, ("<file>", name), sources, ("costumes", name), groups)
         if previous is not None:
-            issues.append(sources.issue(("costumes", name), "error",
-                                        f"costume '{name}' is defined twice: in {previous} and in {label}",
-                                        "rename one of them or delete the duplicate", "spec.duplicate"))
+            issues.append(
+                sources.issue(
+                    ("costumes", name),
+                    "error",
+                    f"costume '{name}' is defined twice: in {previous} and in {label}",
+                    "rename one of them or delete the duplicate",
+                    "spec.duplicate",
+                )
+            )
             continue
         owners[("costumes", name)] = label
         target[name] = costume
@@ -542,8 +713,9 @@ def _group(scratch: SourceMap, depth: int) -> _Groups:
     return positions, raw_text
 
 
-def _copy_positions(scratch: SourceMap, local: PathKey, sources: SourceMap, target: PathKey,
-                    groups: _Groups | None = None) -> None:
+def _copy_positions(
+    scratch: SourceMap, local: PathKey, sources: SourceMap, target: PathKey, groups: _Groups | None = None
+) -> None:
     n = len(local)
     groups = groups or _group(scratch, n)
     for key in groups[0].get(local, ()):

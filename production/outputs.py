@@ -83,8 +83,14 @@ def write_manifest(root: str | Path, production_title: str, entries: Iterable[Ma
         size = entry.size if entry.size is not None else path.stat().st_size
         digest = entry.sha256 if entry.sha256 is not None else sha256_file(path)
         files.append(
-            {"output": entry.output, "shot": entry.shot, "frame": entry.frame, "path": relative,
-             "size": size, "sha256": digest}
+            {
+                "output": entry.output,
+                "shot": entry.shot,
+                "frame": entry.frame,
+                "path": relative,
+                "size": size,
+                "sha256": digest,
+            }
         )
     files.sort(key=lambda f: (f["output"], f["shot"], f["frame"] is None, f["frame"] or 0, f["path"]))
     manifest = {
@@ -161,8 +167,9 @@ class ProductionLog:
     def __enter__(self) -> ProductionLog:
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 traceback: TracebackType | None) -> None:
+    def __exit__(
+        self, kind: type[BaseException] | None, value: BaseException | None, traceback: TracebackType | None
+    ) -> None:
         self.close()
 
 

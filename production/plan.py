@@ -92,9 +92,7 @@ def make_plan(production: Production) -> Plan:
         shots = tuple(p.shot_id for p in shot_plans if output.name in p.outputs)
         frames = sum(p.frames for p in shot_plans if output.name in p.outputs)
         output_plans.append(OutputPlan(output.name, shots, frames, frames / production.fps))
-    scene_ranges = {
-        scene_id: (SCENE_START_FRAME, last - 1) for scene_id, last in next_frame.items()
-    }
+    scene_ranges = {scene_id: (SCENE_START_FRAME, last - 1) for scene_id, last in next_frame.items()}
     return Plan(production.fps, tuple(shot_plans), tuple(output_plans), scene_ranges)
 
 
@@ -138,8 +136,9 @@ def seconds_per_frame(engine: str, samples: int, pixels: int) -> float:
     return base * (pixels / REFERENCE_PIXELS) * sample_factor
 
 
-def estimate(production: Production, plan: Plan | None = None,
-             measured: dict[str, float] | None = None) -> Estimate:
+def estimate(
+    production: Production, plan: Plan | None = None, measured: dict[str, float] | None = None
+) -> Estimate:
     """Render time per shot. `measured` maps shot ids to seconds per frame (at full resolution)."""
     plan = plan or make_plan(production)
     width, height = master_resolution(production)

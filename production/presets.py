@@ -70,16 +70,36 @@ class PresetLibrary:
         try:
             source = file.read_text(encoding="utf-8")
         except (OSError, UnicodeDecodeError) as exc:
-            self.issues.append(Issue("", "error", f"cannot read preset {label}: {exc}", "fix or remove the file",
-                                     str(file), None, None, "preset.unreadable"))
+            self.issues.append(
+                Issue(
+                    "",
+                    "error",
+                    f"cannot read preset {label}: {exc}",
+                    "fix or remove the file",
+                    str(file),
+                    None,
+                    None,
+                    "preset.unreadable",
+                )
+            )
             return None
         issues_before = len(self.issues)
         value = parse_yaml_text(source, str(file), (), SourceMap(), self.issues)
         if value is None and len(self.issues) > issues_before:
             return None  # the parse issue already says why
         if not isinstance(value, dict):
-            self.issues.append(Issue("", "error", f"preset {label} must be a mapping of keys",
-                                     "write the preset as `key: value` lines", str(file), 1, 1, "preset.type"))
+            self.issues.append(
+                Issue(
+                    "",
+                    "error",
+                    f"preset {label} must be a mapping of keys",
+                    "write the preset as `key: value` lines",
+                    str(file),
+                    1,
+                    1,
+                    "preset.type",
+                )
+            )
             return None
         meta = {k: value.get(k) for k in META_KEYS}
         return {k: v for k, v in value.items() if k not in META_KEYS}, meta

@@ -19,19 +19,51 @@ WEATHER = ("clear", "overcast", "rain", "fog", "snow")
 NAMED_TIMES = ("day", "night", "dawn", "dusk", "golden_hour")
 RIGS = ("tripod", "static", "dolly", "crane", "jib", "steadicam", "handheld", "drone")
 MOVES = (
-    "static", "push_in", "pull_out", "pan", "tilt", "truck", "pedestal", "orbit", "follow", "arc",
-    "crash_zoom", "dolly_zoom", "fly_over",
+    "static",
+    "push_in",
+    "pull_out",
+    "pan",
+    "tilt",
+    "truck",
+    "pedestal",
+    "orbit",
+    "follow",
+    "arc",
+    "crash_zoom",
+    "dolly_zoom",
+    "fly_over",
 )
 CAMERA_HEIGHTS = ("eye", "low", "high", "overhead", "ground", "shoulder", "hip")
 SENSOR_FITS = ("AUTO", "HORIZONTAL", "VERTICAL")
 DITHERS = (
-    "none", "error_diffusion", "floyd_steinberg", "atkinson", "jarvis_judice_ninke", "stucki", "sierra",
-    "burkes", "ordered", "bayer2", "bayer4", "bayer8", "pattern",
+    "none",
+    "error_diffusion",
+    "floyd_steinberg",
+    "atkinson",
+    "jarvis_judice_ninke",
+    "stucki",
+    "sierra",
+    "burkes",
+    "ordered",
+    "bayer2",
+    "bayer4",
+    "bayer8",
+    "pattern",
 )
 RETRO_STYLES = ("photorealistic", "stylized", "16bit", "8bit", "1bit")
 LIGHTING_SETUPS = (
-    "three_point", "high_key", "low_key", "rembrandt", "butterfly", "split", "rim", "silhouette",
-    "motivated_window", "overcast_soft", "night_exterior", "natural",
+    "three_point",
+    "high_key",
+    "low_key",
+    "rembrandt",
+    "butterfly",
+    "split",
+    "rim",
+    "silhouette",
+    "motivated_window",
+    "overcast_soft",
+    "night_exterior",
+    "natural",
 )
 LIGHT_ROLES = ("key", "fill", "rim", "back", "background", "practical", "sun", "moon")
 
@@ -112,16 +144,20 @@ LIGHTING = obj(
     "Lighting setup for a scene, or a shot's override of it.",
     preset=text("Lighting setup preset (presets/lighting).", preset="lighting"),
     setup=choice(LIGHTING_SETUPS, "Which lights and where, relative to the subject and camera."),
-    key_fill_ratio=number("Key to fill illuminance ratio N:1 at the subject (2 = one stop).", minimum=1,
-                          maximum=256),
-    rim_stops=number("Rim/backlight level relative to the key, in stops (negative = dimmer).", minimum=-8,
-                     maximum=4),
+    key_fill_ratio=number(
+        "Key to fill illuminance ratio N:1 at the subject (2 = one stop).", minimum=1, maximum=256
+    ),
+    rim_stops=number(
+        "Rim/backlight level relative to the key, in stops (negative = dimmer).", minimum=-8, maximum=4
+    ),
     key_angle=number("Key light angle off the camera axis, degrees.", minimum=0, maximum=180),
     key_side=choice(("left", "right"), "Which side of the camera axis the key sits on."),
     key_kelvin=number("Key colour temperature in Kelvin.", minimum=1000, maximum=40000),
     intensity=number("Key illuminance at the subject (W/m^2 in Blender units).", minimum=0, maximum=1e6),
-    gels=map_of(text("Gel preset name (presets/gels).", preset="gels"),
-                "Gel per light role, e.g. {key: full_ctb, fill: half_cto}."),
+    gels=map_of(
+        text("Gel preset name (presets/gels).", preset="gels"),
+        "Gel per light role, e.g. {key: full_ctb, fill: half_cto}.",
+    ),
     practicals=boolean("Light the location's practical lamps."),
     day_to_night=boolean("Animate the sun and sky from the scene time to night over the shot or scene."),
 )
@@ -129,8 +165,9 @@ LIGHTING = obj(
 CAMERA = obj(
     "Camera for a shot: lens, sensor, rig and move.",
     lens=number("Focal length in millimetres.", minimum=4, maximum=1200),
-    sensor=text("Sensor preset (presets/sensors): full_frame, super35, aps_c, 16mm, anamorphic_2x.",
-                preset="sensors"),
+    sensor=text(
+        "Sensor preset (presets/sensors): full_frame, super35, aps_c, 16mm, anamorphic_2x.", preset="sensors"
+    ),
     sensor_fit=choice(SENSOR_FITS, "How the sensor maps to the frame (Blender's sensor fit)."),
     rig=choice(RIGS, "Camera support: what moves the camera."),
     move=choice(MOVES, "Camera move over the shot."),
@@ -140,13 +177,17 @@ CAMERA = obj(
     shift_y=number("Lens shift Y (fraction of frame).", minimum=-2, maximum=2),
     clip_start=number("Near clip distance, metres.", minimum=1e-4),
     clip_end=number("Far clip distance, metres.", minimum=1e-3),
-    angle=number("Horizontal angle around the subject in degrees (0 = in front of its facing).",
-                 minimum=-360, maximum=360),
+    angle=number(
+        "Horizontal angle around the subject in degrees (0 = in front of its facing).",
+        minimum=-360,
+        maximum=360,
+    ),
     distance=number("Override the solved camera distance, metres.", minimum=0.01),
     target=text("What the move or POV looks at (a character or mark)."),
     seed=integer("Seed for handheld shake.", minimum=0),
-    amount=number("Strength of the move (metres, degrees or zoom factor, by move).", minimum=-1000,
-                  maximum=1000),
+    amount=number(
+        "Strength of the move (metres, degrees or zoom factor, by move).", minimum=-1000, maximum=1000
+    ),
 )
 
 FOCUS = obj(
@@ -160,7 +201,9 @@ FOCUS = obj(
 RETRO = obj(
     "Retro console look derived from the master render.",
     style=choice(RETRO_STYLES, "Overall retro style."),
-    console=text("Console preset for native resolution and pixel aspect (presets/consoles).", preset="consoles"),
+    console=text(
+        "Console preset for native resolution and pixel aspect (presets/consoles).", preset="consoles"
+    ),
     palette=text("Palette preset (presets/palettes).", preset="palettes"),
     colors=integer("Number of colours for an adaptive palette.", minimum=2, maximum=256),
     dither=choice(DITHERS, "Dithering method."),
@@ -180,11 +223,14 @@ CHARACTER = obj(
     link=boolean("Link (true, default) or append (false) the model."),
     height=number("Height in metres.", minimum=0.3, maximum=3.0, default=1.75),
     build=choice(BUILDS, "Stand-in proportions.", default="average"),
-    wardrobe=list_of(obj(
-        "One costume for a range of scenes.",
-        scenes=Node("scene_range", "Scene ids or ranges: \"1-2\", \"3\", \"1,4,7-9\".", required=True),
-        costume=text("Costume name from `costumes`.", required=True),
-    ), "Costume per scene range."),
+    wardrobe=list_of(
+        obj(
+            "One costume for a range of scenes.",
+            scenes=Node("scene_range", 'Scene ids or ranges: "1-2", "3", "1,4,7-9".', required=True),
+            costume=text("Costume name from `costumes`.", required=True),
+        ),
+        "Costume per scene range.",
+    ),
     hair_color=color("Hair colour."),
     skin_tone=color("Skin tone."),
     makeup=text("Makeup and aging notes for continuity."),
@@ -204,8 +250,9 @@ COSTUME = obj(
 LOCATION = obj(
     "A place where scenes happen.",
     name=text("Unique name; referenced by scenes.", required=True, max_length=200),
-    preset=text("Location preset (presets/locations): blockout set, surfaces, default lighting.",
-                preset="locations"),
+    preset=text(
+        "Location preset (presets/locations): blockout set, surfaces, default lighting.", preset="locations"
+    ),
     interior=boolean("Interior (no sky seen) or exterior."),
     hdri=path("HDRI image for the world; otherwise a physical sky."),
     hdri_rotation=number("HDRI rotation in degrees.", minimum=-360, maximum=360),
@@ -221,8 +268,10 @@ LOCATION = obj(
     model=path("A .blend to link the set from."),
     collection=text("Collection name inside `model`."),
     marks=map_of(list_of(number()), "Named marks [x, y] (metres) characters can stand on."),
-    set=text("Blockout set builder: alley, warehouse, office, street, forest_clearing, desert, room, stage.",
-             max_length=100),
+    set=text(
+        "Blockout set builder: alley, warehouse, office, street, forest_clearing, desert, room, stage.",
+        max_length=100,
+    ),
     size=list_of(number(minimum=0.1, maximum=10_000), "Set size [width, depth, height] in metres."),
     surfaces=map_of(obj("A surface material.", open_keys=True), "Surface materials by set part."),
     practicals=list_of(obj("A practical lamp in the set.", open_keys=True), "Practical lamps."),
@@ -256,7 +305,7 @@ SHOT = obj(
     focus=FOCUS,
     lighting=LIGHTING,
     render=RENDER,
-    duration=Node("duration", "\"4s\", \"96f\" or a number of frames.", required=True),
+    duration=Node("duration", '"4s", "96f" or a number of frames.', required=True),
     blocking=map_of(text(), "Character -> mark to move to over the shot."),
     description=text("Notes."),
 )
@@ -293,12 +342,12 @@ STYLE = obj(
 PRODUCTION = obj(
     "A Backlot production.",
     title=text("Title.", required=True, max_length=300),
-    version=Node("version", "Version string, e.g. \"1.0\".", required=True),
+    version=Node("version", 'Version string, e.g. "1.0".', required=True),
     author=text("Author.", max_length=300),
     description=text("Logline or description."),
     script=path("Fountain screenplay (relative to this file)."),
     fps=number("Frames per second.", minimum=1, maximum=240, default=24),
-    aspect_ratio=Node("aspect", "Framing aspect, e.g. \"2.39:1\" or 1.85."),
+    aspect_ratio=Node("aspect", 'Framing aspect, e.g. "2.39:1" or 1.85.'),
     style=STYLE,
     render=RENDER,
     characters=list_of(CHARACTER, "The cast."),

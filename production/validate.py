@@ -8,6 +8,7 @@ unknown and missing keys; (2) resolve presets (explicit keys win); (3) cross-che
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterator
@@ -93,8 +94,9 @@ class _Reporter:
         self.issues = issues
         self.file_override = file_override
 
-    def __call__(self, path: PathKey, severity: Severity, message: str, suggestion: str = "",
-                 code: str = "") -> None:
+    def __call__(
+        self, path: PathKey, severity: Severity, message: str, suggestion: str = "", code: str = ""
+    ) -> None:
         issue = self.sources.issue(path, severity, message, suggestion, code)
         if self.file_override is not None:
             issue = Issue(issue.path, severity, message, suggestion, self.file_override, None, None, code)
@@ -130,8 +132,13 @@ class _SchemaWalker:
 
     def _object(self, value: Any, node: Node, path: PathKey) -> Any:
         if not isinstance(value, dict):
-            self.report(path, "error", f"expected a mapping of fields, got {_kind_name(value)}",
-                        f"write it as `key: value` lines; known keys: {', '.join(node.fields)}", "type")
+            self.report(
+                path,
+                "error",
+                f"expected a mapping of fields, got {_kind_name(value)}",
+                f"write it as `key: value` lines; known keys: {', '.join(node.fields)}",
+                "type",
+            )
             return INVALID
         result: dict[str, Any] = {}
         for key, item in value.items():
@@ -140,8 +147,13 @@ class _SchemaWalker:
                 if node.extra_keys:
                     result[key] = item
                     continue
-                self.report((*path, key), "warning", f"unknown key '{key}' (ignored)",
-                            did_you_mean(key, node.fields, "a known key"), "unknown_key")
+                self.report(
+                    (*path, key),
+                    "warning",
+                    f"unknown key '{key}' (ignored)",
+                    did_you_mean(key, node.fields, "a known key"),
+                    "unknown_key",
+                )
                 continue
             normalised = self.walk(item, sub, (*path, key))
             if normalised is not None:
@@ -153,22 +165,33 @@ class _SchemaWalker:
             if sub.required and value.get(key) is None:
                 where = format_path(path) or "production"
                 # the path names the missing field; its position falls back to the enclosing item
-                self.report((*path, key), "error", f"missing required field '{key}' in {where}",
-                            f"add `{key}:` ({sub.description})", "missing")
+                self.report(
+                    (*path, key),
+                    "error",
+                    f"missing required field '{key}' in {where}",
+                    f"add `{key}:` ({sub.description})",
+                    "missing",
+                )
 
     def _list(self, value: Any, node: Node, path: PathKey) -> Any:
         if not isinstance(value, list):
             example = f"[{value}]" if isinstance(value, str | int | float) else "- item"
-            self.report(path, "error", f"expected a list, got {_kind_name(value)}", f"write a list: {example}",
-                        "type")
+            self.report(
+                path, "error", f"expected a list, got {_kind_name(value)}", f"write a list: {example}", "type"
+            )
             return INVALID
         assert node.item is not None
         return [self.walk(item, node.item, (*path, i)) for i, item in enumerate(value)]
 
     def _map(self, value: Any, node: Node, path: PathKey) -> Any:
         if not isinstance(value, dict):
-            self.report(path, "error", f"expected a mapping of names to values, got {_kind_name(value)}",
-                        "write `name: value` lines", "type")
+            self.report(
+                path,
+                "error",
+                f"expected a mapping of names to values, got {_kind_name(value)}",
+                "write `name: value` lines",
+                "type",
+            )
             return INVALID
         assert node.item is not None
         return {str(k): self.walk(v, node.item, (*path, str(k))) for k, v in value.items()}
@@ -177,20 +200,35 @@ class _SchemaWalker:
         if isinstance(value, int | float) and not isinstance(value, bool):
             value = self.raw_text.get(path, str(value))
         if not isinstance(value, str):
-            self.report(path, "error", f"expected text, got {_kind_name(value)}",
-                        node.description or "write a plain value", "type")
+            self.report(
+                path,
+                "error",
+                f"expected text, got {_kind_name(value)}",
+                node.description or "write a plain value",
+                "type",
+            )
             return INVALID
         limit = node.max_length or MAX_STRING
         if len(value) > limit:
-            self.report(path, "error", f"text is too long ({len(value):,} characters; at most {limit:,})",
-                        "shorten it", "too_long")
+            self.report(
+                path,
+                "error",
+                f"text is too long ({len(value):,} characters; at most {limit:,})",
+                "shorten it",
+                "too_long",
+            )
             return INVALID
         if node.choices:
             exact = {c.lower(): c for c in node.choices}
             if value.lower() in exact:
                 return exact[value.lower()]
-            self.report(path, "error", f"'{value}' is not allowed here",
-                        did_you_mean(value, node.choices, "one of"), "choice")
+            self.report(
+                path,
+                "error",
+                f"'{value}' is not allowed here",
+                did_you_mean(value, node.choices, "one of"),
+                "choice",
+            )
             return INVALID
         return value
 
@@ -200,11 +238,18 @@ class _SchemaWalker:
             if isinstance(value, str):
                 digits = "".join(ch for ch in value if ch.isdigit() or ch in ".-")
                 hint = f"write {digits} (the unit is implied)" if digits and digits != value.strip() else ""
-            self.report(path, "error", f"expected a number, got {_kind_name(value)} {value!r}",
-                        hint or node.description or "write a number", "type")
+            self.report(
+                path,
+                "error",
+                f"expected a number, got {_kind_name(value)} {value!r}",
+                hint or node.description or "write a number",
+                "type",
+            )
             return INVALID
         if integer and not float(value).is_integer():
-            self.report(path, "error", f"expected a whole number, got {value}", f"write {round(value)}", "type")
+            self.report(
+                path, "error", f"expected a whole number, got {value}", f"write {round(value)}", "type"
+            )
             return INVALID
         if value != value or value in (float("inf"), float("-inf")):
             self.report(path, "error", "expected a finite number", "write a number", "type")
@@ -214,13 +259,18 @@ class _SchemaWalker:
             if node.minimum is not None and node.maximum is not None:
                 bounds = f"between {node.minimum:g} and {node.maximum:g}"
             else:
-                bounds = (f"at least {node.minimum:g}" if node.minimum is not None
-                          else f"at most {node.maximum:g}")
-            self.report(path, "error", f"{value} is out of range ({node.minimum:g}..{node.maximum:g})"
-                        if node.minimum is not None and node.maximum is not None
-                        else f"{value} is outside the allowed range ({bounds})",
-                        f"give a value {bounds}" + (f" ({node.description})" if node.description else ""),
-                        "range")
+                bounds = (
+                    f"at least {node.minimum:g}" if node.minimum is not None else f"at most {node.maximum:g}"
+                )
+            self.report(
+                path,
+                "error",
+                f"{value} is out of range ({node.minimum:g}..{node.maximum:g})"
+                if node.minimum is not None and node.maximum is not None
+                else f"{value} is outside the allowed range ({bounds})",
+                f"give a value {bounds}" + (f" ({node.description})" if node.description else ""),
+                "range",
+            )
             return INVALID
         return int(value) if integer else value
 
@@ -229,17 +279,26 @@ class _SchemaWalker:
 
     def _boolean(self, value: Any, node: Node, path: PathKey) -> Any:
         if not isinstance(value, bool):
-            self.report(path, "error", f"expected true or false, got {value!r}", "write true or false", "type")
+            self.report(
+                path, "error", f"expected true or false, got {value!r}", "write true or false", "type"
+            )
             return INVALID
         return value
 
     def _path(self, value: Any, node: Node, path: PathKey) -> Any:
         if not isinstance(value, str) or not value.strip():
-            self.report(path, "error", f"expected a file path, got {_kind_name(value)}",
-                        "write a path relative to the spec file", "type")
+            self.report(
+                path,
+                "error",
+                f"expected a file path, got {_kind_name(value)}",
+                "write a path relative to the spec file",
+                "type",
+            )
             return INVALID
         if len(value) > 4096 or "\x00" in value:
-            self.report(path, "error", "this path is not a usable file path", "write a short relative path", "type")
+            self.report(
+                path, "error", "this path is not a usable file path", "write a short relative path", "type"
+            )
             return INVALID
         return value
 
@@ -267,38 +326,63 @@ class _SchemaWalker:
 
     def _id(self, value: Any, node: Node, path: PathKey) -> Any:
         if isinstance(value, bool) or not isinstance(value, str | int):
-            self.report(path, "error", f"an id must be a number or a word, got {_kind_name(value)}",
-                        "write e.g. 1 or 1A", "type")
+            self.report(
+                path,
+                "error",
+                f"an id must be a number or a word, got {_kind_name(value)}",
+                "write e.g. 1 or 1A",
+                "type",
+            )
             return INVALID
         text = self.raw_text.get(path, str(value)) if isinstance(value, int) else value.strip()
         if not text or any(ch.isspace() for ch in text) or len(text) > 64:
-            self.report(path, "error", f"id {value!r} must be a short word without spaces", "write e.g. 1 or 1A",
-                        "type")
+            self.report(
+                path,
+                "error",
+                f"id {value!r} must be a short word without spaces",
+                "write e.g. 1 or 1A",
+                "type",
+            )
             return INVALID
         return text
 
     def _version(self, value: Any, node: Node, path: PathKey) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
             written = self.raw_text.get(path, str(value))
-            self.report(path, "warning", f"version {written} is a number; versions are text",
-                        f'quote it: version: "{written}"', "type")
+            self.report(
+                path,
+                "warning",
+                f"version {written} is a number; versions are text",
+                f'quote it: version: "{written}"',
+                "type",
+            )
             return written
         if not isinstance(value, str) or not value.strip():
-            self.report(path, "error", "version must be text such as \"1.0\"", 'write version: "1.0"', "type")
+            self.report(path, "error", 'version must be text such as "1.0"', 'write version: "1.0"', "type")
             return INVALID
         return value
 
     def _height(self, value: Any, node: Node, path: PathKey) -> Any:
         if isinstance(value, int | float) and not isinstance(value, bool):
             if not 0 <= value <= 1000:
-                self.report(path, "error", f"camera height {value} m is out of range (0..1000)",
-                            "give metres above the ground", "range")
+                self.report(
+                    path,
+                    "error",
+                    f"camera height {value} m is out of range (0..1000)",
+                    "give metres above the ground",
+                    "range",
+                )
                 return INVALID
             return float(value)
         if isinstance(value, str) and value.lower() in CAMERA_HEIGHTS:
             return value.lower()
-        self.report(path, "error", f"cannot read camera height {value!r}",
-                    did_you_mean(str(value), CAMERA_HEIGHTS, "one of") + " (or metres as a number)", "choice")
+        self.report(
+            path,
+            "error",
+            f"cannot read camera height {value!r}",
+            did_you_mean(str(value), CAMERA_HEIGHTS, "one of") + " (or metres as a number)",
+            "choice",
+        )
         return INVALID
 
 
@@ -390,19 +474,28 @@ class Validator:
     def _preset(self, kind: str, name: str, path: PathKey) -> dict[str, Any] | None:
         preset = self.presets.get(kind, name)
         if preset is None and self.presets.path(kind, name) is None:
-            self.report(path, "error", f"unknown {kind} preset '{name}'",
-                        did_you_mean(name, self.presets.names(kind), f"a preset in presets/{kind}"), "preset")
+            self.report(
+                path,
+                "error",
+                f"unknown {kind} preset '{name}'",
+                did_you_mean(name, self.presets.names(kind), f"a preset in presets/{kind}"),
+                "preset",
+            )
         return preset
 
-    def _check_required_everywhere(self, walker: _SchemaWalker, value: Any, node: Node, path: PathKey) -> None:
+    def _check_required_everywhere(
+        self, walker: _SchemaWalker, value: Any, node: Node, path: PathKey
+    ) -> None:
         if node.kind == "object" and isinstance(value, dict):
             walker.check_required(value, node, path)
             for key, sub in node.fields.items():
                 if key in value:
                     self._check_required_everywhere(walker, value[key], sub, (*path, key))
         elif node.kind in ("list", "map") and node.item is not None:
-            entries = enumerate(value) if isinstance(value, list) else (
-                value.items() if isinstance(value, dict) else []
+            entries = (
+                enumerate(value)
+                if isinstance(value, list)
+                else (value.items() if isinstance(value, dict) else [])
             )
             for key, item in entries:
                 self._check_required_everywhere(walker, item, node.item, (*path, key))
@@ -439,8 +532,13 @@ class Validator:
                 where = f" (first at line {first.line} of {first.file})" if first else ""
                 if first and here and first.file != here.file:  # a production folder: name both files
                     where = f": defined in {first.file} (line {first.line}) and again in {here.file}"
-                self.report((list_field, i, key), "error", f"duplicate {noun} {key} '{name}'{where}",
-                            f"give every {noun} a unique {key}", "duplicate")
+                self.report(
+                    (list_field, i, key),
+                    "error",
+                    f"duplicate {noun} {key} '{name}'{where}",
+                    f"give every {noun} a unique {key}",
+                    "duplicate",
+                )
             else:
                 seen[name] = i
         return seen
@@ -453,7 +551,11 @@ class Validator:
         taken = {s["id"] for s in shots if isinstance(s, dict) and isinstance(s.get("id"), str)}
         counters: dict[str, int] = {}
         for shot in shots:
-            if not isinstance(shot, dict) or shot.get("id") is not None or not isinstance(shot.get("scene"), str):
+            if (
+                not isinstance(shot, dict)
+                or shot.get("id") is not None
+                or not isinstance(shot.get("scene"), str)
+            ):
                 continue
             scene = shot["scene"]
             while True:
@@ -472,38 +574,63 @@ class Validator:
         if not isinstance(value, str):
             return
         if not self._resolve_file(value).is_file():
-            self.report(path, "error", f"{what} file not found: {value}",
-                        f"paths are relative to the spec's folder ({self.loaded.base_dir.name}/); "
-                        "check the spelling or remove the key", "file_missing")
+            self.report(
+                path,
+                "error",
+                f"{what} file not found: {value}",
+                f"paths are relative to the spec's folder ({self.loaded.base_dir.name}/); "
+                "check the spelling or remove the key",
+                "file_missing",
+            )
 
     def _check_files(self, data: dict[str, Any]) -> None:
         self._check_file(data.get("script"), ("script",), "script")
         for item, path in self._items(data, "characters"):
             self._check_file(item.get("model"), (*path, "model"), "model")
             if item.get("collection") is not None and item.get("model") is None:
-                self.report((*path, "collection"), "warning", "`collection` has no effect without `model`",
-                            "add `model: path/to/file.blend` or remove `collection`", "unused")
+                self.report(
+                    (*path, "collection"),
+                    "warning",
+                    "`collection` has no effect without `model`",
+                    "add `model: path/to/file.blend` or remove `collection`",
+                    "unused",
+                )
         for item, path in self._items(data, "locations"):
             self._check_file(item.get("hdri"), (*path, "hdri"), "HDRI")
             self._check_file(item.get("model"), (*path, "model"), "model")
 
-    def _check_scenes(self, data: dict[str, Any], locations: dict[str, int], characters: dict[str, int]) -> None:
+    def _check_scenes(
+        self, data: dict[str, Any], locations: dict[str, int], characters: dict[str, int]
+    ) -> None:
         for scene, path in self._items(data, "scenes"):
             location = scene.get("location")
             if isinstance(location, str) and location not in locations:
-                self.report((*path, "location"), "error", f"scene uses unknown location '{location}'",
-                            did_you_mean(location, locations, "a location defined in `locations`"), "reference")
+                self.report(
+                    (*path, "location"),
+                    "error",
+                    f"scene uses unknown location '{location}'",
+                    did_you_mean(location, locations, "a location defined in `locations`"),
+                    "reference",
+                )
             for i, name in enumerate(scene.get("characters") or []):
                 if isinstance(name, str) and name not in characters:
-                    self.report((*path, "characters", i), "error", f"scene names unknown character '{name}'",
-                                did_you_mean(name, characters, "a character defined in `characters`"),
-                                "reference")
+                    self.report(
+                        (*path, "characters", i),
+                        "error",
+                        f"scene names unknown character '{name}'",
+                        did_you_mean(name, characters, "a character defined in `characters`"),
+                        "reference",
+                    )
             cast = {c for c in scene.get("characters") or [] if isinstance(c, str)}
             for name in scene.get("blocking") or {}:
                 if name not in cast:
-                    self.report((*path, "blocking", name), "error",
-                                f"blocking places '{name}', who is not in this scene",
-                                "add them to the scene's characters or remove the line", "reference")
+                    self.report(
+                        (*path, "blocking", name),
+                        "error",
+                        f"blocking places '{name}', who is not in this scene",
+                        "add them to the scene's characters or remove the line",
+                        "reference",
+                    )
 
     def _check_wardrobe(self, data: dict[str, Any], costumes: set[str], scene_order: list[str]) -> None:
         appearances: dict[str, set[str]] = {}
@@ -523,33 +650,52 @@ class Validator:
                 entry_path = (*path, "wardrobe", i)
                 costume = entry.get("costume")
                 if isinstance(costume, str) and costume not in costumes:
-                    self.report((*entry_path, "costume"), "error", f"unknown costume '{costume}'",
-                                did_you_mean(costume, costumes, "a costume defined in `costumes`"), "reference")
+                    self.report(
+                        (*entry_path, "costume"),
+                        "error",
+                        f"unknown costume '{costume}'",
+                        did_you_mean(costume, costumes, "a costume defined in `costumes`"),
+                        "reference",
+                    )
                 try:
                     ids = parse_scene_range(entry.get("scenes"), scene_order)
                 except ValueProblem as problem:
-                    self.report((*entry_path, "scenes"), "error", problem.message, problem.suggestion,
-                                "scene_range")
+                    self.report(
+                        (*entry_path, "scenes"), "error", problem.message, problem.suggestion, "scene_range"
+                    )
                     broken = True
                     continue
                 entry["scenes"] = list(ids)
                 for scene_id in ids:
                     if scene_order and scene_id not in scene_order:
                         broken = True
-                        self.report((*entry_path, "scenes"), "error", f"wardrobe names scene {scene_id}, "
-                                    "which does not exist", f"scenes are: {', '.join(scene_order)}", "reference")
+                        self.report(
+                            (*entry_path, "scenes"),
+                            "error",
+                            f"wardrobe names scene {scene_id}, which does not exist",
+                            f"scenes are: {', '.join(scene_order)}",
+                            "reference",
+                        )
                     elif scene_id in covered:
-                        self.report((*entry_path, "scenes"), "error",
-                                    f"scene {scene_id} is already covered by wardrobe[{covered[scene_id]}]",
-                                    "wardrobe ranges must not overlap: one costume per scene", "overlap")
+                        self.report(
+                            (*entry_path, "scenes"),
+                            "error",
+                            f"scene {scene_id} is already covered by wardrobe[{covered[scene_id]}]",
+                            "wardrobe ranges must not overlap: one costume per scene",
+                            "overlap",
+                        )
                     else:
                         covered[scene_id] = i
             name = character.get("name")
             missing = sorted(appearances.get(name, set()) - set(covered), key=_natural)
             if isinstance(name, str) and missing and not broken:
-                self.report((*path, "wardrobe"), "warning",
-                            f"{name} appears in scene(s) {', '.join(missing)} with no costume",
-                            "extend a wardrobe range to cover them", "uncovered")
+                self.report(
+                    (*path, "wardrobe"),
+                    "warning",
+                    f"{name} appears in scene(s) {', '.join(missing)} with no costume",
+                    "extend a wardrobe range to cover them",
+                    "uncovered",
+                )
 
     def _check_shots(self, data: dict[str, Any], scenes: dict[str, int], characters: dict[str, int]) -> None:
         fps = data.get("fps") if isinstance(data.get("fps"), int | float) else 24
@@ -560,8 +706,13 @@ class Validator:
             scene_id = shot.get("scene")
             scene = scene_items.get(scene_id)
             if isinstance(scene_id, str) and scene is None:
-                self.report((*path, "scene"), "error", f"shot belongs to unknown scene '{scene_id}'",
-                            did_you_mean(scene_id, scenes, "a scene id"), "reference")
+                self.report(
+                    (*path, "scene"),
+                    "error",
+                    f"shot belongs to unknown scene '{scene_id}'",
+                    did_you_mean(scene_id, scenes, "a scene id"),
+                    "reference",
+                )
             cast = {c for c in (scene or {}).get("characters") or [] if isinstance(c, str)}
             # an unreadable cast list is reported on the scene; judging subjects by it would only add noise
             cast_known = scene is not None and scene.get("characters") is not INVALID
@@ -574,19 +725,35 @@ class Validator:
             if isinstance(focus, dict):
                 for i, name in enumerate(focus.get("pull") or []):
                     if isinstance(name, str) and cast_known and name not in cast and name not in marks:
-                        self.report((*path, "focus", "pull", i), "error",
-                                    f"focus pull names '{name}', who is not in scene {scene_id}",
-                                    did_you_mean(name, cast, "a character of this scene") if cast else
-                                    "add the character to the scene", "focus")
+                        self.report(
+                            (*path, "focus", "pull", i),
+                            "error",
+                            f"focus pull names '{name}', who is not in scene {scene_id}",
+                            did_you_mean(name, cast, "a character of this scene")
+                            if cast
+                            else "add the character to the scene",
+                            "focus",
+                        )
                 pull, at = focus.get("pull") or [], focus.get("at") or []
                 if at and len(at) != len(pull):
-                    self.report((*path, "focus", "at"), "error",
-                                f"focus.at has {len(at)} values for {len(pull)} pull subjects",
-                                "give one shot fraction (0..1) per pull subject", "focus")
-                elif any(isinstance(a, int | float) and isinstance(b, int | float) and b < a
-                         for a, b in zip(at, at[1:], strict=False)):
-                    self.report((*path, "focus", "at"), "error", "focus.at fractions must increase",
-                                "e.g. at: [0.0, 0.8]", "focus")
+                    self.report(
+                        (*path, "focus", "at"),
+                        "error",
+                        f"focus.at has {len(at)} values for {len(pull)} pull subjects",
+                        "give one shot fraction (0..1) per pull subject",
+                        "focus",
+                    )
+                elif any(
+                    isinstance(a, int | float) and isinstance(b, int | float) and b < a
+                    for a, b in itertools.pairwise(at)
+                ):
+                    self.report(
+                        (*path, "focus", "at"),
+                        "error",
+                        "focus.at fractions must increase",
+                        "e.g. at: [0.0, 0.8]",
+                        "focus",
+                    )
             self._check_duration(shot, path, fps)
             self._check_render(shot.get("render"), (*path, "render"))
 
@@ -598,17 +765,33 @@ class Validator:
                 return set(location.get("marks") or {}) | set(location.get("features") or {})
         return set()
 
-    def _check_subject(self, name: Any, path: PathKey, cast: set[str], characters: dict[str, int],
-                       marks: set[str], has_scene: bool) -> None:
+    def _check_subject(
+        self,
+        name: Any,
+        path: PathKey,
+        cast: set[str],
+        characters: dict[str, int],
+        marks: set[str],
+        has_scene: bool,
+    ) -> None:
         if not isinstance(name, str) or not has_scene or name in cast or name in marks:
             return
         if name in characters:
-            self.report(path, "error", f"'{name}' is not in this shot's scene",
-                        "add them to the scene's characters, or frame someone who is there", "reference")
+            self.report(
+                path,
+                "error",
+                f"'{name}' is not in this shot's scene",
+                "add them to the scene's characters, or frame someone who is there",
+                "reference",
+            )
         else:
-            self.report(path, "error", f"unknown subject '{name}'",
-                        did_you_mean(name, sorted(cast | marks) or characters, "a character or mark"),
-                        "reference")
+            self.report(
+                path,
+                "error",
+                f"unknown subject '{name}'",
+                did_you_mean(name, sorted(cast | marks) or characters, "a character or mark"),
+                "reference",
+            )
 
     def _check_duration(self, shot: dict[str, Any], path: PathKey, fps: float) -> None:
         duration = shot.get("duration")
@@ -616,12 +799,21 @@ class Validator:
             return
         frames = duration.to_frames(fps)
         if frames <= 0:
-            self.report((*path, "duration"), "error", f"shot duration must be positive (got {duration})",
-                        'write e.g. "4s" or "96f"', "duration")
+            self.report(
+                (*path, "duration"),
+                "error",
+                f"shot duration must be positive (got {duration})",
+                'write e.g. "4s" or "96f"',
+                "duration",
+            )
         elif frames / fps > MAX_SHOT_FRAMES_SECONDS:
-            self.report((*path, "duration"), "error",
-                        f"shot duration {duration} is {frames / fps / 60:.1f} minutes (over 10)",
-                        'check the unit: "96f" is frames, "4s" is seconds', "duration")
+            self.report(
+                (*path, "duration"),
+                "error",
+                f"shot duration {duration} is {frames / fps / 60:.1f} minutes (over 10)",
+                'check the unit: "96f" is frames, "4s" is seconds',
+                "duration",
+            )
 
     def _check_render(self, render: Any, path: PathKey) -> None:
         if not isinstance(render, dict):
@@ -629,8 +821,13 @@ class Validator:
         engine = render.get("engine")
         if isinstance(engine, str) and engine not in self.capabilities.engines:
             version = self.capabilities.blender_version or "this Blender"
-            self.report((*path, "engine"), "error", f"engine '{engine}' is not available in {version}",
-                        f"use one of: {', '.join(self.capabilities.engines)}", "engine")
+            self.report(
+                (*path, "engine"),
+                "error",
+                f"engine '{engine}' is not available in {version}",
+                f"use one of: {', '.join(self.capabilities.engines)}",
+                "engine",
+            )
 
     def _check_outputs(self, data: dict[str, Any]) -> None:
         root = self.loaded.base_dir.resolve()
@@ -639,29 +836,56 @@ class Validator:
             if isinstance(out_path, str):
                 resolved = (root / out_path).resolve()
                 if os.path.isabs(out_path) or not resolved.is_relative_to(root):
-                    self.report((*path, "path"), "error",
-                                f"output path '{out_path}' leaves the production folder",
-                                "use a folder inside the production, e.g. output/cinema/", "path_escape")
+                    self.report(
+                        (*path, "path"),
+                        "error",
+                        f"output path '{out_path}' leaves the production folder",
+                        "use a folder inside the production, e.g. output/cinema/",
+                        "path_escape",
+                    )
             container = output.get("container")
             if isinstance(container, str) and container not in self.capabilities.containers:
                 version = self.capabilities.blender_version or "this Blender"
-                self.report((*path, "container"), "error", f"container '{container}' is not supported by {version}",
-                            f"use one of: {', '.join(self.capabilities.containers)}", "container")
+                self.report(
+                    (*path, "container"),
+                    "error",
+                    f"container '{container}' is not supported by {version}",
+                    f"use one of: {', '.join(self.capabilities.containers)}",
+                    "container",
+                )
             self._derive_retro_resolution(output)
             resolution = output.get("resolution")
             if isinstance(resolution, list) and len(resolution) != 2:
-                self.report((*path, "resolution"), "error", "resolution needs two numbers [width, height]",
-                            "e.g. [1920, 1080]", "type")
+                self.report(
+                    (*path, "resolution"),
+                    "error",
+                    "resolution needs two numbers [width, height]",
+                    "e.g. [1920, 1080]",
+                    "type",
+                )
             retro = output.get("retro")
             if isinstance(retro, dict):
                 native = retro.get("resolution")
                 if isinstance(native, list) and len(native) != 2:
-                    self.report((*path, "retro", "resolution"), "error",
-                                "retro resolution needs two numbers [width, height]", "e.g. [256, 224]", "type")
-                if retro.get("palette") is None and retro.get("colors") is None and retro.get("console") is None:
-                    self.report((*path, "retro"), "error", "a retro output needs a palette, a console or colors",
-                                "add e.g. `palette: snes` or `colors: 16`", "retro")
-
+                    self.report(
+                        (*path, "retro", "resolution"),
+                        "error",
+                        "retro resolution needs two numbers [width, height]",
+                        "e.g. [256, 224]",
+                        "type",
+                    )
+                if (
+                    retro.get("palette") is None
+                    and retro.get("colors") is None
+                    and retro.get("console") is None
+                ):
+                    self.report(
+                        (*path, "retro"),
+                        "error",
+                        "a retro output needs a palette, a console or colors",
+                        "add e.g. `palette: snes` or `colors: 16`",
+                        "retro",
+                    )
 
     def _derive_retro_resolution(self, output: dict[str, Any]) -> None:
         """A retro output is its native resolution (given, or its console's) times the pixel size."""
@@ -693,8 +917,9 @@ def _natural(text: str) -> tuple[int, str]:
     return (int(text), "") if text.isdigit() else (1 << 30, text)
 
 
-def validate(loaded: LoadedSpec, presets: PresetLibrary | None = None,
-             capabilities: Capabilities | None = None) -> ValidationResult:
+def validate(
+    loaded: LoadedSpec, presets: PresetLibrary | None = None, capabilities: Capabilities | None = None
+) -> ValidationResult:
     """All issues at once; the model only when there are no errors."""
     presets = presets or PresetLibrary()
     validator = Validator(loaded, presets, capabilities or Capabilities())

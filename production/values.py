@@ -48,8 +48,10 @@ def parse_duration(value: object) -> Duration:
     if isinstance(value, float):
         if value.is_integer():
             return Duration(frames=int(value))
-        raise ValueProblem(f"{value} frames is not a whole number of frames",
-                           f'write "{value}s" for seconds or a whole number of frames')
+        raise ValueProblem(
+            f"{value} frames is not a whole number of frames",
+            f'write "{value}s" for seconds or a whole number of frames',
+        )
     if not isinstance(value, str):
         raise ValueProblem("a duration must be text or a number", 'write "4s", "96f" or 96')
     match = _DURATION.match(value)
@@ -64,8 +66,10 @@ def parse_duration(value: object) -> Duration:
     if timecode:
         hours, minutes, seconds = timecode.groups()
         return Duration(seconds=int(hours or 0) * 3600 + int(minutes) * 60 + int(seconds))
-    raise ValueProblem(f"cannot read duration '{value}'",
-                       'write seconds as "4s" or "2.5s", frames as "96f" or 96, or minutes as "1:30"')
+    raise ValueProblem(
+        f"cannot read duration '{value}'",
+        'write seconds as "4s" or "2.5s", frames as "96f" or 96, or minutes as "1:30"',
+    )
 
 
 _RANGE_PART = re.compile(r"^\s*([A-Za-z0-9_.]+)\s*(?:-\s*([A-Za-z0-9_.]+))?\s*$")
@@ -89,16 +93,17 @@ def parse_scene_range(value: object, scene_order: list[str] | None = None) -> tu
     for part in value.split(","):
         match = _RANGE_PART.match(part)
         if not match:
-            raise ValueProblem(f"cannot read scene range '{value}' (at '{part.strip()}')",
-                               'write ids and ranges separated by commas: "1,4,7-9"')
+            raise ValueProblem(
+                f"cannot read scene range '{value}' (at '{part.strip()}')",
+                'write ids and ranges separated by commas: "1,4,7-9"',
+            )
         first, last = match.groups()
         if last is None:
             ids.append(first)
         elif first.isdigit() and last.isdigit():
             start, end = int(first), int(last)
             if end < start:
-                raise ValueProblem(f"scene range '{part.strip()}' runs backwards",
-                                   f'write "{end}-{start}"')
+                raise ValueProblem(f"scene range '{part.strip()}' runs backwards", f'write "{end}-{start}"')
             if end - start > 10_000:
                 raise ValueProblem(f"scene range '{part.strip()}' is implausibly long", "check the numbers")
             ids.extend(str(n) for n in range(start, end + 1))
@@ -106,10 +111,12 @@ def parse_scene_range(value: object, scene_order: list[str] | None = None) -> tu
             a, b = scene_order.index(first), scene_order.index(last)
             if b < a:
                 raise ValueProblem(f"scene range '{part.strip()}' runs backwards", f'write "{last}-{first}"')
-            ids.extend(scene_order[a:b + 1])
+            ids.extend(scene_order[a : b + 1])
         else:
-            raise ValueProblem(f"cannot expand scene range '{part.strip()}'",
-                               "use numeric scene ids for ranges, or list the ids separated by commas")
+            raise ValueProblem(
+                f"cannot expand scene range '{part.strip()}'",
+                "use numeric scene ids for ranges, or list the ids separated by commas",
+            )
     return tuple(dict.fromkeys(ids))
 
 
@@ -124,10 +131,12 @@ def parse_color(value: object) -> tuple[float, float, float]:
             digits = match.group(1)
             if len(digits) == 3:
                 digits = "".join(c * 2 for c in digits)
-            r, g, b = (int(digits[i:i + 2], 16) / 255 for i in (0, 2, 4))
+            r, g, b = (int(digits[i : i + 2], 16) / 255 for i in (0, 2, 4))
             return (r, g, b)
-    if isinstance(value, list) and len(value) == 3 and all(
-        isinstance(c, int | float) and not isinstance(c, bool) and 0 <= c <= 1 for c in value
+    if (
+        isinstance(value, list)
+        and len(value) == 3
+        and all(isinstance(c, int | float) and not isinstance(c, bool) and 0 <= c <= 1 for c in value)
     ):
         return (float(value[0]), float(value[1]), float(value[2]))
     raise ValueProblem(f"cannot read colour {value!r}", 'write "#1b2a3a" (sRGB hex) or [0.1, 0.2, 0.3]')
@@ -139,7 +148,7 @@ def to_hex(rgb: tuple[float, float, float]) -> str:
 
 @dataclass(frozen=True)
 class TimeOfDay:
-    """A scene time: a named time (resolved per location and date by the lighting department) or a clock time."""
+    """A scene time: a named time (resolved per place and date by the lighting department) or a clock time."""
 
     named: str | None = None
     when: datetime | None = None  # date may be absent: then `clock` only
@@ -155,7 +164,9 @@ class TimeOfDay:
 
 def parse_time(value: object) -> TimeOfDay:
     if not isinstance(value, str):
-        raise ValueProblem("a scene time must be text", 'write "2026-03-14T23:30" or day | night | dawn | dusk')
+        raise ValueProblem(
+            "a scene time must be text", 'write "2026-03-14T23:30" or day | night | dawn | dusk'
+        )
     text = value.strip()
     lowered = text.lower().replace(" ", "_").replace("-", "_")
     if lowered in NAMED_TIMES:
@@ -168,9 +179,11 @@ def parse_time(value: object) -> TimeOfDay:
         return TimeOfDay(clock=time.fromisoformat(text))
     except ValueError:
         pass
-    raise ValueProblem(f"cannot read time '{value}'",
-                       'write an ISO date-time "2026-03-14T23:30", a clock time "23:30", or one of '
-                       + ", ".join(NAMED_TIMES))
+    raise ValueProblem(
+        f"cannot read time '{value}'",
+        'write an ISO date-time "2026-03-14T23:30", a clock time "23:30", or one of '
+        + ", ".join(NAMED_TIMES),
+    )
 
 
 _ASPECT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[:x/]\s*(\d+(?:\.\d+)?)\s*$")
@@ -190,9 +203,13 @@ def parse_aspect(value: object) -> float:
         try:
             ratio = float(value)
         except ValueError:
-            raise ValueProblem(f"cannot read aspect ratio '{value}'", 'write "2.39:1", "16:9" or 1.85') from None
+            raise ValueProblem(
+                f"cannot read aspect ratio '{value}'", 'write "2.39:1", "16:9" or 1.85'
+            ) from None
     else:
         raise ValueProblem(f"cannot read aspect ratio {value!r}", 'write "2.39:1", "16:9" or 1.85')
     if not 0.2 <= ratio <= 10:
-        raise ValueProblem(f"aspect ratio {ratio:.3g} is outside 0.2..10", 'common values: "2.39:1", "1.85:1", "16:9"')
+        raise ValueProblem(
+            f"aspect ratio {ratio:.3g} is outside 0.2..10", 'common values: "2.39:1", "1.85:1", "16:9"'
+        )
     return ratio

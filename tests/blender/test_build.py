@@ -8,7 +8,6 @@ from pathlib import Path
 import bpy
 import pytest
 import yaml
-
 from backlot.production.api import load_production
 from backlot.production.plan import make_plan
 
@@ -32,7 +31,9 @@ def report() -> str:
     return str(bpy.context.scene.backlot.build_report)
 
 
-def test_build_through_operator_saves_and_reopens(clean_blender: None, example_copy: Path, tmp_path: Path) -> None:
+def test_build_through_operator_saves_and_reopens(
+    clean_blender: None, example_copy: Path, tmp_path: Path
+) -> None:
     assert build(example_copy) == {"FINISHED"}
     production = load_production(example_copy).production
     assert production is not None
@@ -105,7 +106,9 @@ def eval_report() -> dict[str, list[str]]:
     return json.loads(report())  # type: ignore[no-any-return]
 
 
-def test_removed_shot_is_cleaned_up_and_foreign_data_untouched(clean_blender: None, example_copy: Path) -> None:
+def test_removed_shot_is_cleaned_up_and_foreign_data_untouched(
+    clean_blender: None, example_copy: Path
+) -> None:
     build(example_copy)
     mine = bpy.data.objects.new("Artist Prop", None)
     bpy.data.scenes[0].collection.objects.link(mine)

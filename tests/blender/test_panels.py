@@ -13,7 +13,6 @@ from typing import Any
 
 import bpy
 import pytest
-
 from backlot import panels
 
 
@@ -53,8 +52,16 @@ class RecordingLayout:
 
         return OperatorProperties()
 
-    def template_list(self, list_type: str, list_id: str, data: Any, prop: str, active_data: Any,
-                      active_prop: str, **kwargs: Any) -> None:
+    def template_list(
+        self,
+        list_type: str,
+        list_id: str,
+        data: Any,
+        prop: str,
+        active_data: Any,
+        active_prop: str,
+        **kwargs: Any,
+    ) -> None:
         assert hasattr(bpy.types, list_type), f"UIList {list_type} is not registered"
         assert prop in data.bl_rna.properties and active_prop in active_data.bl_rna.properties
         self.log.append(f"list:{prop}")

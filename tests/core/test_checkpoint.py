@@ -61,8 +61,9 @@ def test_empty_text_is_a_fresh_checkpoint_without_warning(text: str | None) -> N
     assert c.frames == {} and c.renders_done == 0 and c.spec_hash == "h" and c.warnings == []
 
 
-@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '"a string"', '{"version": 99}', "\x00\xff" * 5,
-                                  "[" * 100000])
+@pytest.mark.parametrize(
+    "text", ["{not json", "[1, 2]", '"a string"', '{"version": 99}', "\x00\xff" * 5, "[" * 100000]
+)
 def test_garbage_gives_a_fresh_checkpoint_and_a_warning(text: str) -> None:
     c = cp.Checkpoint.from_json(text, spec_hash="h")
     assert c.frames == {} and c.spec_hash == "h"
@@ -70,12 +71,25 @@ def test_garbage_gives_a_fresh_checkpoint_and_a_warning(text: str) -> None:
 
 
 def test_bad_entries_are_dropped_and_the_good_kept() -> None:
-    text = json.dumps({
-        "version": 1, "spec_hash": "h", "renders_done": "many",
-        "frames": {"cinema": {"1A": {"1": ["1A/0001.png", 10, "aa"], "x": ["p", 1, "b"], "2": ["p", -5, "c"],
-                                     "3": "nonsense"}}, "snes": 7},
-        "timings": {"1A": {"1": 1.5, "2": "slow"}},
-    })
+    text = json.dumps(
+        {
+            "version": 1,
+            "spec_hash": "h",
+            "renders_done": "many",
+            "frames": {
+                "cinema": {
+                    "1A": {
+                        "1": ["1A/0001.png", 10, "aa"],
+                        "x": ["p", 1, "b"],
+                        "2": ["p", -5, "c"],
+                        "3": "nonsense",
+                    }
+                },
+                "snes": 7,
+            },
+            "timings": {"1A": {"1": 1.5, "2": "slow"}},
+        }
+    )
     c = cp.Checkpoint.from_json(text, spec_hash="h")
     assert c.frames == {"cinema": {"1A": {1: cp.FrameRecord("1A/0001.png", 10, "aa")}}}
     assert c.timings == {"1A": {1: 1.5}}
@@ -117,11 +131,14 @@ def test_missing_frames_in_plan_order_with_the_outputs_lacking_each_frame() -> N
         ("2A", 2, ["cinema", "snes"]),
     ]
     assert c.missing_frames(plan, outputs=["cinema"]) == [
-        ("1A", 3, ["cinema"]), ("2A", 1, ["cinema"]), ("2A", 2, ["cinema"]),
+        ("1A", 3, ["cinema"]),
+        ("2A", 1, ["cinema"]),
+        ("2A", 2, ["cinema"]),
     ]
     assert c.missing_frames(plan, shots=["1B"]) == []
     assert c.missing_frames(plan, outputs=["snes"], shots=["1B", "2A"]) == [
-        ("2A", 1, ["snes"]), ("2A", 2, ["snes"]),
+        ("2A", 1, ["snes"]),
+        ("2A", 2, ["snes"]),
     ]
 
 

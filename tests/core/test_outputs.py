@@ -116,12 +116,33 @@ class _Collect(HTMLParser):
 
 def test_report_escapes_text_and_shows_contact_sheet_and_timings(tmp_path: Path) -> None:
     shots = [
-        {"shot": "<script>alert(1)</script>", "scene": "s&1", "frames": 10, "seconds_per_frame": 3.0,
-         "estimate": 2.0, "status": "done", "contact": "cinema/<script>/0001.png"},
-        {"shot": "2A", "scene": "s2", "frames": 4, "seconds_per_frame": None, "estimate": 1.5,
-         "status": "failed", "contact": "../../etc/passwd"},
-        {"shot": "3A", "scene": "s3", "frames": 2, "seconds_per_frame": 1.0, "estimate": 1.0,
-         "status": "done", "contact": "javascript:alert(1)"},
+        {
+            "shot": "<script>alert(1)</script>",
+            "scene": "s&1",
+            "frames": 10,
+            "seconds_per_frame": 3.0,
+            "estimate": 2.0,
+            "status": "done",
+            "contact": "cinema/<script>/0001.png",
+        },
+        {
+            "shot": "2A",
+            "scene": "s2",
+            "frames": 4,
+            "seconds_per_frame": None,
+            "estimate": 1.5,
+            "status": "failed",
+            "contact": "../../etc/passwd",
+        },
+        {
+            "shot": "3A",
+            "scene": "s3",
+            "frames": 2,
+            "seconds_per_frame": 1.0,
+            "estimate": 1.0,
+            "status": "done",
+            "contact": "javascript:alert(1)",
+        },
     ]
     path = outputs.write_report(tmp_path, 'Title "<b>"', shots, ["lens <50mm> & more"])
     assert path == tmp_path / "report.html"
@@ -144,7 +165,12 @@ def test_production_result_to_dict_is_json() -> None:
     result = outputs.ProductionResult(["1A"], ["2B"], 12.5, [Path("/out/cinema")], ["2B: crash"], ["w"])
     data = json.loads(json.dumps(result.to_dict()))
     assert data == {
-        "shots_completed": ["1A"], "shots_failed": ["2B"], "total_seconds": 12.5,
-        "output_paths": ["/out/cinema"], "errors": ["2B: crash"], "warnings": ["w"], "ok": False,
+        "shots_completed": ["1A"],
+        "shots_failed": ["2B"],
+        "total_seconds": 12.5,
+        "output_paths": ["/out/cinema"],
+        "errors": ["2B: crash"],
+        "warnings": ["w"],
+        "ok": False,
     }
     assert outputs.ProductionResult(["1A"]).ok
