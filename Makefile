@@ -8,7 +8,7 @@ BPY52 ?= bpy==5.2.*
 VENVS := .venv/b45 .venv/b52
 PYTEST_ARGS ?=
 
-.PHONY: all venv test test-45 test-52 test-slow lint demo extension wheels bench clean
+.PHONY: all venv test test-45 test-52 test-slow demo extension wheels clean
 
 all: test
 
@@ -44,6 +44,15 @@ wheels: .venv/b45/.installed
 extension: .venv/b45/.installed .venv/b52/.installed
 	.venv/b45/bin/python tools/build_extension.py build
 	.venv/b52/bin/python tools/build_extension.py validate dist/backlot-$(EXT_VERSION).zip
+
+DEMO := examples/neon_alley/production.yaml
+
+# The example production end to end, as far as Backlot goes today: validate, report, estimate, build, save.
+demo: .venv/b52/.installed
+	.venv/b52/bin/python run.py validate $(DEMO)
+	.venv/b52/bin/python run.py info $(DEMO)
+	.venv/b52/bin/python run.py estimate $(DEMO)
+	.venv/b52/bin/python run.py build $(DEMO) --save examples/neon_alley/output/neon_alley.blend
 
 clean:
 	rm -rf .venv dist build wheels

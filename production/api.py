@@ -6,6 +6,7 @@ from pathlib import Path
 
 from .loader import load
 from .presets import PresetLibrary
+from .script_source import merge_script
 from .validate import Capabilities, ValidationResult, validate
 
 
@@ -16,5 +17,6 @@ def load_production(
 ) -> ValidationResult:
     """Read, resolve and validate a spec file or production folder. Never raises for bad input."""
     loaded = load(spec_path)
+    merge_script(loaded)
     presets = PresetLibrary.with_user_folders(preset_folders)
     return validate(loaded, presets, capabilities)
