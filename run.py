@@ -16,7 +16,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 
 
-def _import_package() -> None:
+def import_package() -> None:
+    """Import this folder as the package `backlot`, as Blender does; tests and benchmarks call this too."""
     if "backlot" in sys.modules:
         return
     spec = importlib.util.spec_from_file_location(
@@ -43,7 +44,7 @@ def _run_blender_command(args, console):  # type: ignore[no-untyped-def]
 
 
 def main() -> int:
-    _import_package()
+    import_package()
     from backlot.production import cli
 
     blender_available = importlib.util.find_spec("bpy") is not None

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import cProfile
-import importlib.util
 import pstats
 import random
 import sys
@@ -29,15 +28,10 @@ GOAL_SECONDS = 1.0
 
 def _load_backlot() -> None:
     """Import the repository as the package ``backlot``, as Blender and the tests do."""
-    if "backlot" in sys.modules:
-        return
-    spec = importlib.util.spec_from_file_location(
-        "backlot", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["backlot"] = module
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(ROOT))
+    import run
+
+    run.import_package()
 
 
 SIZES = ["EWS", "WS", "MS", "MCU", "CU", "ECU", "TWO", "OTS"]
