@@ -34,5 +34,6 @@ def build_production(
         ctx.department = department.NAME
         department.build(production, ctx)
     stage.bind_shots(production, ctx)
+    ctx.flush()
     ctx.remove_unseen([stage.NAME, *(d.NAME for d in selected)] if not only else [d.NAME for d in selected])
     return ctx.report

@@ -100,6 +100,7 @@ class BuildContext:
         self.department = ""
         self.seen: set[tuple[str, str]] = set()  # (collection kind, key)
         self._index: dict[str, dict[str, Any]] = {}
+        self._written: dict[int, tuple[Any, dict[str, Any]]] = {}  # pointer -> (block, last written values)
 
     # -- keyed datablocks ---------------------------------------------------------------------------
     def _kind_index(self, kind: str) -> dict[str, Any]:
@@ -136,7 +137,7 @@ class BuildContext:
         obj = self.ensure("objects", key, name, lambda n: bpy.data.objects.new(n, data))
         if obj.data is not data and data is not None and obj.type != "EMPTY":
             obj.data = data
-        if collection not in obj.users_collection:
+        if collection.objects.get(obj.name) is None:  # obj.users_collection scans every collection
             collection.objects.link(obj)
         return obj
 
@@ -152,7 +153,7 @@ class BuildContext:
         owner, leaf = _resolve(block, attr_path)
         spec_value = _plain(value)
         current = _plain(getattr(owner, leaf))
-        written_map = json.loads(block.get(WRITTEN, "{}"))
+        written_map = self._written_values(block)
         label = f"{block.name}: {attr_path}"
         if attr_path not in written_map:
             self._write(block, owner, leaf, attr_path, value, written_map)
@@ -178,12 +179,27 @@ class BuildContext:
         for attr_path, value in values.items():
             self.assign(block, attr_path, value)
 
+    def _written_values(self, block: Any) -> dict[str, Any]:
+        """The values Backlot last wrote on `block`, parsed once per build; `flush` stores them back."""
+        pointer = block.as_pointer()
+        if pointer not in self._written:
+            self._written[pointer] = (block, json.loads(block.get(WRITTEN, "{}")))
+        return self._written[pointer][1]
+
     def _write(
         self, block: Any, owner: Any, leaf: str, attr_path: str, value: Any, written_map: dict[str, Any]
     ) -> None:
         setattr(owner, leaf, value)
         written_map[attr_path] = _plain(getattr(owner, leaf))  # what Blender stored (clamped, converted)
-        block[WRITTEN] = json.dumps(written_map)
+
+    def flush(self) -> None:
+        """Store the written-values records on their datablocks (once per build, not per property)."""
+        for block, values in self._written.values():
+            try:
+                block[WRITTEN] = json.dumps(values)
+            except ReferenceError:
+                continue  # removed during this build
+        self._written.clear()
 
     # -- clean-up -----------------------------------------------------------------------------------
     def remove_unseen(self, departments: Iterable[str]) -> None:
