@@ -98,11 +98,14 @@ def _word_pattern(words: list[str]) -> re.Pattern[str]:
 
 _CATEGORY_OF_KEYWORD = {word: category for category, words in _KEYWORDS.items() for word in words}
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
+_PAIR_STARTS = frozenset(word.split()[0] for word in _CATEGORY_OF_KEYWORD if " " in word)
 
 
 def keyword_items(action: str) -> list[tuple[str, str]]:
     """(category, keyword) for every keyword in the text; two-word keywords are tried before single words."""
-    words = [word.lower() for word in _WORD.findall(action)]
+    words = " ".join(_WORD.findall(action)).lower().split(" ")
+    if _PAIR_STARTS.isdisjoint(words):  # the usual case: plain lookups, no pairs to try
+        return [(_CATEGORY_OF_KEYWORD[word], word) for word in words if word in _CATEGORY_OF_KEYWORD]
     found: list[tuple[str, str]] = []
     skip = False
     for index, word in enumerate(words):
@@ -263,8 +266,10 @@ _NIGHT_TIMES = frozenset({"night", "dusk"})
 _PREFIX = re.compile(r"\s*(int\.?\s*/\s*ext|ext\.?\s*/\s*int|i\s*/\s*e|int|ext|est)\b\.?\s*", re.IGNORECASE)
 _SEGMENT_SPLIT = re.compile(r"\s+(?:-{1,2}|–|—)\s+|\s+(?:-{1,2}|–|—)$")
 _PARENTHESES = re.compile(r"\([^)]*\)")
+# Patterns here open with the character to find and only then look behind it ("[A-Z](?<!x[A-Z])", not
+# "(?<!x)[A-Z]"): the regex engine then skips ahead to candidate characters instead of trying every position.
 _CAPS_PHRASE = re.compile(
-    r"(?<![\w'’])[A-Z][A-Z0-9'’.\-]*[A-Z0-9](?:\s+[A-Z][A-Z0-9'’.\-]*[A-Z0-9])*(?![\w'’])"
+    r"[A-Z](?<![\w'’][A-Z])[A-Z0-9'’.\-]*[A-Z0-9](?:\s+[A-Z][A-Z0-9'’.\-]*[A-Z0-9])*(?![\w'’])"
 )
 _TAG = re.compile(r"\s*([A-Za-z][A-Za-z /&_\-]*?)\s*:\s*(.+)", re.DOTALL)
 
@@ -352,8 +357,12 @@ def speakers(scene: fountain.Scene) -> list[str]:
 
 def all_characters(screenplay: Screenplay) -> list[str]:
     """Display names of every speaking character, in order of first line."""
+    return _characters(screenplay.scenes)
+
+
+def _characters(scenes: list[fountain.Scene]) -> list[str]:
     names: list[str] = []
-    for scene in screenplay.scenes:
+    for scene in scenes:
         names += [name for name in speakers(scene) if name not in names]
     return names
 
@@ -363,8 +372,11 @@ def _mention_pattern(names: list[str]) -> re.Pattern[str] | None:
     forms = {form for name in names for form in (name, name.upper()) if form}
     if not forms:
         return None
-    alternatives = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
-    return re.compile(rf"(?<![\w'’])(?:{alternatives})(?![\w])")
+    alternatives = "|".join(
+        re.escape(form[0]) + rf"(?<![\w'’]{re.escape(form[0])})" + re.escape(form[1:])  # see _CAPS_PHRASE
+        for form in sorted(forms, key=len, reverse=True)
+    )
+    return re.compile(rf"(?:{alternatives})(?![\w])")
 
 
 def scene_cast(scene: fountain.Scene, known: list[str], mentions: re.Pattern[str] | None) -> list[str]:
@@ -434,11 +446,12 @@ def breakdown(
     """One sheet per scene, in script order (pass ``pagination`` when you already have it)."""
     if pagination is None:
         pagination = fountain.paginate(screenplay, paper)
-    known = all_characters(screenplay)
+    scenes = screenplay.scenes
+    known = _characters(scenes)
     mentions = _mention_pattern(known)
     sheets: list[SceneBreakdown] = []
     time = "day"
-    for scene, length in zip(screenplay.scenes, pagination.scenes, strict=True):
+    for scene, length in zip(scenes, pagination.scenes, strict=True):
         heading = read_heading(scene.heading.text)
         time = heading.time or time
         items: dict[str, list[str]] = {category: [] for category in CATEGORIES}
@@ -446,7 +459,10 @@ def breakdown(
         notes: list[str] = []
         synopsis: list[str] = []
         for element in scene.elements:
-            notes += [element.text] if element.kind == fountain.NOTE else fountain.notes_in(element.text)
+            if element.kind == fountain.NOTE:
+                notes.append(element.text)
+            elif "[[" in element.text:
+                notes += fountain.notes_in(element.text)
             if element.kind == fountain.SYNOPSIS:
                 synopsis.append(element.text)
             if element.kind != fountain.ACTION:

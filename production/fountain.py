@@ -51,6 +51,30 @@ class Element:
     level: int = 0
 
 
+def _element(
+    kind: str,
+    text: str,
+    line: int,
+    scene_number: str | None = None,
+    extensions: tuple[str, ...] = (),
+    dual: bool = False,
+    level: int = 0,
+) -> Element:
+    """``Element(...)`` for the parser's loop: a frozen dataclass's ``__init__`` calls ``object.__setattr__``
+    once per field, the parser's largest single cost. Filling the instance dict gives the same object
+    (Element has no ``__post_init__``) in a third of the time."""
+    element = object.__new__(Element)
+    fields = element.__dict__
+    fields["kind"] = kind
+    fields["text"] = text
+    fields["line"] = line
+    fields["scene_number"] = scene_number
+    fields["extensions"] = extensions
+    fields["dual"] = dual
+    fields["level"] = level
+    return element
+
+
 @dataclass(frozen=True)
 class Scene:
     """A scene heading and the elements up to the next heading."""
@@ -123,12 +147,14 @@ def _is_held(line: str) -> bool:
 
 
 def _is_upper(text: str) -> bool:
+    if text.isascii():  # the same test, done in C: some A-Z and no a-z
+        return text.isupper()
     return text == text.upper() and any(char.isalpha() for char in text)
 
 
 def _line_kind(stripped: str) -> str | None:
     """Kinds decided by one line alone, wherever it stands."""
-    if _PAGE_BREAK.fullmatch(stripped):
+    if stripped.startswith("===") and _PAGE_BREAK.fullmatch(stripped):
         return PAGE_BREAK
     if stripped.startswith("~"):
         return LYRIC
@@ -149,6 +175,10 @@ def _opening_kind(stripped: str) -> str | None:
     return None
 
 
+_OPENING_MARKS = frozenset("=~#>")
+"""First characters of every kind :func:`_opening_kind` finds; lines starting otherwise skip its tests."""
+
+
 def _is_heading(stripped: str) -> bool:
     if stripped.startswith("."):
         return len(stripped) > 1 and stripped[1].isalnum()
@@ -162,6 +192,15 @@ def _cue_parts(stripped: str) -> tuple[str, tuple[str, ...], bool] | None:
     dual = text.endswith("^")
     if dual:
         text = text[:-1].rstrip()
+    if not forced:
+        # The name (all before the first parenthesis) must be in capitals: rejects most action lines, and
+        # settles cues without extensions, before the slower cue pattern runs.
+        name, parenthesis, _ = text.partition("(")
+        if name != name.upper():
+            return None
+        if not parenthesis:
+            name = name.strip()
+            return (name, (), dual) if _unforced_name(name) else None
     match = _CUE.fullmatch(text)
     if match is None:
         return (text, (), dual) if forced and text else None
@@ -169,9 +208,12 @@ def _cue_parts(stripped: str) -> tuple[str, tuple[str, ...], bool] | None:
     extensions = tuple(ext.strip() for ext in _EXTENSION.findall(match.group(2)))
     if forced:
         return (name, extensions, dual) if name else None
-    if not _is_upper(name) or "^" in name or name.endswith(":"):
-        return None
-    return name, extensions, dual
+    return (name, extensions, dual) if _unforced_name(name) else None
+
+
+def _unforced_name(name: str) -> bool:
+    """A cue name without ``@``: capitals, no ``^`` inside (dual marks end a cue), no colon at the end."""
+    return _is_upper(name) and "^" not in name and not name.endswith(":")
 
 
 def _is_transition(stripped: str) -> bool:
@@ -286,16 +328,19 @@ class _Parser:
 
     def __init__(self, lines: list[str], start: int) -> None:
         self.lines = lines
+        self.count = len(lines)
+        # Paragraph breaks, worked out once per line: most lines are looked at more than once.
+        self.blank = [(not line or line.isspace()) and not _is_held(line) for line in lines]
         self.index = start
         self.elements: list[Element] = []
         self.blank_run = 0  # blank lines since the last element, for merging action paragraphs
         self.after_break = True  # the previous line ended a paragraph (or the title page)
 
     def run(self) -> list[Element]:
-        lines = self.lines
-        while self.index < len(lines):
+        lines, blank = self.lines, self.blank
+        while self.index < self.count:
             line = lines[self.index]
-            if _is_blank(line):
+            if blank[self.index]:
                 self.blank_run += 1
                 self.after_break = True
                 self.index += 1
@@ -304,16 +349,16 @@ class _Parser:
         return self.elements
 
     def _emit(self, kind: str, text: str, line: int, **extra: object) -> None:
-        self.elements.append(Element(kind, text, line, **extra))  # type: ignore[arg-type]
+        self.elements.append(_element(kind, text, line, **extra))  # type: ignore[arg-type]
         self.blank_run = 0
 
     def _next_is_blank(self) -> bool:
         following = self.index + 1
-        return following >= len(self.lines) or _is_blank(self.lines[following])
+        return following >= self.count or self.blank[following]
 
     def _paragraph_start(self, stripped: str, unindented: str) -> None:
         line_number = self.index + 1
-        kind = _opening_kind(stripped)
+        kind = _opening_kind(stripped) if stripped[:1] in _OPENING_MARKS else None
         if kind is not None:
             self._single_line(kind, stripped, line_number)
             return
@@ -364,7 +409,7 @@ class _Parser:
 
     def _paragraph_end(self) -> int:
         end = self.index
-        while end < len(self.lines) and not _is_blank(self.lines[end]):
+        while end < self.count and not self.blank[end]:
             end += 1
         return end
 
@@ -387,7 +432,7 @@ class _Parser:
         self.index += 1
         speech: list[str] = []
         speech_line = 0
-        while self.index < len(self.lines) and not _is_blank(self.lines[self.index]):
+        while self.index < self.count and not self.blank[self.index]:
             raw = self.lines[self.index]
             stripped = raw.strip()
             # fountain.io: dialogue is any text after a Character or Parenthetical, so "(a)\n(b)" is (a) +
@@ -406,7 +451,7 @@ class _Parser:
             else:
                 if not speech:
                     speech_line = self.index + 1
-                speech.append(HELD_LINE if _is_held(raw) else stripped)
+                speech.append(stripped or HELD_LINE)  # a non-blank line that strips to nothing is held
             self.index += 1
         self._flush_speech(speech, speech_line)
         self.after_break = True
@@ -420,7 +465,7 @@ class _Parser:
     def _action(self, line_number: int) -> None:
         """An action paragraph; paragraphs separated only by blank lines merge, keeping the blank lines."""
         lines: list[str] = []
-        while self.index < len(self.lines) and not _is_blank(self.lines[self.index]):
+        while self.index < self.count and not self.blank[self.index]:
             raw = self.lines[self.index]
             if lines and _line_kind(raw.strip()) is not None:
                 break
@@ -432,12 +477,12 @@ class _Parser:
                     text = text.replace("!", "", 1)
                 lines.append(text)
             self.index += 1
-        self.after_break = self.index >= len(self.lines) or _is_blank(self.lines[self.index])
+        self.after_break = self.index >= self.count or self.blank[self.index]
         text = "\n".join(lines)
         previous = self.elements[-1] if self.elements else None
         if previous is not None and previous.kind == ACTION and self.blank_run and self.elements:
             joined = previous.text + "\n" * (self.blank_run + 1) + text
-            self.elements[-1] = Element(ACTION, joined, previous.line)
+            self.elements[-1] = _element(ACTION, joined, previous.line)
             self.blank_run = 0
         else:
             self._emit(ACTION, text, line_number)
@@ -448,7 +493,7 @@ class _Parser:
 
 _ESCAPES = {"\\*": "\ue000", "\\_": "\ue001", "\\\\": "\ue002"}
 _UNESCAPE = str.maketrans({"\ue000": "*", "\ue001": "_", "\ue002": "\\"})
-_MARKUP = re.compile(r"[*_\\]|\[\[|^[ \t]+$", re.MULTILINE)
+_SPACE_TAB_LINE = re.compile(r"^[ \t]+$", re.MULTILINE)
 _EMPHASIS = re.compile(
     r"\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*|\*\*(?=\S)(.+?)(?<=\S)\*\*|\*(?=\S)(.+?)(?<=\S)\*|_(?=\S)(.+?)(?<=\S)_"
 )
@@ -499,15 +544,39 @@ def notes_in(text: str) -> list[str]:
     return [match.group(1) for match in _WHOLE_NOTE.finditer(text)]
 
 
+def _unmarked(match: re.Match[str]) -> str:
+    """An emphasis span's text with its markers gone, inner spans included (as :func:`_collect_runs`)."""
+    inner = match.group(match.lastindex or 0)
+    return _EMPHASIS.sub(_unmarked, inner) if "*" in inner or "_" in inner else inner
+
+
+_SPACE_LINE = re.compile(r"^[^\S\n]+$", re.MULTILINE)
+
+
+def _has_markup(text: str) -> bool:
+    """Emphasis, escapes, notes or a line of spaces; substring tests first, as most text has none."""
+    if "*" in text or "_" in text or "\\" in text or "[[" in text:
+        return True
+    maybe_space_line = text.startswith((" ", "\t")) or "\n " in text or "\n\t" in text
+    return maybe_space_line and _SPACE_TAB_LINE.search(text) is not None
+
+
 @functools.lru_cache(maxsize=8192)
 def plain_text(text: str) -> str:
-    """Text as printed: notes removed, emphasis markers and escapes resolved, held lines emptied."""
-    if _MARKUP.search(text) is None:
+    """Text as printed: notes removed, emphasis markers and escapes resolved, held lines emptied.
+
+    Gives the joined texts of :func:`emphasis_runs`, line by line, without building the runs (emphasis never
+    spans lines).
+    """
+    if not _has_markup(text):
         return text
-    text = _WHOLE_NOTE.sub("", text)
-    return "\n".join(
-        "".join(run.text for run in emphasis_runs(line)) if line.strip() else "" for line in text.split("\n")
-    )
+    text = _SPACE_LINE.sub("", _WHOLE_NOTE.sub("", text))
+    for escape, placeholder in _ESCAPES.items():
+        text = text.replace(escape, placeholder)
+    text = _EMPHASIS.sub(_unmarked, text)
+    for escape, placeholder in _ESCAPES.items():  # as _UNESCAPE; str.replace is far quicker than translate
+        text = text.replace(placeholder, escape[1])
+    return text
 
 
 # --------------------------------------------------------------------------------------------------- writer
@@ -635,6 +704,17 @@ class PrintedLine:
     element: int  # index into Screenplay.elements; -1 for (MORE) / continued cues
 
 
+def _printed(kind: str, text: str, element: int) -> PrintedLine:
+    """``PrintedLine(...)`` without the frozen dataclass's ``object.__setattr__`` per field (see
+    :func:`_element`): pagination makes one per printed line."""
+    printed = object.__new__(PrintedLine)
+    fields = printed.__dict__
+    fields["kind"] = kind
+    fields["text"] = text
+    fields["element"] = element
+    return printed
+
+
 @dataclass(frozen=True)
 class SceneLength:
     scene: Scene
@@ -662,29 +742,26 @@ class Pagination:
         return len(self.pages)
 
 
+@functools.cache
+def _wrap_pattern(width: int) -> re.Pattern[str]:
+    """One printed line of a single-spaced text: the longest run of whole words that fits, else a cut word."""
+    return re.compile(rf"(.{{1,{width}}}(?= |$)|\S{{{width}}}) ?")
+
+
 def wrap(text: str, width: int) -> list[str]:
-    """Greedy word wrap (words longer than the width are cut), one list entry per printed line."""
+    """Greedy word wrap (words longer than the width are cut), one list entry per printed line.
+
+    A line that fits prints as written; a longer one has its spaces collapsed and is cut by one regex scan.
+    """
+    if len(text) <= width and "\n" not in text:
+        return [text]
     printed: list[str] = []
+    pattern = _wrap_pattern(width)
     for line in text.split("\n"):
         if len(line) <= width:
             printed.append(line)
-            continue
-        current = ""
-        for word in line.split():
-            while len(word) > width:
-                if current:
-                    printed.append(current)
-                    current = ""
-                printed.append(word[:width])
-                word = word[width:]
-            if not current:
-                current = word
-            elif len(current) + 1 + len(word) <= width:
-                current += " " + word
-            else:
-                printed.append(current)
-                current = word
-        printed.append(current)
+        else:
+            printed += pattern.findall(" ".join(line.split())) or [""]
     return printed
 
 
@@ -727,15 +804,19 @@ def _company_needed(elements: list[Element], index: int) -> int:
 
 def _element_lines(element: Element, model: PaperModel) -> list[str]:
     text = element.text
-    if element.kind == CHARACTER:
+    if element.kind == CHARACTER and element.extensions:
         text = " ".join([text, *(f"({ext})" for ext in element.extensions)])
     elif element.kind == PARENTHETICAL:
         text = f"({text})"
     return wrap(plain_text(text), model.widths[element.kind])
 
 
+_BLANK_LINE = PrintedLine("blank", "", -1)
+"""The spacing line between elements; immutable, so every page shares one."""
+
+
 class _Layout:
-    """Fills pages line by line; remembers where each element started for the scene measurements."""
+    """Fills pages; remembers where each element started for the scene measurements."""
 
     def __init__(self, model: PaperModel) -> None:
         self.model = model
@@ -753,14 +834,21 @@ class _Layout:
 
     def _spacing(self) -> None:
         if self.pages[-1]:
-            self.pages[-1].append(PrintedLine("blank", "", -1))
+            self.pages[-1].append(_BLANK_LINE)
             self.total += 1
 
-    def _put(self, kind: str, text: str, element: int) -> None:
-        if self.room <= 0:
-            self.pages.append([])
-        self.pages[-1].append(PrintedLine(kind, text, element))
-        self.total += 1
+    def _put(self, printed: list[PrintedLine]) -> None:
+        """Add lines, starting a new page whenever one is full (a page at a time, not a line at a time)."""
+        self.total += len(printed)
+        page, size = self.pages[-1], self.model.lines_per_page
+        position = 0
+        while position < len(printed):
+            if len(page) >= size:
+                page = []
+                self.pages.append(page)
+            end = position + size - len(page)
+            page += printed[position:end]
+            position = end
 
     def _mark(self, index: int) -> None:
         self.start_of[index] = (len(self.pages), self.total)
@@ -774,13 +862,16 @@ class _Layout:
             self.new_page()
         self._spacing()
         self._mark(index)
-        for text in lines:
-            self._put(element.kind, text, index)
+        self._put([_printed(element.kind, text, index) for text in lines])
 
     def speech(self, elements: list[Element], start: int, end: int) -> None:
         """A cue with its parentheticals and dialogue: kept whole, or split with (MORE) and a (CONT'D) cue."""
         cue = elements[start]
-        body = [(i, text) for i in range(start + 1, end) for text in _element_lines(elements[i], self.model)]
+        body = [
+            _printed(elements[i].kind, text, i)
+            for i in range(start + 1, end)
+            for text in _element_lines(elements[i], self.model)
+        ]
         cue_lines = _element_lines(cue, self.model)
         spacing = 1 if self.pages[-1] else 0
         whole = spacing + len(cue_lines) + len(body)
@@ -788,15 +879,23 @@ class _Layout:
             self.new_page()  # not even the cue, two lines and (MORE) fit: start the speech overleaf
         self._spacing()
         self._mark(start)
-        for text in cue_lines:
-            self._put(CHARACTER, text, start)
-        for position, (index, text) in enumerate(body):
-            remaining = len(body) - position
-            if self.room == 1 and remaining > 1:
-                self._put("more", "(MORE)", -1)
+        printed_cue = [_printed(CHARACTER, text, start) for text in cue_lines]
+        if len(printed_cue) + len(body) <= self.room:  # the usual case: it all fits
+            self._put(printed_cue + body)
+            return
+        self._put(printed_cue)
+        while len(body) > self.room:
+            if self.room <= 0:
                 self.pages.append([])
-                self._put(CHARACTER, f"{cue_lines[0]} (CONT'D)", -1)
-            self._put(elements[index].kind, text, index)
+            elif self.room == 1:
+                self._put([_printed("more", "(MORE)", -1)])
+                self.pages.append([])
+                self._put([_printed(CHARACTER, f"{cue_lines[0]} (CONT'D)", -1)])
+            else:
+                split = self.room - 1
+                self._put(body[:split])
+                body = body[split:]
+        self._put(body)
 
     def finish(self) -> list[list[PrintedLine]]:
         return [page for page in self.pages if page] or [[]]
