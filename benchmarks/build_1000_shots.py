@@ -1,9 +1,9 @@
 """Build a generated 1,000-shot production in Blender and compare with raw bpy.data calls.
 
-Run: ``.venv/b52/bin/python benchmarks/build_1000_shots.py`` (any venv with bpy). The baseline creates, in the same
-process, exactly the datablocks the build created (same kinds and counts, objects linked into collections), with
-plain ``bpy.data.*.new`` calls and nothing else. The ratio is build time / baseline time; the goal is <= 2x.
-A rebuild (nothing changed) is timed too, since that is what artists do most.
+Run: ``.venv/b52/bin/python benchmarks/build_1000_shots.py`` (any venv with bpy). The baseline creates, in the
+same process, exactly the datablocks the build created (same kinds and counts, objects linked into
+collections), with plain ``bpy.data.*.new`` calls and nothing else. The ratio is build time / baseline time;
+the goal is <= 2x. A rebuild (nothing changed) is timed too, since that is what artists do most.
 """
 
 from __future__ import annotations
@@ -76,8 +76,10 @@ def main() -> int:
     baseline = raw_baseline(counts)
     ratio = build_seconds / baseline
     print(f"Blender {bpy.app.version_string}: 1000 shots -> {sum(counts.values())} datablocks {dict(counts)}")
-    print(f"build {build_seconds * 1000:.0f} ms, rebuild {rebuild_seconds * 1000:.0f} ms, "
-          f"raw bpy.data baseline {baseline * 1000:.0f} ms")
+    print(
+        f"build {build_seconds * 1000:.0f} ms, rebuild {rebuild_seconds * 1000:.0f} ms, "
+        f"raw bpy.data baseline {baseline * 1000:.0f} ms"
+    )
     print(f"build / baseline = {ratio:.2f}x (goal <= {GOAL:g}x): {'met' if ratio <= GOAL else 'NOT met'}")
     return 0 if ratio <= GOAL else 1
 

@@ -1,13 +1,11 @@
 """`production.script`: when a spec names a Fountain screenplay, what the spec leaves out comes from the script.
 
-Scenes, characters, locations and shots are derived from the screenplay (script_to_spec's rule-based coverage);
-explicit spec entries win, matched by scene id, character name and location name. Shots come from the script only
-when the spec gives none, so a hand-made shot list is never mixed with generated coverage.
+Scenes, characters, locations and shots are derived from the screenplay (script_to_spec's rule-based
+coverage); explicit spec entries win, matched by scene id, character name and location name. Shots come from
+the script only when the spec gives none, so a hand-made shot list is never mixed with generated coverage.
 """
 
 from __future__ import annotations
-
-from typing import Any
 
 from .diagnostics import Position
 from .fountain import FountainError, parse
@@ -29,8 +27,15 @@ def merge_script(loaded: LoadedSpec) -> None:
     try:
         screenplay = parse(path.read_text(encoding="utf-8"), source=script)
     except (OSError, UnicodeDecodeError, FountainError) as exc:
-        loaded.issues.append(loaded.sources.issue(("script",), "error", f"cannot read the screenplay: {exc}",
-                                                  "check that the file is UTF-8 Fountain text", "script"))
+        loaded.issues.append(
+            loaded.sources.issue(
+                ("script",),
+                "error",
+                f"cannot read the screenplay: {exc}",
+                "check that the file is UTF-8 Fountain text",
+                "script",
+            )
+        )
         return
     fps = data.get("fps") if isinstance(data.get("fps"), int) else 24
     derived = to_spec(screenplay, script, fps=fps)["production"]
@@ -52,4 +57,3 @@ def _point_at_script(loaded: LoadedSpec, part: str, first: int, count: int, scri
     """Issues about derived entries point at the screenplay, not at a line of the spec."""
     for index in range(first, first + count):
         loaded.sources.positions[(part, index)] = Position(script, 1, 1)
-

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import bpy
-
 from backlot.production import fountain, script_to_spec
 
 SCRIPT = """Title: Night Shift

@@ -1,4 +1,4 @@
-"""`production.script`: scenes, cast, locations and shots derived from a Fountain screenplay; the spec wins."""
+"""`production.script`: scenes, cast, locations and shots come from a Fountain screenplay; the spec wins."""
 
 from __future__ import annotations
 
@@ -31,8 +31,9 @@ def write_production(folder: Path, body: str) -> Path:
     (folder / "scripts").mkdir()
     (folder / "scripts" / "two_rooms.fountain").write_text(SCRIPT)
     spec = folder / "production.yaml"
-    spec.write_text('production:\n  title: Two Rooms\n  version: "0.1"\n  script: scripts/two_rooms.fountain\n'
-                    + body)
+    spec.write_text(
+        'production:\n  title: Two Rooms\n  version: "0.1"\n  script: scripts/two_rooms.fountain\n' + body
+    )
     return spec
 
 
@@ -63,7 +64,7 @@ def test_explicit_entries_win(tmp_path: Path) -> None:
     assert production is not None
     assert production.character("Anna").height == 1.6
     assert production.scene("1").location == "Garden"
-    assert production.scene("2").heading == "INT. KITCHEN - NIGHT", "scenes the spec omits come from the script"
+    assert production.scene("2").heading == "INT. KITCHEN - NIGHT", "omitted scenes come from the script"
     assert [s.id for s in production.shots] == ["1A"], "a hand-made shot list is not mixed with coverage"
 
 
