@@ -1,4 +1,4 @@
-"""`production.script`: when a spec names a Fountain screenplay, what the spec leaves out comes from the script.
+"""`production.script`: what a spec leaves out comes from the Fountain screenplay it names.
 
 Scenes, characters, locations and shots are derived from the screenplay (script_to_spec's rule-based
 coverage); explicit spec entries win, matched by scene id, character name and location name. Shots come from
