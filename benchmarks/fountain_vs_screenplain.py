@@ -8,7 +8,6 @@ keeps its best time: on a busy machine a slow spell then hits both instead of wh
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import random
 import sys
@@ -21,15 +20,10 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def _load_backlot() -> None:
     """Import the repository as the package ``backlot``, as Blender and the tests do."""
-    if "backlot" in sys.modules:
-        return
-    spec = importlib.util.spec_from_file_location(
-        "backlot", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["backlot"] = module
-    spec.loader.exec_module(module)
+    sys.path.insert(0, str(ROOT))
+    import run
+
+    run.import_package()
 
 
 NAMES = ["MAYA", "LEO", "DETECTIVE RUIZ", "OLD MAN", "SAM", "PRIYA", "KOFI", "MRS. DALE"]

@@ -11,3 +11,5 @@ import run  # noqa: E402
 
 sys.path.remove(str(ROOT))
 run.import_package()
+# shared test kits (tests/core/test_spec_common.py) import by name
+sys.path.insert(0, str(ROOT / "tests" / "core"))

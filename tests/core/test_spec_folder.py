@@ -3,27 +3,11 @@ order; duplicates across files name both files; issues in a part file point into
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
+import test_spec_common as kit
 from backlot.production.api import load_production
-
-
-def _load_kit() -> Any:
-    """tests/core/test_spec_common.py, loaded by path (importlib mode has no package to import from)."""
-    name = "backlot_test_spec_kit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("test_spec_common.py"))
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-kit = _load_kit()
 
 MAIN = """production:
   title: Folder Film

@@ -6,29 +6,16 @@ the schema's."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import test_spec_broken as corpus
+import test_spec_common as kit
 import yaml
 from backlot.production.json_schema import spec_json_schema
 from backlot.production.presets import PresetLibrary
 from jsonschema import Draft202012Validator
-
-
-def _load(name: str, file: str) -> Any:
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name(file))
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-kit = _load("backlot_test_spec_kit", "test_spec_common.py")
-corpus = _load("backlot_test_spec_broken_corpus", "test_spec_broken.py")
 
 # Broken-corpus cases (those built as data) that the schema must reject: wrong types and units, values outside
 # a range or an enum, text patterns, and missing required fields that no preset could supply.

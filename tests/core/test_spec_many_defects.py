@@ -2,24 +2,9 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
-from typing import Any
 
-
-def _load_kit() -> Any:
-    """tests/core/test_spec_common.py, loaded by path (importlib mode has no package to import from)."""
-    name = "backlot_test_spec_kit"
-    if name not in sys.modules:
-        spec = importlib.util.spec_from_file_location(name, Path(__file__).with_name("test_spec_common.py"))
-        assert spec is not None and spec.loader is not None
-        sys.modules[name] = module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-kit = _load_kit()
+import test_spec_common as kit
 
 
 def test_every_defect_is_reported_in_one_run(tmp_path: Path) -> None:
