@@ -9,11 +9,4 @@ from . import production, shots
 CLASSES: tuple[type, ...] = (*production.CLASSES, *shots.CLASSES)
 
 
-def register() -> None:
-    for cls in CLASSES:
-        bpy.utils.register_class(cls)
-
-
-def unregister() -> None:
-    for cls in reversed(CLASSES):
-        bpy.utils.unregister_class(cls)
+register, unregister = bpy.utils.register_classes_factory(CLASSES)
