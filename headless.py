@@ -7,7 +7,7 @@ from pathlib import Path
 
 import bpy
 
-from .production.cli import EXIT_INVALID, EXIT_OK, Console, UsageError, print_issues
+from .production.cli import EXIT_OK, Console, UsageError, report_invalid
 from .session import build_into, validate_into
 
 
@@ -24,18 +24,7 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     scene = bpy.context.scene
     result = validate_into(scene, str(Path(args.spec).resolve()), args.presets)
     if not result.valid:
-        if console.json_mode:
-            console.emit_json(
-                {
-                    "error": "invalid_spec",
-                    "message": "the spec has errors",
-                    "suggestion": "run validate for details",
-                    **result.to_json(),
-                }
-            )
-        else:
-            print_issues(result.issues, console)
-        return EXIT_INVALID
+        return report_invalid(result, args, console)
     try:
         report = build_into(scene, result, args.department or None, args.reset)
     except ValueError as exc:

@@ -95,7 +95,6 @@ def build_model(data: dict[str, Any], base_dir: Path, spec_hash: str) -> m.Produ
         )
         for s in data.get("scenes") or []
     )
-    scene_lighting = {s.id: s for s in scenes}
     raw_scene_lighting = {s.get("id"): s.get("lighting") or {} for s in data.get("scenes") or []}
     shots = []
     for s in data.get("shots") or []:
@@ -121,7 +120,6 @@ def build_model(data: dict[str, Any], base_dir: Path, spec_hash: str) -> m.Produ
                 blocking=dict(s.get("blocking") or {}),
             )
         )
-    assert all(s.scene in scene_lighting for s in shots)
     outputs = tuple(
         _make(
             m.Output,

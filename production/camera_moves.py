@@ -97,15 +97,21 @@ def progress(frame_count: int, easing: str = "ease_in_out", window: Window = (0.
 # ---------------------------------------------------------------- moves from a starting pose
 
 
+def _translate(
+    start: CameraPose, frame_count: int, direction: Vec3, distance_m: float, easing: str
+) -> list[CameraPose]:
+    """Move the camera `distance_m` along `direction` over the shot, orientation unchanged."""
+    return [
+        replace(start, location=_along(start.location, direction, distance_m * t))
+        for t in progress(frame_count, easing)
+    ]
+
+
 def push_in(
     start: CameraPose, frame_count: int, distance_m: float = 1.0, easing: str = "ease_in_out"
 ) -> list[CameraPose]:
     """Dolly along the view axis toward the subject (negative distance pulls out)."""
-    forward = camera_axes(start.rotation_euler)[2]
-    return [
-        replace(start, location=_along(start.location, forward, distance_m * t))
-        for t in progress(frame_count, easing)
-    ]
+    return _translate(start, frame_count, camera_axes(start.rotation_euler)[2], distance_m, easing)
 
 
 def pull_out(
@@ -119,21 +125,14 @@ def truck(
     start: CameraPose, frame_count: int, distance_m: float = 1.0, easing: str = "ease_in_out"
 ) -> list[CameraPose]:
     """Dolly sideways along the camera's right vector (negative goes left), orientation unchanged."""
-    right = camera_axes(start.rotation_euler)[0]
-    return [
-        replace(start, location=_along(start.location, right, distance_m * t))
-        for t in progress(frame_count, easing)
-    ]
+    return _translate(start, frame_count, camera_axes(start.rotation_euler)[0], distance_m, easing)
 
 
 def pedestal(
     start: CameraPose, frame_count: int, distance_m: float = 0.5, easing: str = "ease_in_out"
 ) -> list[CameraPose]:
     """Raise (or with a negative distance lower) the camera straight up the world Z axis."""
-    return [
-        replace(start, location=_along(start.location, (0.0, 0.0, 1.0), distance_m * t))
-        for t in progress(frame_count, easing)
-    ]
+    return _translate(start, frame_count, (0.0, 0.0, 1.0), distance_m, easing)
 
 
 def pan(

@@ -159,10 +159,6 @@ def _fail(console: Console, code: str, message: str, suggestion: str, exit_code:
     return exit_code
 
 
-def load_checked(args: argparse.Namespace, console: Console) -> ValidationResult:
-    return load_production(args.spec, args.presets)
-
-
 def print_issues(issues: list[Issue], console: Console) -> None:
     for issue in issues:
         where = issue.where()
@@ -180,7 +176,7 @@ def _summary_line(result: ValidationResult) -> str:
 
 
 def cmd_validate(args: argparse.Namespace, console: Console) -> int:
-    result = load_checked(args, console)
+    result = load_production(args.spec, args.presets)
     if console.json_mode:
         console.emit_json(result.to_json())
     else:
@@ -190,7 +186,8 @@ def cmd_validate(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK if result.valid else EXIT_INVALID
 
 
-def _invalid(result: ValidationResult, args: argparse.Namespace, console: Console) -> int:
+def report_invalid(result: ValidationResult, args: argparse.Namespace, console: Console) -> int:
+    """Every issue (or one JSON error carrying them) for a spec that cannot be used; exit code 1."""
     if console.json_mode:
         first = next(i for i in result.issues if i.is_error)
         console.emit_json(
@@ -259,9 +256,9 @@ def _timecode(seconds: float) -> str:
 
 
 def cmd_info(args: argparse.Namespace, console: Console) -> int:
-    result = load_checked(args, console)
+    result = load_production(args.spec, args.presets)
     if not result.valid:
-        return _invalid(result, args, console)
+        return report_invalid(result, args, console)
     info = production_info(result)
     if args.continuity:
         from .continuity import continuity_report
@@ -297,9 +294,9 @@ def cmd_info(args: argparse.Namespace, console: Console) -> int:
 
 
 def cmd_estimate(args: argparse.Namespace, console: Console) -> int:
-    result = load_checked(args, console)
+    result = load_production(args.spec, args.presets)
     if not result.valid or result.production is None:
-        return _invalid(result, args, console)
+        return report_invalid(result, args, console)
     est = estimate(result.production)
     payload = {
         "resolution": list(est.resolution),

@@ -717,8 +717,7 @@ class Validator:
             # an unreadable cast list is reported on the scene; judging subjects by it would only add noise
             cast_known = scene is not None and scene.get("characters") is not INVALID
             marks = self._marks_of(data, scene)
-            for key in ("subject",):
-                self._check_subject(shot.get(key), (*path, key), cast, characters, marks, cast_known)
+            self._check_subject(shot.get("subject"), (*path, "subject"), cast, characters, marks, cast_known)
             for i, name in enumerate(shot.get("subjects") or []):
                 self._check_subject(name, (*path, "subjects", i), cast, characters, marks, cast_known)
             focus = shot.get("focus")
