@@ -52,8 +52,8 @@ def prepare(production: Production, ctx: BuildContext) -> None:
         ctx.assign_all(
             blender_scene,
             {
-                "render.fps": round(fps) if float(fps).is_integer() else round(fps * 1000 / 1001 + 0.5),
-                "render.fps_base": 1.0 if float(fps).is_integer() else 1.001,
+                "render.fps": round(fps),  # Blender plays fps / fps_base: exact for 23.976, 12.5, ...
+                "render.fps_base": round(fps) / fps,
                 "frame_start": start,
                 "frame_end": max(start, end),
                 "render.resolution_x": width,

@@ -146,3 +146,13 @@ def test_invalid_spec_cancels_with_message(clean_blender: None, tmp_path: Path) 
     state = bpy.context.scene.backlot
     assert state.valid is False
     assert any(issue.path == "shots[0].scene" for issue in state.issues)
+
+
+@pytest.mark.parametrize("fps", [24, 23.976, 29.97, 12.5])
+def test_scene_frame_rate_matches_the_spec(clean_blender: None, example_copy: Path, fps: float) -> None:
+    spec = yaml.safe_load(example_copy.read_text())
+    spec["production"]["fps"] = fps
+    example_copy.write_text(yaml.safe_dump(spec, sort_keys=False))
+    build(example_copy)
+    scene = keyed("scenes", "scene:1")
+    assert scene.render.fps / scene.render.fps_base == pytest.approx(fps, rel=1e-6)
