@@ -4,11 +4,23 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 import bpy
 
-from .production.cli import EXIT_OK, Console, UsageError, report_invalid
-from .session import build_into, validate_into
+from .production.checkpoint import Checkpoint, recover_blend
+from .production.cli import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_RENDER_FAILED,
+    Console,
+    UsageError,
+    print_issues,
+    report_invalid,
+)
+from .production.plan import make_plan
+from .production.render_plan import RenderRequest, SelectionError, describe, select_outputs, select_shots
+from .session import build_into, default_blend_path, ensure_built, validate_into
 
 
 def _ensure_registered() -> None:
@@ -46,7 +58,135 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"build": cmd_build}
+def _open_checkpoint_blend(blend: Path, console: Console) -> None:
+    """Open the render's .blend, or the complete copy a killed save left (`.blend@`, `.blend1`)."""
+    found = recover_blend(blend)
+    if found is None:
+        if any(p.exists() for p in (blend, blend.with_name(blend.name + "@"))):
+            raise UsageError(
+                f"{blend} is damaged and has no complete backup",
+                "move it aside to start a new render, or restore it from a backup",
+            )
+        return
+    from .render_loop import quiet_stdout
+
+    with quiet_stdout():
+        bpy.ops.wm.open_mainfile(filepath=str(found))
+    if found != blend:
+        console.print(f"note: {blend.name} was incomplete (killed mid-save); using {found.name}")
+
+
+def _production_scene(spec: Path) -> bpy.types.Scene:
+    """The scene holding this spec's state in an opened .blend (else the current scene)."""
+    for scene in bpy.data.scenes:
+        state = scene.backlot
+        if (
+            state.production_scene is None
+            and state.spec_path
+            and Path(bpy.path.abspath(state.spec_path)).resolve() == spec
+        ):
+            return scene
+    return bpy.context.scene
+
+
+def _request(args: argparse.Namespace, production: Any) -> RenderRequest:
+    plan = make_plan(production)
+    try:
+        return RenderRequest(
+            shots=select_shots(args.shots, plan),
+            outputs=select_outputs(args.outputs, production),
+            engine=args.engine,
+            resolution_percentage=args.resolution_percentage,
+        )
+    except SelectionError as error:
+        raise UsageError(error.message, error.suggestion) from None
+
+
+def cmd_render(args: argparse.Namespace, console: Console) -> int:
+    _ensure_registered()
+    spec = Path(args.spec).resolve()
+    blend = Path(args.blend).resolve() if args.blend else default_blend_path(str(spec))
+    if not args.validate_only:
+        _open_checkpoint_blend(blend, console)
+    scene = _production_scene(spec)
+    result = validate_into(scene, str(spec), args.presets)
+    if not result.valid or args.validate_only:
+        if not result.valid:
+            return report_invalid(result, args, console)
+        if console.json_mode:
+            console.emit_json(result.to_json())
+        else:
+            print_issues(result.issues, console)
+            console.print(f"valid: {scene.backlot.summary}")
+        return EXIT_OK
+    production = result.production
+    assert production is not None
+    request = _request(args, production)
+    checkpoint = Checkpoint.from_json(scene.backlot.checkpoint, production.spec_hash)
+    recorded = sum(len(f) for per in checkpoint.frames.values() for f in per.values())
+    if args.restart:
+        scene.backlot.checkpoint = ""
+        scene.backlot.retro_palettes = ""
+        checkpoint = Checkpoint(spec_hash=production.spec_hash)
+    elif recorded and not args.resume and not args.dry_run:
+        raise UsageError(
+            f"{blend.name} already holds a render of this production ({recorded} frame file(s) done)",
+            "add --resume to continue it, or --restart to render everything again",
+        )
+    if args.dry_run:
+        plan = describe(production, make_plan(production), checkpoint, request)
+        if console.json_mode:
+            console.emit_json(plan)
+        else:
+            _print_plan(plan, console)
+        return EXIT_OK
+    report = ensure_built(scene, result)
+    if report is not None:
+        console.print(f"built: {report.summary()}")
+    from .render_loop import RenderLoop
+
+    loop = RenderLoop(scene, production, request, blend, args.presets)
+    try:
+        outcome = loop.run(lambda p: _print_progress(p, console))
+    except KeyboardInterrupt:
+        console.print("interrupted: the checkpoint is saved; run the same command with --resume")
+        return EXIT_INTERRUPTED
+    if console.json_mode:
+        console.emit_json(outcome.to_dict())
+    else:
+        console.print(
+            f"rendered {len(outcome.shots_completed)} shot(s) in {outcome.total_seconds:.1f} s; "
+            f"failed: {', '.join(outcome.shots_failed) or 'none'}"
+        )
+        for line in (*outcome.errors, *outcome.warnings):
+            console.print(f"  {line}")
+        console.print(f"manifest: {outcome.output_paths[0]}")
+    return EXIT_OK if outcome.ok else EXIT_RENDER_FAILED
+
+
+def _print_plan(plan: dict[str, Any], console: Console) -> None:
+    console.print(
+        f"{plan['title']}: {plan['renders']} frame(s) to render, ~{plan['estimate_seconds']} s estimated"
+    )
+    for output in plan["outputs"]:
+        console.print(
+            f"  output {output['name']}: {output['path']} {output['resolution'][0]}x{output['resolution'][1]}"
+        )
+    for shot in plan["shots"]:
+        console.print(
+            f"  {shot['shot']:<6} scene {shot['scene']:<4} frames {shot['frames'][0]}-{shot['frames'][1]} "
+            f"({shot['count']}) {shot['engine']} -> {', '.join(shot['outputs'])}"
+        )
+
+
+def _print_progress(progress: Any, console: Console) -> None:
+    if console.json_mode or progress.phase != "shots":
+        return
+    eta = f", ETA {progress.eta_seconds:.0f} s" if progress.eta_seconds is not None else ""
+    console.print(f"[{progress.done}/{progress.total}] {progress.shot} frame {progress.frame}{eta}")
+
+
+COMMANDS = {"build": cmd_build, "render": cmd_render}
 
 
 def run_command(args: argparse.Namespace, console: Console) -> int:

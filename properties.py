@@ -56,7 +56,9 @@ class BACKLOT_PG_scene(bpy.types.PropertyGroup):
     production_scene: PointerProperty(  # type: ignore[valid-type]
         type=bpy.types.Scene, name="Production", description="The scene holding this production's state"
     )
+    built_spec_hash: StringProperty(name="Spec built", description="Hash of the spec last built")  # type: ignore[valid-type]
     checkpoint: StringProperty(name="Render checkpoint (JSON)")  # type: ignore[valid-type]
+    retro_palettes: StringProperty(name="Locked retro palettes (JSON)")  # type: ignore[valid-type]
     render_progress: IntProperty(name="Progress", subtype="PERCENTAGE", min=0, max=100)  # type: ignore[valid-type]
     render_status: StringProperty(name="Render status")  # type: ignore[valid-type]
 

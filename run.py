@@ -10,6 +10,7 @@ A thin layer: it makes this folder importable as the package `backlot` and hands
 from __future__ import annotations
 
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -38,9 +39,12 @@ def _arguments() -> list[str]:
 
 def _run_blender_command(args, console):  # type: ignore[no-untyped-def]
     """Blender commands import bpy only when one is asked for, so `validate` stays fast."""
-    from backlot import headless
+    from backlot.production.cli import json_only_stdout
 
-    return headless.run_command(args, console)
+    with json_only_stdout(console):  # Blender logs on stdout from the moment bpy is imported
+        from backlot import headless
+
+        return headless.run_command(args, console)
 
 
 def main() -> int:
@@ -51,5 +55,16 @@ def main() -> int:
     return cli.main(_arguments(), _run_blender_command if blender_available else None)
 
 
+def _exit(code: int) -> None:
+    """Exit with `code`. Under plain Python with the bpy module, skip the interpreter's exit handlers:
+    Blender 4.5's module can hang forever in a thread-pool destructor at exit (seen here about one run in
+    two). Everything Backlot writes is flushed and closed by then."""
+    if "bpy" in sys.modules and Path(sys.argv[0]).resolve() == Path(__file__).resolve():
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    _exit(main())

@@ -65,7 +65,26 @@ def build_into(
     state = scene.backlot
     state.build_summary = report.summary()
     state.build_report = json.dumps(report.to_dict())
+    if not only:
+        state.built_spec_hash = result.production.spec_hash
     for item in state.shots:
         if item.status == "not built":
             item.status = "built"
     return report
+
+
+def ensure_built(scene: bpy.types.Scene, result: ValidationResult) -> BuildReport | None:
+    """Build before a render when the story scenes are missing or were built from another version of the spec
+    (a rebuild keeps hand tweaks); None when the scenes are current."""
+    assert result.production is not None
+    keys = {s.get("backlot_key") for s in bpy.data.scenes}
+    missing = any(f"scene:{story.id}" not in keys for story in result.production.scenes)
+    if not missing and scene.backlot.built_spec_hash == result.production.spec_hash:
+        return None
+    return build_into(scene, result)
+
+
+def default_blend_path(spec_path: str) -> Path:
+    """The checkpoint .blend beside the spec: `<spec name>.blend`, or `production.blend` in a folder spec."""
+    spec = Path(bpy.path.abspath(spec_path)).resolve()
+    return spec / "production.blend" if spec.is_dir() else spec.with_suffix(".blend")

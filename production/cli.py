@@ -9,11 +9,12 @@ module never imports bpy. `--json` prints exactly one JSON document on stdout; e
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import shutil
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TextIO
@@ -61,11 +62,33 @@ class Console:
         return f"\033[{code}m{text}\033[0m" if self.colour else text
 
     def print(self, text: str = "") -> None:
-        print(text, file=self.out)
+        """Human text: stdout, or stderr in JSON mode so stdout stays one JSON document."""
+        print(text, file=self.err if self.json_mode else self.out)
 
     def emit_json(self, payload: Any) -> None:
         json.dump(payload, self.out, indent=2, default=str)
         self.out.write("\n")
+
+
+@contextlib.contextmanager
+def json_only_stdout(console: Console) -> Iterator[None]:
+    """With --json, stdout holds one JSON document: anything else written to file descriptor 1 (Blender's C
+    code logs there) goes to stderr, and the console writes its JSON to the real stdout."""
+    if not console.json_mode:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    with os.fdopen(os.dup(saved), "w") as json_out:
+        console.out = json_out
+        os.dup2(2, 1)
+        try:
+            yield
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved, 1)
+            os.close(saved)
+            console.out = sys.stdout  # errors raised out of the block are reported after it
 
 
 _SEVERITY_COLOURS = {"error": "31;1", "warning": "33", "info": "36"}
@@ -80,6 +103,8 @@ def build_parser() -> _Parser:
     def spec_command(name: str, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text)
         command.add_argument("spec", help="production .yaml file or production folder")
+        # `--json` also after the command (`run.py render spec --json`), as pipelines tend to write it.
+        command.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         return command
 
     spec_command("validate", "check a spec and list every issue")
@@ -108,6 +133,7 @@ def _add_blender_commands(sub: Any, spec_command: Callable[[str, str], argparse.
         "--blend", metavar="FILE.blend", help="the checkpoint .blend (default: next to the spec)"
     )
     render.add_argument("--resume", action="store_true", help="continue from the checkpoint")
+    render.add_argument("--restart", action="store_true", help="forget the checkpoint, render everything")
     render.add_argument("--dry-run", action="store_true", help="print the plan, render nothing")
     render.add_argument("--validate-only", action="store_true", help="validate and stop")
     render.add_argument("--shots", help="shot ids or ranges, e.g. 1A,2B-3C")

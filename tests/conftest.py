@@ -11,5 +11,6 @@ import run  # noqa: E402
 
 sys.path.remove(str(ROOT))
 run.import_package()
-# shared test kits (tests/core/test_spec_common.py) import by name
+# shared test kits (tests/core/test_spec_common.py, tests/blender/render_kit.py) import by name
 sys.path.insert(0, str(ROOT / "tests" / "core"))
+sys.path.insert(0, str(ROOT / "tests" / "blender"))

@@ -1,0 +1,130 @@
+"""Derived frames: one master render per frame becomes every image output (resize, letterbox or crop, bit
+depth, retro look), written as PNG by a small deterministic encoder.
+
+Pure numpy. The master is display-referred (the view transform already applied by Blender) and 16 bits per
+channel; resizing averages linear light, as a camera sensor would.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from .retro.colour_space import linear_to_srgb, srgb_to_linear
+from .retro.pipeline import area_downscale
+
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+PNG_COMPRESSION = 6
+_COLOUR_TYPES = {1: 0, 3: 2, 4: 6}  # channels -> PNG colour type (grey, RGB, RGBA)
+
+
+def _chunk(kind: bytes, body: bytes) -> bytes:
+    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+
+def encode_png(pixels: npt.NDArray[np.uint8] | npt.NDArray[np.uint16]) -> bytes:
+    """PNG bytes for an (H, W, C) uint8 or uint16 array, top row first. Same pixels, same bytes: no clock,
+    no metadata, one filter (Sub) for every row."""
+    if pixels.ndim != 3 or pixels.shape[2] not in _COLOUR_TYPES or pixels.dtype not in (np.uint8, np.uint16):
+        raise ValueError(
+            f"encode_png needs (height, width, 1|3|4) uint8 or uint16, got {pixels.shape} {pixels.dtype}"
+        )
+    height, width, channels = pixels.shape
+    depth = 8 * pixels.dtype.itemsize
+    rows = np.ascontiguousarray(pixels.astype(pixels.dtype.newbyteorder(">"), copy=False)).view(np.uint8)
+    rows = rows.reshape(height, width * channels * pixels.dtype.itemsize)
+    step = channels * pixels.dtype.itemsize
+    filtered = rows.copy()
+    filtered[:, step:] -= rows[:, :-step]  # Sub filter: each byte minus the one a pixel to the left, mod 256
+    data = np.empty((height, filtered.shape[1] + 1), np.uint8)
+    data[:, 0] = 1
+    data[:, 1:] = filtered
+    header = struct.pack(">IIBBBBB", width, height, depth, _COLOUR_TYPES[channels], 0, 0, 0)
+    return (
+        PNG_SIGNATURE
+        + _chunk(b"IHDR", header)
+        + _chunk(b"IDAT", zlib.compress(data.tobytes(), PNG_COMPRESSION))
+        + _chunk(b"IEND", b"")
+    )
+
+
+def write_png(path: Path, pixels: npt.NDArray[np.uint8] | npt.NDArray[np.uint16]) -> int:
+    """Write the PNG and return its size in bytes."""
+    data = encode_png(pixels)
+    with path.open("wb") as handle:
+        handle.write(data)
+    return len(data)
+
+
+def to_depth(display: npt.NDArray[np.floating], depth: str) -> npt.NDArray[np.uint8] | npt.NDArray[np.uint16]:
+    """Display values in [0, 1] -> integer codes of 8 or 16 bits, rounded to nearest."""
+    if depth == "8":
+        return np.rint(np.clip(display, 0.0, 1.0) * 255.0).astype(np.uint8)
+    if depth == "16":
+        return np.rint(np.clip(display, 0.0, 1.0) * 65535.0).astype(np.uint16)
+    raise ValueError(f"PNG frames are 8 or 16 bits per channel, not {depth!r}")
+
+
+def picture_box(source: tuple[int, int], aspect: float | None) -> tuple[float, float, float, float]:
+    """(x0, y0, x1, y1) of the production's picture inside a (w, h) frame: the frame cut to `aspect`."""
+    width, height = source
+    if aspect is None or abs(width / height - aspect) < 1e-3:
+        return (0.0, 0.0, float(width), float(height))
+    if width / height > aspect:
+        inner = height * aspect
+        return ((width - inner) / 2, 0.0, (width + inner) / 2, float(height))
+    inner = width / aspect
+    return (0.0, (height - inner) / 2, float(width), (height + inner) / 2)
+
+
+def fit_frame(
+    image: npt.NDArray[np.floating],
+    size: tuple[int, int],
+    aspect: float | None,
+    letterbox: bool,
+    encoded: bool = True,
+) -> npt.NDArray[np.float64]:
+    """The master's picture (its `aspect` part) in a frame of `size` (w, h).
+
+    letterbox: the whole picture fits inside `size`, with black bars; crop: the picture fills `size` and the
+    overflow is cut. Resampled by exact area averages in linear light, so edges and fine detail keep their
+    brightness. `encoded`: the values are sRGB codes (averaged after decoding); else already linear.
+    """
+    height, width = image.shape[:2]
+    box = picture_box((width, height), aspect)
+    picture_aspect = (box[2] - box[0]) / (box[3] - box[1])
+    out_w, out_h = size
+    if letterbox:
+        if out_w / out_h > picture_aspect:
+            inner = (max(1, round(out_h * picture_aspect)), out_h)
+        else:
+            inner = (out_w, max(1, round(out_w / picture_aspect)))
+    else:
+        inner = size
+        box = _crop_box(box, out_w / out_h)
+    if inner == (width, height) and box == (0.0, 0.0, float(width), float(height)):
+        resized = np.asarray(image, np.float64)
+    elif encoded:
+        resized = linear_to_srgb(area_downscale(srgb_to_linear(image), inner, box))
+    else:
+        resized = area_downscale(image, inner, box)
+    if inner == size:
+        return resized
+    canvas = np.zeros((out_h, out_w, image.shape[2]))
+    top, left = (out_h - inner[1]) // 2, (out_w - inner[0]) // 2
+    canvas[top : top + inner[1], left : left + inner[0]] = resized
+    return canvas
+
+
+def _crop_box(box: tuple[float, float, float, float], aspect: float) -> tuple[float, float, float, float]:
+    x0, y0, x1, y1 = box
+    width, height = x1 - x0, y1 - y0
+    if width / height > aspect:
+        inner = height * aspect
+        return (x0 + (width - inner) / 2, y0, x0 + (width + inner) / 2, y1)
+    inner = width / aspect
+    return (x0, y0 + (height - inner) / 2, x1, y0 + (height + inner) / 2)
