@@ -199,12 +199,15 @@ class RenderLoop:
     # -- shots -----------------------------------------------------------------------------------------------
     def _shots(self) -> Iterator[Progress]:
         current_shot = ""
+        failed: set[str] = set()
         restore: Callable[[], None] | None = None
         try:
             for index, (shot_id, frame, lacking) in enumerate(self._work):
                 if self.cancelled:
                     self.log.info("cancelled", shot=shot_id, frame=frame)
                     break
+                if shot_id in failed:
+                    continue
                 if shot_id != current_shot:
                     if restore:
                         restore()
@@ -220,7 +223,7 @@ class RenderLoop:
                     self.log.error("frame_failed", shot=shot_id, frame=frame, error=str(error))
                     self.result.errors.append(f"shot {shot_id} frame {frame}: {error}")
                     self._save_checkpoint()
-                    self._skip_rest_of_shot(shot_id)
+                    failed.add(shot_id)  # the rest of this shot is skipped; the others go on
                     continue
                 self.timing.frame_seconds.append(time.perf_counter() - started)
                 self._save_checkpoint()
@@ -230,9 +233,6 @@ class RenderLoop:
                 restore()
         if not self.cancelled:
             self._finish_shot(current_shot)
-
-    def _skip_rest_of_shot(self, shot_id: str) -> None:
-        self._work = [w if w[0] != shot_id else (w[0], w[1], []) for w in self._work]
 
     def _eta(self, done: int) -> float | None:
         recent = self.timing.frame_seconds[-20:]
@@ -353,15 +353,18 @@ class RenderLoop:
                 for name, lock in self._palettes.items()
             }
         )
-        done = self._total - sum(1 for w in self._work if w[2] and not self._work_done(w))
-        state.render_progress = int(100 * done / self._total) if self._total else 100
+        state.render_progress = int(100 * self._finished() / self._total) if self._total else 100
         if self.blend_path is not None:
             self.save(self.blend_path)
         self.timing.checkpoint_seconds.append(time.perf_counter() - started)
 
-    def _work_done(self, work: tuple[str, int, list[str]]) -> bool:
-        shot_id, frame, lacking = work
-        return all(self.checkpoint.is_done(o, shot_id, frame) for o in lacking)
+    def _finished(self) -> int:
+        """Work items (frames) of this run whose every output is now on disk."""
+        return sum(
+            1
+            for shot_id, frame, lacking in self._work
+            if all(self.checkpoint.is_done(o, shot_id, frame) for o in lacking)
+        )
 
     # -- export: movies --------------------------------------------------------------------------------------
     def _export(self) -> Iterator[Progress]:
@@ -424,9 +427,7 @@ class RenderLoop:
             render_seconds=round(self.timing.render_seconds, 3),
         )
         self._save_checkpoint()
-        yield Progress(
-            "finalize", self._total, self._total, message="cancelled" if self.cancelled else "done"
-        )
+        yield Progress("finalize", self._finished(), self._total, message=self.root.backlot.render_status)
 
     def _manifest_entries(self) -> Iterator[ManifestEntry]:
         for output in self.production.outputs:

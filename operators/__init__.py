@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import bpy
 
-from . import production, shots
+from . import production, render, shots
 
-CLASSES: tuple[type, ...] = (*production.CLASSES, *shots.CLASSES)
+CLASSES: tuple[type, ...] = (*production.CLASSES, *shots.CLASSES, *render.CLASSES)
 
 
 register, unregister = bpy.utils.register_classes_factory(CLASSES)

@@ -6,6 +6,7 @@ import bpy
 
 from ..departments import DEPARTMENT_NAMES
 from ..properties import production_state
+from . import render
 
 SEVERITY_ICONS = {"error": "ERROR", "warning": "ERROR", "info": "INFO"}
 
@@ -113,6 +114,7 @@ CLASSES = (
     BACKLOT_PT_production,
     BACKLOT_PT_shots,
     BACKLOT_PT_departments,
+    *render.CLASSES,
 )
 
 

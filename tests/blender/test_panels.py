@@ -36,6 +36,11 @@ class RecordingLayout:
     def separator(self, **kwargs: Any) -> None:
         pass
 
+    def progress(self, factor: float = 0.0, type: str = "BAR", text: str = "") -> None:
+        assert 0.0 <= factor <= 1.0, factor
+        assert type in bpy.types.UILayout.bl_rna.functions["progress"].parameters["type"].enum_items, type
+        self.log.append(f"progress:{text}")
+
     def prop(self, data: Any, name: str, **kwargs: Any) -> None:
         assert name in data.bl_rna.properties, f"{type(data).__name__} has no property {name!r}"
         self.log.append(f"prop:{name}")
