@@ -616,7 +616,7 @@ def encode_movie(sources: list[Path], target: Path, output: Output, fps: float) 
             render.ffmpeg.constant_rate_factor = "HIGH"
         else:
             render.ffmpeg.format, render.ffmpeg.codec = "QUICKTIME", "PRORES"
-            render.ffmpeg.ffprores_profile = "4444"
+            render.ffmpeg.ffmpeg_prores_profile = "4444"
             render.image_settings.color_mode = "RGBA"
         render.filepath = str(Path(folder) / "movie")
         render.use_file_extension = True
