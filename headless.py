@@ -144,10 +144,21 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
     if report is not None:
         console.print(f"built: {report.summary()}")
     from .render_loop import RenderLoop
+    from .render_parallel import render_in_parallel, sidecar
 
-    loop = RenderLoop(scene, production, request, blend, args.presets)
     try:
-        outcome = loop.run(lambda p: _print_progress(p, console))
+        if args.parallel > 1 and not args.worker:
+            outcome = render_in_parallel(scene, production, request, blend, args.presets, args.parallel)
+        else:
+            loop = RenderLoop(
+                scene,
+                production,
+                request,
+                blend,
+                args.presets,
+                worker_sidecar=sidecar(blend) if args.worker else None,
+            )
+            outcome = loop.run(lambda p: _print_progress(p, console))
     except KeyboardInterrupt:
         console.print("interrupted: the checkpoint is saved; run the same command with --resume")
         return EXIT_INTERRUPTED

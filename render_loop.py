@@ -37,6 +37,8 @@ from .production.checkpoint import (
 )
 from .production.model import Output, Production
 from .production.outputs import (
+    MANIFEST_NAME,
+    REPORT_NAME,
     ManifestEntry,
     ProductionLog,
     ProductionResult,
@@ -99,6 +101,7 @@ class RenderLoop:
         blend_path: Path | None,
         preset_folders: list[str] | None = None,
         save: Callable[[Path], None] | None = None,
+        worker_sidecar: Path | None = None,
     ):
         self.root = root
         self.production = production
@@ -107,6 +110,8 @@ class RenderLoop:
         self.plan: Plan = make_plan(production)
         self.preset_dirs = preset_dirs(preset_folders or [])
         self.save = save or save_blend
+        # A parallel worker mirrors its checkpoint to this file; the parent writes the manifest.
+        self.worker_sidecar = worker_sidecar
         self.result = ProductionResult()
         self.cancelled = False
         self.timing = _Timing()
@@ -356,6 +361,10 @@ class RenderLoop:
         state.render_progress = int(100 * self._finished() / self._total) if self._total else 100
         if self.blend_path is not None:
             self.save(self.blend_path)
+        if self.worker_sidecar is not None:
+            temp = temp_path(self.worker_sidecar)
+            temp.write_text(state.checkpoint)
+            temp.replace(self.worker_sidecar)
         self.timing.checkpoint_seconds.append(time.perf_counter() - started)
 
     def _finished(self) -> int:
@@ -397,10 +406,10 @@ class RenderLoop:
 
     # -- finalize --------------------------------------------------------------------------------------------
     def _finalize(self) -> Iterator[Progress]:
-        entries = list(self._manifest_entries())
         base = self.production.base_dir
-        manifest = write_manifest(base, self.production.title, entries)
-        report = write_report(base, self.production.title, self._report_rows(), self.result.warnings)
+        if self.worker_sidecar is None:
+            write_manifest(base, self.production.title, self._manifest_entries())
+            write_report(base, self.production.title, self._report_rows(), self.result.warnings)
         names = [o.name for o in self.outputs]
         for shot_plan in self.plan.shots:
             if self.request.shots is not None and shot_plan.shot_id not in self.request.shots:
@@ -412,7 +421,7 @@ class RenderLoop:
                 self.result.shots_completed.append(shot_plan.shot_id)
             elif status == "failed":
                 self.result.shots_failed.append(shot_plan.shot_id)
-        self.result.output_paths = [manifest, report, *(o.path for o in self.outputs)]
+        self.result.output_paths = [base / MANIFEST_NAME, base / REPORT_NAME, *(o.path for o in self.outputs)]
         self.result.total_seconds = round(time.perf_counter() - self.timing.started, 3)
         self._update_shot_list()
         self.root.backlot.render_status = (

@@ -110,6 +110,20 @@ class Checkpoint:
         self.spec_changed = False
         self.touch()
 
+    def merge(self, other: Checkpoint, renders_before: int = 0) -> None:
+        """Take in what another process recorded (a parallel worker started from a copy of this checkpoint
+        holding `renders_before` renders): its frames, timings and new renders. verify() afterwards decides
+        what is really on disk."""
+        for output, per_shot in other.frames.items():
+            for shot, per_frame in per_shot.items():
+                self.frames.setdefault(output, {}).setdefault(shot, {}).update(per_frame)
+        for shot, per_frame in other.timings.items():
+            self.timings.setdefault(shot, {}).update(per_frame)
+        for shot, error in other.failures.items():
+            self.failures.setdefault(shot, error)
+        self.renders_done += max(0, other.renders_done - renders_before)
+        self.touch()
+
     def touch(self) -> None:
         self.updated = utc_now()
 

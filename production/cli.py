@@ -140,6 +140,9 @@ def _add_blender_commands(sub: Any, spec_command: Callable[[str, str], argparse.
     render.add_argument("--outputs", help="output names, e.g. cinema,snes")
     render.add_argument("--parallel", type=int, default=1, metavar="N", help="N Blender processes")
     render.add_argument(
+        "--worker", action="store_true", help=argparse.SUPPRESS
+    )  # one of --parallel's processes
+    render.add_argument(
         "--engine", choices=["workbench", "eevee", "cycles"], help="override every shot's engine"
     )
     render.add_argument("--resolution-percentage", type=int, metavar="P", help="scale every output")

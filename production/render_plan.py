@@ -85,6 +85,24 @@ def select_outputs(text: str | None, production: Production) -> tuple[str, ...] 
     return tuple(chosen)
 
 
+def split_shots(
+    work: list[tuple[str, int, list[str]]], seconds_per_frame: dict[str, float], workers: int
+) -> list[list[str]]:
+    """Disjoint groups of whole shots for `workers` processes, balanced by estimated time (longest shot to
+    the least loaded worker); each group keeps plan order. Empty groups are dropped."""
+    frames: dict[str, int] = {}
+    for shot_id, _, _ in work:
+        frames[shot_id] = frames.get(shot_id, 0) + 1
+    order = list(frames)
+    loads = [0.0] * max(1, workers)
+    groups: list[list[str]] = [[] for _ in loads]
+    for shot_id in sorted(order, key=lambda s: -frames[s] * seconds_per_frame.get(s, 1.0)):
+        lightest = loads.index(min(loads))
+        groups[lightest].append(shot_id)
+        loads[lightest] += frames[shot_id] * seconds_per_frame.get(shot_id, 1.0)
+    return [sorted(group, key=order.index) for group in groups if group]
+
+
 def is_movie(output: Output) -> bool:
     return output.container in MOVIE_CONTAINERS
 

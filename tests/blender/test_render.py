@@ -108,3 +108,20 @@ def test_resume_uses_the_blend_backup_when_the_file_was_cut_mid_save(tiny: Path)
     done = render(tiny, "--resume")
     assert "production.blend1" in done.stdout + done.stderr
     assert len(log_events(tiny.parent, "rendered")) == rendered_before
+
+
+def test_parallel_workers_render_disjoint_shots_into_one_manifest(tiny: Path) -> None:
+    render(tiny, "--parallel", "2")
+    root = tiny.parent
+    assert files_on_disk(root) == expected_files(root)
+    manifest = json.loads((root / "manifest.json").read_text())
+    assert {root / f["path"] for f in manifest["files"]} == expected_files(root)
+    starts = log_events(root, "workers_start")
+    assert len(starts) == 1 and len(starts[0]["groups"]) == 2
+    groups = [set(g) for g in starts[0]["groups"]]
+    assert not groups[0] & groups[1] and groups[0] | groups[1] == {"1A", "1B", "2A"}
+    renders = Counter((e["shot"], e["frame"]) for e in log_events(root, "rendered"))
+    assert set(renders.values()) == {1} and len(renders) == sum(len(f) for f in shot_frames().values())
+    blend_state = render(tiny, "--resume", "--json").stdout  # the merged checkpoint is in the parent's .blend
+    assert json.loads(blend_state)["shots_completed"] == ["1A", "1B", "2A"]
+    assert len(log_events(root, "rendered")) == len(renders)  # nothing rendered again

@@ -326,3 +326,18 @@ def test_check_blend_gzip_and_zstd(tmp_path: Path) -> None:
     assert "truncated" in cp.check_blend(zst)
     zst.write_bytes(frame + struct.pack("<II", 0x184D2A5E, len(table)) + table[:-3])
     assert cp.check_blend(zst) != ""
+
+
+def test_merge_takes_a_workers_frames_timings_and_new_renders() -> None:
+    parent = cp.Checkpoint(spec_hash="h")
+    parent.record_frame("cinema", "1A", 1, "1A/0001.png", 10, "a" * 64)
+    parent.record_render("1A", 1, 2.0)
+    worker = cp.Checkpoint.from_json(parent.to_json())  # a worker starts from a copy of the parent's
+    worker.record_frame("cinema", "2A", 5, "2A/0005.png", 12, "b" * 64)
+    worker.record_render("2A", 5, 3.0)
+    worker.record_failure("3A", "boom")
+    parent.merge(worker, renders_before=1)
+    assert parent.is_done("cinema", "1A", 1) and parent.is_done("cinema", "2A", 5)
+    assert parent.renders_done == 2  # the copied render is not counted twice
+    assert parent.seconds_per_frame("2A") == 3.0
+    assert parent.failures == {"3A": "boom"}
