@@ -97,6 +97,7 @@ def _request(args: argparse.Namespace, production: Any) -> RenderRequest:
             outputs=select_outputs(args.outputs, production),
             engine=args.engine,
             resolution_percentage=args.resolution_percentage,
+            samples=args.samples,
         )
     except SelectionError as error:
         raise UsageError(error.message, error.suggestion) from None

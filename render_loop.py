@@ -303,26 +303,25 @@ class RenderLoop:
     ) -> None:
         aspect = self.production.aspect_ratio
         if output.container == "exr":
-            linear = frames.fit_frame(
-                images["linear"], output.resolution, aspect, output.letterbox, encoded=False
-            )
+            linear = frames.fit_frame(images["linear"], output.resolution, aspect, output.letterbox)
             write_exr(target, linear, output.color_depth)
             return
-        display = images["display"]
+        codes = images["display"]
         if output.retro is not None:
-            frames.write_png(target, self._retro(output, shot_id, display))
+            frames.write_png(target, self._retro(output, shot_id, codes))
             return
-        fitted = frames.fit_frame(display, output.resolution, aspect, output.letterbox)
+        fitted = frames.fit_frame(
+            codes, output.resolution, aspect, output.letterbox, frames.decode_display, frames.encode_display
+        )
         depth = output.color_depth if output.color_depth in ("8", "16") and not is_movie(output) else "8"
         frames.write_png(target, frames.to_depth(fitted, depth))
 
-    def _retro(self, output: Output, shot_id: str, display: np.ndarray) -> np.ndarray:
+    def _retro(self, output: Output, shot_id: str, codes: np.ndarray) -> np.ndarray:
         """Palette-exact frame; an adaptive palette is locked per shot from its first frame and kept in the
         .blend, so a resumed shot uses the same colours."""
-        from .production.retro.colour_space import srgb_to_linear
         from .production.retro.pipeline import process_frame
 
-        linear = srgb_to_linear(display)
+        linear = frames.decode_display(codes)
         key = (output.name, shot_id)
         if key not in self._retro_settings:
             lock = self._palettes.get(output.name)
@@ -489,6 +488,7 @@ def shot_render_settings(production: Production, shot_id: str, request: RenderRe
     shot = production.shot(shot_id)
     render = shot.render
     engine = request.engine or render.engine
+    samples = request.samples or render.samples
     width, height = master_resolution(production)
     settings: dict[str, Any] = {
         "render.engine": compat.engine_id(engine),
@@ -507,15 +507,25 @@ def shot_render_settings(production: Production, shot_id: str, request: RenderRe
     if engine == "cycles":
         settings.update(
             {
-                "cycles.samples": render.samples,
+                "cycles.samples": samples,
                 "cycles.seed": render.seed,
                 "cycles.use_denoising": render.denoise,
                 "cycles.device": "CPU",
             }
         )
     elif engine == "eevee":
-        settings["eevee.taa_render_samples"] = render.samples
+        settings["eevee.taa_render_samples"] = samples
+    else:
+        settings["display.render_aa"] = workbench_antialiasing(samples)
     return settings
+
+
+def workbench_antialiasing(samples: int) -> str:
+    """Workbench has no sample count, but anti-aliasing levels: FXAA for 1 sample, else the nearest level
+    at or above the samples asked for (5, 8, 11, 16, 32)."""
+    if samples <= 1:
+        return "FXAA"
+    return next((str(level) for level in (5, 8, 11, 16) if level >= samples), "32")
 
 
 def apply_settings(scene: bpy.types.Scene, settings: dict[str, Any]) -> Callable[[], None]:
@@ -539,8 +549,8 @@ def apply_settings(scene: bpy.types.Scene, settings: dict[str, Any]) -> Callable
 
 # -- files -----------------------------------------------------------------------------------------------
 def load_pixels(path: Path) -> np.ndarray:
-    """A master as (H, W, 3) float32, top row first, values as stored (no colour conversion): display codes
-    from the PNG, scene-linear light from the EXR."""
+    """A master, top row first, as stored (no colour conversion): the PNG's 16-bit display codes (uint16),
+    the EXR's scene-linear light (float32)."""
     image = bpy.data.images.load(str(path), check_existing=False)
     try:
         image.colorspace_settings.name = "Non-Color"
@@ -549,7 +559,8 @@ def load_pixels(path: Path) -> np.ndarray:
         image.pixels.foreach_get(pixels)
     finally:
         bpy.data.images.remove(image)
-    return pixels.reshape(height, width, 4)[::-1, :, :3]
+    rgb = pixels.reshape(height, width, 4)[::-1, :, :3]
+    return rgb if path.suffix == ".exr" else np.rint(rgb * 65535.0).astype(np.uint16)
 
 
 def write_exr(path: Path, linear: np.ndarray, depth: str) -> None:

@@ -38,6 +38,8 @@ def worker_command(
         args += ["--outputs", ",".join(request.outputs)]
     if request.engine:
         args += ["--engine", request.engine]
+    if request.samples:
+        args += ["--samples", str(request.samples)]
     if request.resolution_percentage:
         args += ["--resolution-percentage", str(request.resolution_percentage)]
     binary = Path(bpy.app.binary_path or "")

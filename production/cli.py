@@ -145,7 +145,8 @@ def _add_blender_commands(sub: Any, spec_command: Callable[[str, str], argparse.
     render.add_argument(
         "--engine", choices=["workbench", "eevee", "cycles"], help="override every shot's engine"
     )
-    render.add_argument("--resolution-percentage", type=int, metavar="P", help="scale every output")
+    render.add_argument("--resolution-percentage", type=int, metavar="P", help="scale every shot's render")
+    render.add_argument("--samples", type=int, metavar="N", help="override every shot's samples")
 
 
 def main(

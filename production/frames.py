@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -60,12 +61,28 @@ def write_png(path: Path, pixels: npt.NDArray[np.uint8] | npt.NDArray[np.uint16]
     return len(data)
 
 
-def to_depth(display: npt.NDArray[np.floating], depth: str) -> npt.NDArray[np.uint8] | npt.NDArray[np.uint16]:
-    """Display values in [0, 1] -> integer codes of 8 or 16 bits, rounded to nearest."""
-    if depth == "8":
-        return np.rint(np.clip(display, 0.0, 1.0) * 255.0).astype(np.uint8)
+_DECODE_16: npt.NDArray[np.float32] | None = None
+
+
+def decode_display(codes: npt.NDArray[np.uint16]) -> npt.NDArray[np.float32]:
+    """16-bit sRGB codes -> linear light, by a 65,536-entry table (a power per pixel is slow)."""
+    global _DECODE_16
+    if _DECODE_16 is None:
+        _DECODE_16 = srgb_to_linear(np.arange(65536) / 65535.0).astype(np.float32)
+    return _DECODE_16[codes]
+
+
+def encode_display(linear: npt.NDArray[np.floating]) -> npt.NDArray[np.uint16]:
+    """Linear light -> 16-bit sRGB codes, rounded to nearest."""
+    return np.rint(np.clip(linear_to_srgb(linear), 0.0, 1.0) * 65535.0).astype(np.uint16)
+
+
+def to_depth(codes: npt.NDArray[np.uint16], depth: str) -> npt.NDArray[np.uint8] | npt.NDArray[np.uint16]:
+    """16-bit codes -> the output's bits per channel (8: nearest of code / 257, as 65535 = 255 x 257)."""
     if depth == "16":
-        return np.rint(np.clip(display, 0.0, 1.0) * 65535.0).astype(np.uint16)
+        return codes
+    if depth == "8":
+        return np.rint(codes / 257.0).astype(np.uint8)
     raise ValueError(f"PNG frames are 8 or 16 bits per channel, not {depth!r}")
 
 
@@ -82,17 +99,19 @@ def picture_box(source: tuple[int, int], aspect: float | None) -> tuple[float, f
 
 
 def fit_frame(
-    image: npt.NDArray[np.floating],
+    image: npt.NDArray,
     size: tuple[int, int],
     aspect: float | None,
     letterbox: bool,
-    encoded: bool = True,
-) -> npt.NDArray[np.float64]:
-    """The master's picture (its `aspect` part) in a frame of `size` (w, h).
+    to_linear: Callable[[npt.NDArray], npt.NDArray] | None = None,
+    from_linear: Callable[[npt.NDArray], npt.NDArray] | None = None,
+) -> npt.NDArray:
+    """The master's picture (its `aspect` part) in a frame of `size` (w, h), same value type as `image`.
 
     letterbox: the whole picture fits inside `size`, with black bars; crop: the picture fills `size` and the
-    overflow is cut. Resampled by exact area averages in linear light, so edges and fine detail keep their
-    brightness. `encoded`: the values are sRGB codes (averaged after decoding); else already linear.
+    overflow is cut. Resampling is by exact area averages of linear light (`to_linear` / `from_linear` convert
+    when the values are encoded), so edges and fine detail keep their brightness; a picture that maps 1:1 onto
+    output pixels is copied untouched.
     """
     height, width = image.shape[:2]
     box = picture_box((width, height), aspect)
@@ -103,21 +122,36 @@ def fit_frame(
             inner = (max(1, round(out_h * picture_aspect)), out_h)
         else:
             inner = (out_w, max(1, round(out_w / picture_aspect)))
+        box = _snap(box, inner)
     else:
         inner = size
         box = _crop_box(box, out_w / out_h)
-    if inner == (width, height) and box == (0.0, 0.0, float(width), float(height)):
-        resized = np.asarray(image, np.float64)
-    elif encoded:
-        resized = linear_to_srgb(area_downscale(srgb_to_linear(image), inner, box))
+    x0, y0, x1, y1 = box
+    if (round(x1 - x0), round(y1 - y0)) == inner and all(float(v).is_integer() for v in box):
+        picture = image[int(y0) : int(y1), int(x0) : int(x1)]
     else:
-        resized = area_downscale(image, inner, box)
+        linear = to_linear(image) if to_linear else image
+        resized = area_downscale(linear, inner, box).astype(np.float32)
+        picture = from_linear(resized) if from_linear else resized
     if inner == size:
-        return resized
-    canvas = np.zeros((out_h, out_w, image.shape[2]))
+        return picture
+    canvas = np.zeros((out_h, out_w, image.shape[2]), picture.dtype)
     top, left = (out_h - inner[1]) // 2, (out_w - inner[0]) // 2
-    canvas[top : top + inner[1], left : left + inner[0]] = resized
+    canvas[top : top + inner[1], left : left + inner[0]] = picture
     return canvas
+
+
+def _snap(
+    box: tuple[float, float, float, float], inner: tuple[int, int]
+) -> tuple[float, float, float, float]:
+    """A box within half a pixel of `inner`'s size is that size: a letterboxed picture at the master's own
+    resolution is then copied, not resampled by a fraction of a pixel."""
+    x0, y0, x1, y1 = box
+    width, height = x1 - x0, y1 - y0
+    if abs(width - inner[0]) <= 0.5 and abs(height - inner[1]) <= 0.5:
+        x0, y0 = float(round(x0 + (width - inner[0]) / 2)), float(round(y0 + (height - inner[1]) / 2))
+        return (x0, y0, x0 + inner[0], y0 + inner[1])
+    return box
 
 
 def _crop_box(box: tuple[float, float, float, float], aspect: float) -> tuple[float, float, float, float]:

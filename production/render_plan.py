@@ -34,6 +34,7 @@ class RenderRequest:
     outputs: tuple[str, ...] | None = None  # None: every output
     engine: str | None = None  # overrides every shot's engine
     resolution_percentage: int | None = None  # overrides every shot's
+    samples: int | None = None  # overrides every shot's
 
 
 def select_shots(text: str | None, plan: Plan) -> tuple[str, ...] | None:
