@@ -61,6 +61,7 @@ from .production.retro.pipeline import RetroSettings, palette_preset_for, settin
 
 PHASES = ("validate", "prepare", "build", "shots", "post_process", "export", "finalize")
 MASTER = "master"
+SAVE_INTERVAL = 5.0  # seconds: within a long shot the .blend is saved at most this often, and at its end
 MASTER_FORMAT = {"display": "PNG", "linear": "OPEN_EXR"}
 MASTER_EXT = {"display": "png", "linear": "exr"}
 
@@ -123,6 +124,7 @@ class RenderLoop:
         self._retro_settings: dict[tuple[str, str], RetroSettings] = {}
         self._pinned = _read_palettes(root.backlot.retro_palettes)
         self._work: list[tuple[str, int, list[str]]] = []
+        self._last_save = time.perf_counter()
         self._total = 0
 
     # -- the steps -------------------------------------------------------------------------------------------
@@ -231,7 +233,8 @@ class RenderLoop:
                     failed.add(shot_id)  # the rest of this shot is skipped; the others go on
                     continue
                 self.timing.frame_seconds.append(time.perf_counter() - started)
-                self._save_checkpoint()
+                last_of_shot = index + 1 == len(self._work) or self._work[index + 1][0] != shot_id
+                self._save_checkpoint(to_disk=last_of_shot or self._save_due())
                 yield Progress("shots", index + 1, self._total, shot_id, frame, self._eta(index + 1))
         finally:
             if restore:
@@ -271,9 +274,11 @@ class RenderLoop:
             final = frame_path(root, shot_id, frame, frame_extension(output))
             final.parent.mkdir(parents=True, exist_ok=True)
             temp = temp_path(final)
-            self._write_output(output, shot_id, images, temp)
+            size, digest = self._write_output(output, shot_id, images, temp)
             commit_frame(temp, final)
-            self._record(output.name, shot_id, frame, final, root)
+            self.checkpoint.record_frame(
+                output.name, shot_id, frame, final.relative_to(root).as_posix(), size, digest
+            )
         self.log.info("frame_done", shot=shot_id, frame=frame, outputs=lacking)
 
     def _render(self, shot_id: str, frame: int, masters: dict[str, Path]) -> None:
@@ -290,31 +295,38 @@ class RenderLoop:
         for kind, path in sorted(masters.items()):
             path.parent.mkdir(parents=True, exist_ok=True)
             compat.set_image_output(settings, MASTER_FORMAT[kind])
-            settings.color_depth = "16"
+            settings.color_depth = self._master_depth(kind)
             temp = temp_path(path)
             result.save_render(filepath=str(temp), scene=scene)
-            commit_frame(temp, path)
+            commit_frame(temp, path, durable=False)
         compat.set_image_output(settings, "PNG")
         self.checkpoint.record_render(shot_id, frame, seconds)
         self.log.info("rendered", shot=shot_id, frame=frame, seconds=round(seconds, 4))
 
+    def _master_depth(self, kind: str) -> str:
+        """16 bits where an output needs them (16-bit PNG, EXR), else 8: half the bytes to write and read."""
+        if kind == "linear" or any(
+            o.color_depth != "8" and o.container == "png" and o.retro is None for o in self.outputs
+        ):
+            return "16"
+        return "8"
+
     def _write_output(
         self, output: Output, shot_id: str, images: dict[str, np.ndarray], target: Path
-    ) -> None:
+    ) -> tuple[int, str]:
         aspect = self.production.aspect_ratio
         if output.container == "exr":
             linear = frames.fit_frame(images["linear"], output.resolution, aspect, output.letterbox)
             write_exr(target, linear, output.color_depth)
-            return
+            return target.stat().st_size, sha256_file(target)
         codes = images["display"]
         if output.retro is not None:
-            frames.write_png(target, self._retro(output, shot_id, codes))
-            return
+            return frames.write_png(target, self._retro(output, shot_id, codes))
         fitted = frames.fit_frame(
             codes, output.resolution, aspect, output.letterbox, frames.decode_display, frames.encode_display
         )
         depth = output.color_depth if output.color_depth in ("8", "16") and not is_movie(output) else "8"
-        frames.write_png(target, frames.to_depth(fitted, depth))
+        return frames.write_png(target, frames.to_depth(fitted, depth))
 
     def _retro(self, output: Output, shot_id: str, codes: np.ndarray) -> np.ndarray:
         """Palette-exact frame; an adaptive palette is locked per shot from its first frame and kept in the
@@ -347,7 +359,12 @@ class RenderLoop:
         if status == "done":
             shutil.rmtree(self.scratch / MASTER / shot_id, ignore_errors=True)
 
-    def _save_checkpoint(self) -> None:
+    def _save_due(self) -> bool:
+        return time.perf_counter() - self._last_save >= SAVE_INTERVAL
+
+    def _save_checkpoint(self, to_disk: bool = True) -> None:
+        """The checkpoint onto `scene.backlot` (the panel reads it) and, at a boundary, the .blend to disk.
+        Between saves nothing is at risk: finished frames are on disk and the next run adopts them."""
         started = time.perf_counter()
         state = self.root.backlot
         state.checkpoint = self.checkpoint.to_json()
@@ -358,6 +375,9 @@ class RenderLoop:
             }
         )
         state.render_progress = int(100 * self._finished() / self._total) if self._total else 100
+        if not to_disk:
+            return
+        self._last_save = time.perf_counter()
         if self.blend_path is not None:
             self.save(self.blend_path)
         if self.worker_sidecar is not None:

@@ -406,14 +406,18 @@ def temp_path(final: Path) -> Path:
     return final.parent / f".{final.name}{PARTIAL_SUFFIX}"
 
 
-def commit_frame(temp: Path, final: Path) -> Path:
-    """Make a complete temporary file the final one: data on disk first, then an atomic rename."""
+def commit_frame(temp: Path, final: Path, durable: bool = True) -> Path:
+    """Make a complete temporary file the final one by an atomic rename. `durable` first forces the data to
+    disk, so a power cut cannot leave a final name on a hole; scratch files skip it (a killed process loses
+    nothing either way, and scratch is re-verified before use)."""
     if Path(os.path.realpath(temp.parent)) != Path(os.path.realpath(final.parent)):
         raise ValueError(f"{temp} and {final} must be in the same folder for an atomic rename")
-    with temp.open("rb+") as handle:
-        os.fsync(handle.fileno())
+    if durable:
+        with temp.open("rb+") as handle:
+            os.fsync(handle.fileno())
     os.replace(temp, final)
-    _fsync_dir(final.parent)
+    if durable:
+        _fsync_dir(final.parent)
     return final
 
 

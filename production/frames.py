@@ -7,6 +7,7 @@ channel; resizing averages linear light, as a camera sensor would.
 
 from __future__ import annotations
 
+import hashlib
 import struct
 import zlib
 from collections.abc import Callable
@@ -53,12 +54,12 @@ def encode_png(pixels: npt.NDArray[np.uint8] | npt.NDArray[np.uint16]) -> bytes:
     )
 
 
-def write_png(path: Path, pixels: npt.NDArray[np.uint8] | npt.NDArray[np.uint16]) -> int:
-    """Write the PNG and return its size in bytes."""
+def write_png(path: Path, pixels: npt.NDArray[np.uint8] | npt.NDArray[np.uint16]) -> tuple[int, str]:
+    """Write the PNG; return its size and SHA-256 (from the bytes written, not read back)."""
     data = encode_png(pixels)
     with path.open("wb") as handle:
         handle.write(data)
-    return len(data)
+    return len(data), hashlib.sha256(data).hexdigest()
 
 
 _DECODE_16: npt.NDArray[np.float32] | None = None
