@@ -18,8 +18,10 @@ from .production.cli import (
     print_issues,
     report_invalid,
 )
+from .production.flamenco import FlamencoError
 from .production.plan import make_plan
 from .production.render_plan import RenderRequest, SelectionError, describe, select_outputs, select_shots
+from .production.validate import ValidationResult
 from .session import build_into, default_blend_path, ensure_built, validate_into
 
 
@@ -103,14 +105,21 @@ def _request(args: argparse.Namespace, production: Any) -> RenderRequest:
         raise UsageError(error.message, error.suggestion) from None
 
 
-def cmd_render(args: argparse.Namespace, console: Console) -> int:
+def _open_production(
+    args: argparse.Namespace, console: Console, open_blend: bool = True
+) -> tuple[bpy.types.Scene, ValidationResult, Path]:
+    """The production's .blend opened (a damaged one recovered), the spec validated into its scene."""
     _ensure_registered()
     spec = Path(args.spec).resolve()
     blend = Path(args.blend).resolve() if args.blend else default_blend_path(str(spec))
-    if not args.validate_only:
+    if open_blend:
         _open_checkpoint_blend(blend, console)
     scene = _production_scene(spec)
-    result = validate_into(scene, str(spec), args.presets)
+    return scene, validate_into(scene, str(spec), args.presets), blend
+
+
+def cmd_render(args: argparse.Namespace, console: Console) -> int:
+    scene, result, blend = _open_production(args, console, open_blend=not args.validate_only)
     if not result.valid or args.validate_only:
         if not result.valid:
             return report_invalid(result, args, console)
@@ -198,7 +207,56 @@ def _print_progress(progress: Any, console: Console) -> None:
     console.print(f"[{progress.done}/{progress.total}] {progress.shot} frame {progress.frame}{eta}")
 
 
-COMMANDS = {"build": cmd_build, "render": cmd_render}
+def cmd_submit(args: argparse.Namespace, console: Console) -> int:
+    from .farm import submit
+    from .render_loop import save_blend
+
+    scene, result, blend = _open_production(args, console)
+    if not result.valid or result.production is None:
+        return report_invalid(result, args, console)
+    try:
+        shots = select_shots(args.shots, make_plan(result.production))
+    except SelectionError as error:
+        raise UsageError(error.message, error.suggestion) from None
+    ensure_built(scene, result)
+    save_blend(blend)  # libraries.write (the farm files) crashes Blender in a never-saved session
+    try:
+        jobs = submit(scene.backlot, result.production, args.flamenco, args.output, args.priority, shots)
+    except FlamencoError as error:
+        raise UsageError(error.message, error.suggestion) from None
+    finally:
+        save_blend(blend)  # the jobs queued so far are remembered even when a later one failed
+    if console.json_mode:
+        console.emit_json({"submitted": jobs})
+    else:
+        for job in jobs:
+            console.print(f"  {job['shot']:<6} job {job['job']}  {job['state']}")
+        console.print(f"queued {len(jobs)} job(s) on {args.flamenco}; follow them with `run.py status`")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, console: Console) -> int:
+    from .farm import poll
+    from .render_loop import save_blend
+
+    scene, _, blend = _open_production(args, console)
+    try:
+        jobs = poll(scene.backlot, args.flamenco)
+    except FlamencoError as error:
+        raise UsageError(error.message, error.suggestion) from None
+    save_blend(blend)
+    if console.json_mode:
+        console.emit_json({"jobs": jobs})
+    else:
+        for job in jobs:
+            console.print(
+                f"  {job['shot']:<6} {job['state']:<10} {job.get('steps', '')}  {job.get('activity', '')}"
+            )
+    failed = any(job["state"] == "failed" for job in jobs)
+    return EXIT_RENDER_FAILED if failed else EXIT_OK
+
+
+COMMANDS = {"build": cmd_build, "render": cmd_render, "submit": cmd_submit, "status": cmd_status}
 
 
 def run_command(args: argparse.Namespace, console: Console) -> int:

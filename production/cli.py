@@ -147,6 +147,21 @@ def _add_blender_commands(sub: Any, spec_command: Callable[[str, str], argparse.
     )
     render.add_argument("--resolution-percentage", type=int, metavar="P", help="scale every shot's render")
     render.add_argument("--samples", type=int, metavar="N", help="override every shot's samples")
+    submit = spec_command("submit", "queue one Flamenco job per shot (see docs/farm.md)")
+    submit.add_argument(
+        "--flamenco", required=True, metavar="URL", help="Flamenco Manager, e.g. http://manager:8080"
+    )
+    submit.add_argument(
+        "--blend", metavar="FILE.blend", help="the production's .blend (default: next to the spec)"
+    )
+    submit.add_argument("--output", help="the PNG/EXR output to render on the farm (default: the first)")
+    submit.add_argument("--priority", type=int, default=50, help="0-100, higher first")
+    submit.add_argument("--shots", help="shot ids or ranges, e.g. 1A,2B-3C")
+    status = spec_command("status", "poll the farm jobs of a submitted production")
+    status.add_argument("--flamenco", metavar="URL", help="Flamenco Manager (default: the one submitted to)")
+    status.add_argument(
+        "--blend", metavar="FILE.blend", help="the production's .blend (default: next to the spec)"
+    )
 
 
 def main(
