@@ -46,7 +46,7 @@ from .production.outputs import (
     write_manifest,
     write_report,
 )
-from .production.plan import Plan, estimate, make_plan, master_resolution
+from .production.plan import Plan, ShotPlan, estimate, make_plan, master_resolution
 from .production.render_plan import (
     LOG_NAME,
     RenderRequest,
@@ -538,6 +538,29 @@ def shot_render_settings(production: Production, shot_id: str, request: RenderRe
     else:
         settings["display.render_aa"] = workbench_antialiasing(samples)
     return settings
+
+
+def measure_shots(production: Production, percentage: int) -> dict[str, float]:
+    """Seconds per frame at full size for each shot, from one render of its middle frame at `percentage`
+    size: render time grows with the pixel count, so the measure is scaled by (100 / percentage)^2."""
+    request = RenderRequest(resolution_percentage=percentage)
+
+    def render_once(shot_plan: ShotPlan) -> float:
+        scene = next(
+            s for s in bpy.data.scenes if s.get("backlot_key") == stage.scene_key(shot_plan.scene_id)
+        )
+        restore = apply_settings(scene, shot_render_settings(production, shot_plan.shot_id, request))
+        try:
+            scene.frame_set((shot_plan.frame_start + shot_plan.frame_end) // 2)
+            started = time.perf_counter()
+            bpy.ops.render.render(write_still=False, scene=scene.name)
+            return time.perf_counter() - started
+        finally:
+            restore()
+
+    shots = make_plan(production).shots
+    render_once(shots[0])  # warm-up, not timed: the first render pays for the GL context and shaders
+    return {p.shot_id: render_once(p) * (100 / percentage) ** 2 for p in shots}
 
 
 def workbench_antialiasing(samples: int) -> str:

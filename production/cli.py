@@ -22,7 +22,7 @@ from typing import Any, TextIO
 from .api import load_production
 from .diagnostics import Issue
 from .json_schema import spec_json_schema
-from .plan import estimate, make_plan
+from .plan import Estimate, estimate, make_plan
 from .presets import PresetLibrary
 from .validate import ValidationResult
 
@@ -110,7 +110,10 @@ def build_parser() -> _Parser:
     spec_command("validate", "check a spec and list every issue")
     info = spec_command("info", "what the production contains")
     info.add_argument("--continuity", action="store_true", help="wardrobe and appearance per character")
-    spec_command("estimate", "render time estimate per shot")
+    estimate_command = spec_command("estimate", "render time estimate per shot")
+    estimate_command.add_argument(
+        "--measure", action="store_true", help="render one small sample frame per shot (needs Blender)"
+    )
     schema = sub.add_parser("schema", help="print the spec's JSON Schema")
     schema.add_argument("--output", help="write to this file instead of stdout")
     create = sub.add_parser("create", help="scaffold a new production folder")
@@ -180,7 +183,7 @@ def main(
                 "build, render; see `run.py --help`",
             )
         handler = _COMMANDS.get(args.command)
-        if handler is not None:
+        if handler is not None and not getattr(args, "measure", False):
             return handler(args, console)
         if run_blender_command is None:
             raise UsageError(
@@ -342,7 +345,10 @@ def cmd_estimate(args: argparse.Namespace, console: Console) -> int:
     result = load_production(args.spec, args.presets)
     if not result.valid or result.production is None:
         return report_invalid(result, args, console)
-    est = estimate(result.production)
+    return print_estimate(estimate(result.production), console)
+
+
+def print_estimate(est: Estimate, console: Console) -> int:
     payload = {
         "resolution": list(est.resolution),
         "model": est.model,

@@ -9,6 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -125,3 +127,18 @@ def test_parallel_workers_render_disjoint_shots_into_one_manifest(tiny: Path) ->
     blend_state = render(tiny, "--resume", "--json").stdout  # the merged checkpoint is in the parent's .blend
     assert json.loads(blend_state)["shots_completed"] == ["1A", "1B", "2A"]
     assert len(log_events(root, "rendered")) == len(renders)  # nothing rendered again
+
+
+def test_estimate_by_measurement_renders_a_sample_per_shot_and_writes_nothing(tiny: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "run.py"), "estimate", str(tiny), "--measure", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr
+    estimate = json.loads(done.stdout)
+    assert estimate["model"] == "measured"
+    assert [s["shot"] for s in estimate["shots"]] == ["1A", "1B", "2A"]
+    assert all(s["measured"] and s["seconds_per_frame"] > 0 for s in estimate["shots"])
+    assert not (tiny.parent / "output").exists()
