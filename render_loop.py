@@ -274,7 +274,7 @@ class RenderLoop:
             final = frame_path(root, shot_id, frame, frame_extension(output))
             final.parent.mkdir(parents=True, exist_ok=True)
             temp = temp_path(final)
-            size, digest = self._write_output(output, shot_id, images, temp)
+            size, digest = self._write_output(output, shot_id, frame, images, temp)
             commit_frame(temp, final)
             self.checkpoint.record_frame(
                 output.name, shot_id, frame, final.relative_to(root).as_posix(), size, digest
@@ -312,7 +312,7 @@ class RenderLoop:
         return "8"
 
     def _write_output(
-        self, output: Output, shot_id: str, images: dict[str, np.ndarray], target: Path
+        self, output: Output, shot_id: str, frame: int, images: dict[str, np.ndarray], target: Path
     ) -> tuple[int, str]:
         aspect = self.production.aspect_ratio
         if output.container == "exr":
@@ -325,8 +325,19 @@ class RenderLoop:
         fitted = frames.fit_frame(
             codes, output.resolution, aspect, output.letterbox, frames.decode_display, frames.encode_display
         )
+        if output.burn_in:
+            fitted = burn_in(fitted, self._burn_in_text(shot_id, frame), self.scratch)
         depth = output.color_depth if output.color_depth in ("8", "16") and not is_movie(output) else "8"
         return frames.write_png(target, frames.to_depth(fitted, depth))
+
+    def _burn_in_text(self, shot_id: str, frame: int) -> str:
+        shot = self.production.shot(shot_id)
+        fps = self.production.fps
+        seconds, frames_in = divmod(frame - 1, round(fps))
+        minutes, secs = divmod(seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        timecode = f"{hours:02d}:{minutes:02d}:{secs:02d}:{frames_in:02d}"
+        return f"{shot_id}  frame {frame}  {shot.camera.lens:g}mm  {timecode}"
 
     def _retro(self, output: Output, shot_id: str, codes: np.ndarray) -> np.ndarray:
         """Palette-exact frame; an adaptive palette is locked per shot from its first frame and kept in the
@@ -604,6 +615,31 @@ def load_pixels(path: Path) -> np.ndarray:
         bpy.data.images.remove(image)
     rgb = pixels.reshape(height, width, 4)[::-1, :, :3]
     return rgb if path.suffix == ".exr" else np.rint(rgb * 65535.0).astype(np.uint16)
+
+
+def burn_in(codes: np.ndarray, text: str, scratch: Path) -> np.ndarray:
+    """Shot, frame, lens and timecode drawn on a dark band at the bottom of a frame of 16-bit codes, with
+    Blender's own font drawing (blf into an ImBuf works headless); the text comes back through a PNG."""
+    import blf
+    import imbuf
+
+    height, width = codes.shape[:2]
+    size = max(8, height // 30)
+    band = size * 2
+    canvas = imbuf.new((width, band))
+    with blf.bind_imbuf(0, canvas):
+        blf.size(0, size)
+        blf.color(0, 1.0, 1.0, 1.0, 1.0)
+        blf.position(0, size // 2, size // 2, 0)
+        blf.draw_buffer(0, text)
+    mask_file = scratch / ".burn_in.png"
+    imbuf.write(canvas, filepath=str(mask_file))
+    mask = load_pixels(mask_file)[..., 0].astype(np.float32) / 65535.0
+    out = codes.copy()
+    bottom = out[height - band :].astype(np.float32) * 0.35  # darken the band so the text reads on any image
+    bottom = bottom * (1 - mask[..., None]) + 65535.0 * mask[..., None]
+    out[height - band :] = np.rint(bottom).astype(codes.dtype)
+    return out
 
 
 def write_exr(path: Path, linear: np.ndarray, depth: str) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import bpy
 import numpy as np
+from PIL import Image
 from render_kit import TINY, log_events, render, shot_frames
 
 EXTRA_OUTPUTS = """
@@ -38,3 +39,21 @@ def test_movies_and_exr(clean_blender: None, tmp_path: Path) -> None:
     assert {f"output/movie/{shot}.mp4" for shot in frames} <= manifest
     assert not any(".backlot" in path for path in manifest)  # movie frames are scratch, not outputs
     assert len(log_events(root, "rendered")) == sum(len(n) for n in frames.values())
+
+
+def test_burn_in_marks_only_its_own_output(clean_blender: None, tmp_path: Path) -> None:
+    shutil.copytree(TINY, tmp_path / "tiny")
+    spec = tmp_path / "tiny" / "production.yaml"
+    spec.write_text(
+        spec.read_text() + "    - {name: slate, path: output/slate/, resolution: [96, 54], burn_in: true}\n"
+    )
+    render(spec, "--outputs", "preview,slate", "--shots", "1B")
+    root = spec.parent
+    with (
+        Image.open(root / "output/preview/1B/0004.png") as clean,
+        Image.open(root / "output/slate/1B/0004.png") as slate,
+    ):
+        plain, marked = np.asarray(clean.convert("RGB")), np.asarray(slate.convert("RGB"))
+    changed_rows = np.flatnonzero(np.any(plain != marked, axis=(1, 2)))
+    assert changed_rows.size and changed_rows.min() >= 54 - 16  # only the band at the bottom
+    assert (marked[54 - 16 :] > 200).all(axis=2).sum() > 10  # light text drawn on it
