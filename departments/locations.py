@@ -1,56 +1,251 @@
-"""Locations department: a blockout set per scene and a world per location.
+"""Locations department: the set of each scene (a blockout from the location preset or a linked .blend), its
+surface materials (wet, snowy by weather) and its practical lamps with glowing fixtures.
 
-Placeholder level (issue 3): a floor and walls sized from the location preset's `size`, and a plain world
-colour by interior/exterior and time of day. Sets, skies and the sun come with the lighting and locations
-issue.
+The blockout's shape is data (`blockout` in presets/locations); departments/sets.py turns it into geometry.
+The sky, sun and moon depend on the scene's time, so the lighting department builds the world.
 """
 
 from __future__ import annotations
 
-import bpy
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from typing import Any
 
-from ..production.model import Location, Production
+import bpy
+from mathutils import Vector
+
+from .. import compat
+from ..production.colour_temperature import white_balance
+from ..production.light_rig import lamp_colour
+from ..production.model import Location, Production, Scene
+from ..production.presets import PresetLibrary
+from ..production.retro.colour_space import srgb_to_linear
+from ..production.values import parse_color
 from .context import BuildContext
-from .stage import department_collection, story_scene
+from .placement import aim
+from .sets import build_set, shape_mesh
+from .stage import department_collection
 
 NAME = "locations"
 DEFAULT_SIZE = (12.0, 12.0, 4.0)
+GEOMETRY = "backlot_geometry"
+DEFAULT_SURFACE = {"color": "#808080", "roughness": 0.8, "metallic": 0.0}
+FIXTURE_GLOW = 10.0
+"""Emission strength of a lit fixture: bright enough to read as the source in frame, not a light ratio."""
+PRINCIPLED = 'node_tree.nodes["Principled BSDF"]'
 
 
-def _box_mesh(name: str, width: float, depth: float, height: float, interior: bool) -> bpy.types.Mesh:
-    """Floor, plus three walls (back, left, right) for interiors or two side walls for exteriors."""
-    w, d, h = width / 2, depth / 2, height
-    verts = [(-w, -d, 0), (w, -d, 0), (w, d, 0), (-w, d, 0), (-w, -d, h), (w, -d, h), (w, d, h), (-w, d, h)]
-    faces = [(0, 1, 2, 3), (3, 2, 6, 7), (0, 3, 7, 4), (1, 5, 6, 2)]
-    if not interior:
-        faces = [(0, 1, 2, 3), (0, 3, 7, 4), (1, 5, 6, 2)]
-    mesh = bpy.data.meshes.new(name)
-    mesh.from_pydata(verts, [], faces)
-    mesh.update()
-    return mesh
+def set_size(location: Location) -> tuple[float, float, float]:
+    size = [float(v) for v in location.settings.get("size") or ()]
+    width, depth, height = (*size, *DEFAULT_SIZE[len(size) :])[:3]
+    return (width, depth, height)
 
 
-def _world(ctx: BuildContext, location: Location, night: bool) -> bpy.types.World:
-    world = ctx.ensure(
-        "worlds", f"location:{location.name}/world", f"{location.name} World", bpy.data.worlds.new
+def weather(location: Location) -> dict[str, Any]:
+    """The location's weather preset (presets/weather): sky, sun, fog and surface wetness."""
+    return PresetLibrary().get("weather", location.weather) or {}
+
+
+def linear_rgb(value: Any) -> tuple[float, float, float]:
+    r, g, b = (float(c) for c in srgb_to_linear(parse_color(value)))
+    return (r, g, b)
+
+
+def _surface_values(location: Location, surface: str) -> dict[str, Any]:
+    """Colour, roughness and metallic of a set surface, darker and glossier when wet, snow-white floors."""
+    spec = {**DEFAULT_SURFACE, **(location.settings.get("surfaces") or {}).get(surface, {})}
+    conditions = weather(location)
+    colour = linear_rgb(spec["color"])
+    roughness = float(spec["roughness"])
+    if surface == "floor" and conditions.get("ground_color") and not location.interior:
+        colour = linear_rgb(conditions["ground_color"])
+    wetness = 0.0 if location.interior else float(conditions.get("wetness", 0.0))
+    if wetness:  # a wet surface absorbs more (darker) and its film of water is smooth (glossier)
+        colour = tuple(c * (1.0 - 0.5 * wetness) for c in colour)  # type: ignore[assignment]
+        roughness *= 1.0 - 0.8 * wetness
+    return {"colour": colour, "roughness": roughness, "metallic": float(spec.get("metallic", 0.0))}
+
+
+def _material(ctx: BuildContext, location: Location, surface: str) -> bpy.types.Material:
+    material = ctx.ensure(
+        "materials",
+        f"location:{location.name}/surface:{surface}",
+        f"{location.name} {surface}",
+        bpy.data.materials.new,
     )
-    colour = (0.01, 0.012, 0.02) if night else ((0.05, 0.05, 0.05) if location.interior else (0.4, 0.5, 0.7))
-    ctx.assign(world, "color", colour)
-    return world  # type: ignore[no-any-return]
+    compat.material_node_tree(material)
+    values = _surface_values(location, surface)
+    ctx.assign_all(
+        material,
+        {
+            "diffuse_color": (*values["colour"], 1.0),
+            "roughness": values["roughness"],
+            "metallic": values["metallic"],
+            f'{PRINCIPLED}.inputs["Base Color"].default_value': (*values["colour"], 1.0),
+            f'{PRINCIPLED}.inputs["Roughness"].default_value': values["roughness"],
+            f'{PRINCIPLED}.inputs["Metallic"].default_value': values["metallic"],
+        },
+    )
+    return material  # type: ignore[no-any-return]
+
+
+def _geometry_signature(*parts: Any) -> str:
+    return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _set_mesh(ctx: BuildContext, location: Location) -> bpy.types.Mesh:
+    """The location's blockout mesh, rebuilt in place only when its size, blockout or marks changed."""
+    blockout = location.settings.get("blockout") or {}
+    size = set_size(location)
+    mesh = ctx.ensure("meshes", f"location:{location.name}/set", f"{location.name} Set", bpy.data.meshes.new)
+    signature = _geometry_signature(size, blockout, location.marks, location.interior)
+    if mesh.get(GEOMETRY) != signature:
+        try:
+            geometry = build_set(size, blockout, location.marks)
+        except (ValueError, TypeError) as exc:
+            ctx.report.problems.append(f"location {location.name!r}: {exc}; built a bare floor instead")
+            geometry = build_set(size, {}, {})
+        mesh.clear_geometry()
+        mesh.from_pydata(geometry.verts, [], geometry.faces)
+        mesh.polygons.foreach_set("material_index", geometry.face_surfaces)
+        mesh.materials.clear()
+        for surface in geometry.surfaces:
+            mesh.materials.append(_material(ctx, location, surface))
+        mesh.update()
+        mesh[GEOMETRY] = signature
+    else:
+        for material in mesh.materials:
+            surface = material.get("backlot_key", "").rpartition(":")[2]
+            _material(ctx, location, surface)
+    return mesh  # type: ignore[no-any-return]
+
+
+def _linked_set(ctx: BuildContext, location: Location) -> bpy.types.Collection | None:
+    """A collection linked from `model`; None (with the reason in the report) when it cannot be found."""
+    if location.model is None:
+        return None
+    name = location.collection or location.name
+    existing = next(
+        (
+            c
+            for c in bpy.data.collections
+            if c.library and c.name == name and bpy.path.abspath(c.library.filepath) == str(location.model)
+        ),
+        None,
+    )
+    if existing is not None:
+        return existing
+    try:
+        with bpy.data.libraries.load(str(location.model), link=True) as (source, target):
+            if name not in source.collections:
+                ctx.report.problems.append(
+                    f"location {location.name!r}: no collection {name!r} in {location.model.name}; "
+                    f"it has {', '.join(source.collections) or 'none'}: built the blockout instead"
+                )
+                return None
+            target.collections = [name]
+    except OSError as exc:
+        ctx.report.problems.append(f"location {location.name!r}: cannot read {location.model}: {exc}")
+        return None
+    return target.collections[0]  # type: ignore[no-any-return]
+
+
+def practical_colour(production: Production, spec: Mapping[str, Any]) -> tuple[float, float, float]:
+    """A practical's `color` (hex, e.g. neon) or its `kelvin` as a blackbody, in the scene's white balance."""
+    if spec.get("color") is not None:
+        return linear_rgb(spec["color"])
+    return lamp_colour(float(spec.get("kelvin", 2700)), [], white_balance(production.style.white_balance))
+
+
+def _lengths(value: Any, count: int) -> list[float]:
+    """A size written as one number (every axis) or a list (the last entry repeats), as `count` metres."""
+    values = [float(value)] if isinstance(value, int | float) else [float(v) for v in value]
+    return (values + values[-1:] * count)[:count]
+
+
+def _practical(
+    ctx: BuildContext, production: Production, scene: Scene, location: Location, spec: Mapping[str, Any]
+) -> None:
+    name = str(spec.get("name", "practical"))
+    key = f"scene:{scene.id}/practical:{name}"
+    lamp_type = str(spec.get("type", "POINT")).upper()
+    data = ctx.ensure("lights", key, f"{scene.id} {name}", lambda n: bpy.data.lights.new(n, lamp_type))
+    on = scene.lighting.practicals
+    colour = practical_colour(production, spec)
+    ctx.assign_all(
+        data, {"type": lamp_type, "energy": float(spec.get("power", 40.0)) if on else 0.0, "color": colour}
+    )
+    data = bpy.data.lights[data.name]  # the Python type follows `type`
+    size = _lengths(spec.get("size", 0.1), 2)
+    if lamp_type == "AREA":
+        ctx.assign_all(data, {"shape": "RECTANGLE", "size": size[0], "size_y": size[-1]})
+    else:
+        ctx.assign(data, "shadow_soft_size", size[0] / 2)
+    if lamp_type == "SPOT":
+        ctx.assign_all(data, {"spot_size": math.radians(float(spec.get("cone", 100.0))), "spot_blend": 0.4})
+    collection = department_collection(ctx, scene.id, "Set")
+    lamp = ctx.ensure_object(key, f"{scene.id} {name}", data, collection)
+    position = Vector([float(v) for v in spec.get("at") or (0.0, 0.0, 2.5)])
+    target = spec.get("aim") or (position.x, position.y, 0.0)
+    ctx.assign_all(
+        lamp, {"location": tuple(position), "rotation_euler": aim(position, tuple(float(v) for v in target))}
+    )
+    fixture = str(spec.get("fixture", "sphere"))
+    fixture_size = _lengths(spec.get("fixture_size", 0.2), 3)
+    mesh = ctx.ensure(
+        "meshes",
+        f"location:{location.name}/practical:{name}/fixture",
+        f"{location.name} {name} fixture",
+        bpy.data.meshes.new,
+    )
+    if not mesh.polygons:
+        points, faces = shape_mesh(fixture, fixture_size)
+        mesh.from_pydata([(x, y, z - fixture_size[2] / 2) for x, y, z in points], [], faces)
+        mesh.update()
+    glow = ctx.ensure(
+        "materials",
+        f"scene:{scene.id}/practical:{name}/glow",
+        f"{scene.id} {name} glow",
+        bpy.data.materials.new,
+    )
+    compat.material_node_tree(glow)
+    ctx.assign_all(
+        glow,
+        {
+            "diffuse_color": (*colour, 1.0),
+            f'{PRINCIPLED}.inputs["Base Color"].default_value': (*colour, 1.0),
+            f'{PRINCIPLED}.inputs["Emission Color"].default_value': (*colour, 1.0),
+            f'{PRINCIPLED}.inputs["Emission Strength"].default_value': FIXTURE_GLOW if on else 0.0,
+        },
+    )
+    body = ctx.ensure_object(f"{key}/fixture", f"{scene.id} {name} fixture", mesh, collection)
+    if not body.material_slots:
+        mesh.materials.append(None)
+    body.material_slots[0].link = "OBJECT"  # the mesh is shared by scenes; on/off is per scene
+    body.material_slots[0].material = glow
+    # the lamp sits inside its fixture: the fixture must not shadow it
+    ctx.assign_all(body, {"location": tuple(position), "visible_shadow": False})
 
 
 def build(production: Production, ctx: BuildContext) -> None:
     for scene in production.scenes:
         location = production.location(scene.location)
-        size = tuple(location.settings.get("size") or DEFAULT_SIZE)
-        width, depth, height = (float(v) for v in (*size, *DEFAULT_SIZE[len(size) :])[:3])
-        key = f"scene:{scene.id}/set"
-        dimensions = (width, depth, height, location.interior)
-        mesh = ctx.ensure("meshes", key, f"{location.name} Set", lambda n, d=dimensions: _box_mesh(n, *d))
         collection = department_collection(ctx, scene.id, "Set")
-        ctx.ensure_object(key, f"{scene.id} {location.name} Set", mesh, collection)
-        night = scene.time is not None and (
-            scene.time.named == "night"
-            or (scene.time.when is not None and not 6 <= scene.time.when.hour < 19)
-        )
-        story_scene(ctx, scene.id).world = _world(ctx, location, night)
+        linked = _linked_set(ctx, location)
+        key = f"scene:{scene.id}/set"
+        if linked is not None:
+            holder = ctx.ensure_object(key, f"{scene.id} {location.name} Set", None, collection)
+            holder.instance_type = "COLLECTION"
+            holder.instance_collection = linked
+        else:
+            ctx.ensure_object(key, f"{scene.id} {location.name} Set", _set_mesh(ctx, location), collection)
+        for spec in location.settings.get("practicals") or []:
+            try:
+                _practical(ctx, production, scene, location, spec)
+            except (ValueError, TypeError, AttributeError, IndexError) as exc:
+                ctx.report.problems.append(
+                    f"location {location.name!r}: practical {spec!r} not built ({exc}); "
+                    "write it as {name, type, at: [x, y, z], kelvin or color, power, fixture, fixture_size}"
+                )
