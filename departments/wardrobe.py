@@ -1,46 +1,168 @@
 """Wardrobe department: each character wears the costume the spec gives for each scene.
 
-Placeholder level (issue 3): one material per costume (first colour, roughness by fabric and condition),
-linked to the character's object in each scene so the right costume shows in every shot. Per-piece slots and
-the condition shaders come with the characters and wardrobe issue.
+A material per costume piece (the piece's dye colour through the fabric family and condition shader, see
+production/costume.py and docs/characters.md), plus skin, hair and a stand-in colour per character. Every
+scene's figure gets its slots linked at object level, so the mesh is shared while each scene shows its own
+costume in every one of its shots.
 """
 
 from __future__ import annotations
 
 import bpy
 
-from ..production.model import Costume, Production
+from .. import compat
+from ..production.costume import (
+    BODY_SLOTS,
+    COSTUME_SLOTS,
+    FIGURE_SLOTS,
+    STANDIN,
+    FabricShader,
+    dressed_pieces,
+    fabric_shader,
+    slot_rules,
+    slot_sources,
+)
+from ..production.model import RGB, Character, Production
 from .context import BuildContext
 
 NAME = "wardrobe"
-ROUGHNESS = {"vinyl": 0.2, "leather": 0.45, "silk": 0.3, "metal": 0.25, "plastic": 0.35, "rubber": 0.6}
-DEFAULT_ROUGHNESS = 0.8
+DIRT: RGB = (0.231, 0.184, 0.133)  # sRGB #3b2f22, the grime mixed in by dirty/worn/damaged conditions
+DEFAULT_SKIN: RGB = (0.776, 0.525, 0.388)
+DEFAULT_HAIR: RGB = (0.169, 0.114, 0.078)
+DEFAULT_STANDIN: RGB = (0.5, 0.5, 0.5)
+SKIN = FabricShader(0.5, 0.0, 0.5, 0.0, 0.5, 0.0, 0.03, 0.0, 1.0, 1.0, 0.0)
+HAIR = FabricShader(0.6, 0.0, 0.5, 0.4, 0.3, 0.0, 0.03, 0.0, 1.0, 1.0, 0.0)
+GRIME_SCALE = 6.0  # noise features per metre of the grime mask
+PRINCIPLED_VALUES = {
+    "Roughness": "roughness",
+    "Metallic": "metallic",
+    "Specular IOR Level": "specular",
+    "Sheen Weight": "sheen",
+    "Sheen Roughness": "sheen_roughness",
+    "Coat Weight": "coat",
+    "Coat Roughness": "coat_roughness",
+    "Anisotropic": "anisotropic",
+}
 
 
 def srgb_to_linear(c: float) -> float:
     return c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4
 
 
-def _material(ctx: BuildContext, costume: Costume) -> bpy.types.Material:
-    material = ctx.ensure("materials", f"costume:{costume.name}", costume.name, bpy.data.materials.new)
-    colour = costume.colors[0] if costume.colors else (0.5, 0.5, 0.5)
-    linear = tuple(srgb_to_linear(c) for c in colour)
-    ctx.assign(material, "diffuse_color", (*linear, 1.0))
-    roughness = 0.3 if costume.condition == "wet" else ROUGHNESS.get(costume.material, DEFAULT_ROUGHNESS)
-    ctx.assign(material, "roughness", roughness)
+def _node(tree: bpy.types.NodeTree, name: str, node_type: str, x: float) -> bpy.types.Node:
+    node = tree.nodes.get(name)
+    if node is None:
+        node = tree.nodes.new(node_type)
+        node.name = node.label = name
+        node.location = (x, 0.0)
+    return node
+
+
+def _link(tree: bpy.types.NodeTree, output: bpy.types.NodeSocket, target: bpy.types.NodeSocket) -> None:
+    if not any(link.from_socket == output for link in target.links):
+        tree.links.new(output, target)
+
+
+def _socket_index(sockets: bpy.types.bpy_prop_collection, identifier: str) -> int:
+    return next(i for i, socket in enumerate(sockets) if socket.identifier == identifier)
+
+
+def _shaded_material(
+    ctx: BuildContext, key: str, name: str, colour: RGB, shader: FabricShader
+) -> bpy.types.Material:
+    """Dye colour -> saturation (condition) -> wet darkening (gamma) -> grime mix -> Principled BSDF."""
+    material = ctx.ensure("materials", key, name, bpy.data.materials.new)
+    tree = compat.material_node_tree(material)
+    bsdf = next(n for n in tree.nodes if n.bl_idname == "ShaderNodeBsdfPrincipled")
+    dye = _node(tree, "Dye", "ShaderNodeRGB", -1000)
+    fade = _node(tree, "Condition Saturation", "ShaderNodeHueSaturation", -800)
+    wet = _node(tree, "Wet Darkening", "ShaderNodeGamma", -600)
+    noise = _node(tree, "Grime Mask", "ShaderNodeTexNoise", -800)
+    grime = _node(tree, "Grime", "ShaderNodeMix", -400)
+    grime.data_type = "RGBA"
+    factor = _socket_index(grime.inputs, "Factor_Float")
+    dye_in, dirt_in = _socket_index(grime.inputs, "A_Color"), _socket_index(grime.inputs, "B_Color")
+    amount = _node(tree, "Grime Amount", "ShaderNodeMath", -600)
+    amount.operation = "MULTIPLY"
+    _link(tree, dye.outputs[0], fade.inputs["Color"])
+    _link(tree, fade.outputs[0], wet.inputs["Color"])
+    _link(tree, wet.outputs[0], grime.inputs[dye_in])
+    _link(tree, noise.outputs["Fac"], amount.inputs[0])
+    _link(tree, amount.outputs[0], grime.inputs[factor])
+    _link(tree, grime.outputs[_socket_index(grime.outputs, "Result_Color")], bsdf.inputs["Base Color"])
+    linear = (*(srgb_to_linear(c) for c in colour), 1.0)
+    ctx.assign_all(
+        material,
+        {
+            "diffuse_color": linear,  # the viewport and Workbench show the dye
+            "roughness": shader.roughness,
+            "metallic": shader.metallic,
+            'node_tree.nodes["Dye"].outputs[0].default_value': linear,
+            'node_tree.nodes["Condition Saturation"].inputs["Saturation"].default_value': shader.saturation,
+            'node_tree.nodes["Wet Darkening"].inputs["Gamma"].default_value': shader.darkening_gamma,
+            'node_tree.nodes["Grime Mask"].inputs["Scale"].default_value': GRIME_SCALE,
+            'node_tree.nodes["Grime Amount"].inputs[1].default_value': shader.grime,
+            f'node_tree.nodes["Grime"].inputs[{dirt_in}].default_value': (
+                *(srgb_to_linear(c) for c in DIRT),
+                1.0,
+            ),
+            **{
+                f'node_tree.nodes["{bsdf.name}"].inputs["{socket}"].default_value': getattr(shader, field)
+                for socket, field in PRINCIPLED_VALUES.items()
+            },
+        },
+    )
     return material  # type: ignore[no-any-return]
 
 
+def _character_materials(ctx: BuildContext, character: Character) -> dict[str, bpy.types.Material]:
+    """Skin, hair and the stand-in colour (for slots no costume piece dresses)."""
+    looks = {
+        "skin": (character.skin_tone or DEFAULT_SKIN, SKIN),
+        "hair": (character.hair_color or DEFAULT_HAIR, HAIR),
+        STANDIN: (character.color or DEFAULT_STANDIN, fabric_shader("cotton", "pristine")),
+    }
+    return {
+        part: _shaded_material(
+            ctx, f"character:{character.name}/{part}", f"{character.name} {part}", colour, shader
+        )
+        for part, (colour, shader) in looks.items()
+    }
+
+
 def build(production: Production, ctx: BuildContext) -> None:
-    materials = {costume.name: _material(ctx, costume) for costume in production.costumes}
-    for scene in production.scenes:
-        for name in scene.characters:
-            obj = ctx.find("objects", f"scene:{scene.id}/character:{name}")
-            costume = production.character(name).costume_for(scene.id)
-            if obj is None or costume is None:
+    rules = slot_rules()
+    pieces: dict[str, dict[str, bpy.types.Material]] = {}
+    for costume in production.costumes:
+        shader = fabric_shader(costume.material, costume.condition)
+        pieces[costume.name] = {
+            slot: _shaded_material(
+                ctx, f"costume:{costume.name}/{slot}", f"{costume.name} {piece}", colour, shader
+            )
+            for slot, (piece, colour) in dressed_pieces(costume, rules).items()
+        }
+    for character in production.characters:
+        own = _character_materials(ctx, character)
+        for scene in production.scenes:
+            if character.name not in scene.characters:
                 continue
-            if not obj.material_slots:
-                obj.data.materials.append(None)
-            slot = obj.material_slots[0]
-            slot.link = "OBJECT"  # the mesh is shared across scenes; the costume is per scene
-            slot.material = materials[costume]
+            root = ctx.find("objects", f"scene:{scene.id}/character:{character.name}")
+            if root is None or root.type != "MESH" or len(root.material_slots) != len(FIGURE_SLOTS):
+                continue  # a linked asset wears its own materials
+            costume_name = character.costume_for(scene.id)
+            sources = (
+                slot_sources(production.costume(costume_name), rules)
+                if costume_name
+                else dict.fromkeys(COSTUME_SLOTS, STANDIN)
+            )
+            wearing = {slot: own[slot] for slot in BODY_SLOTS}
+            for slot, source in sources.items():
+                wearing[slot] = own[source] if source in own else pieces[costume_name or ""][source]
+            for index, slot in enumerate(FIGURE_SLOTS):
+                ctx.assign_all(
+                    root,
+                    {
+                        f"material_slots[{index}].link": "OBJECT",  # the mesh is shared across scenes
+                        f"material_slots[{index}].material": wearing[slot],
+                    },
+                )
