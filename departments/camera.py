@@ -1,98 +1,420 @@
-"""Camera department: one camera per shot, framed on its subject with the spec's lens and sensor.
+"""Camera department: per shot, cameras framed on the real subject, on a rig, moving and pulling focus.
 
-Placeholder level (issue 3): the distance comes from a table of framed heights per shot size and the lens's
-vertical field of view, looking at the subject from the side it faces. Rigs, moves, focus pulls and the
-geometric framing solver come with the camera issue.
+The subject is what the characters department built (the cast root and its children, depsgraph-evaluated
+world bounds), so a CU frames the head and shoulders of whoever the character is. `production.optics` solves
+the framing for the shot size, lens and sensor; `production.camera_moves` turns the move into per-frame poses;
+`camera_rigs` puts them on a rig. Keys: `shot:{id}/camera` for the primary camera (the one stage.bind_shots
+binds), `shot:{id}/camera:{name}` for extra cameras (B, C...), and `<camera key>/rig`, `/aim`, ... for parts.
+See docs/camera.md.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
+from dataclasses import replace
+from functools import cache
+from typing import Any
 
 import bpy
-from mathutils import Vector
 
-from ..production.model import Production, Shot
-from .context import BuildContext
-from .placement import Placement, aim, place_cast
-from .stage import department_collection
+from ..production import camera_moves, optics
+from ..production.camera_moves import CameraPose
+from ..production.model import CameraSpec, Production, Scene, Shot
+from ..production.optics import Subject, Vec3
+from ..production.plan import ShotPlan
+from ..production.presets import PresetLibrary
+from . import camera_rigs
+from .context import KEY, BuildContext
+from .stage import department_collection, story_scene
 
 NAME = "camera"
-# Height of the framed region as a multiple of the subject's height, and where the frame's centre sits.
-FRAMED_HEIGHT = {
-    "EWS": 8.0,
-    "WS": 1.3,
-    "MS": 0.6,
-    "MCU": 0.4,
-    "CU": 0.28,
-    "ECU": 0.14,
-    "OTS": 0.5,
-    "TWO": 1.1,
-    "POV": 1.0,
-    "INSERT": 0.2,
-}
-CENTRE_HEIGHT = {
-    "EWS": 0.5,
-    "WS": 0.5,
-    "MS": 0.72,
-    "MCU": 0.82,
-    "CU": 0.88,
-    "ECU": 0.93,
-    "OTS": 0.85,
-    "TWO": 0.6,
-    "POV": 0.93,
-    "INSERT": 0.5,
-}
-SENSOR_HEIGHT_MM = {"full_frame": 24.0, "super35": 18.66, "aps_c": 15.6, "16mm": 7.49, "anamorphic_2x": 18.6}
-SENSOR_WIDTH_MM = {"full_frame": 36.0, "super35": 24.89, "aps_c": 23.6, "16mm": 10.26, "anamorphic_2x": 21.95}
+PRIMARY = "A"
+EXTRA_NAMES = "BCDEFGHIJKLMNOPQRSTUVWXYZ"
+DEFAULT_F_STOP = 2.8
+"""Aperture when a shot asks for focus (a focus subject or a pull) without naming an f-stop."""
+PULL_SPAN = 0.8
+"""A pull with no `at` fractions lands on its last subject at this fraction of the shot."""
+PROP_HALF_WIDTH_M = 0.3
+PROP_HEIGHT_M = 1.0
+"""A location mark used as a subject (an insert of the door) is framed as a box this size on the mark."""
+CAST_EYE = "eye"
 
 
-def _subject(production: Production, shot: Shot) -> Placement:
-    spots = place_cast(production, production.scene(shot.scene))
-    names = [n for n in (shot.subject, *shot.subjects) if n in spots]
-    if not names and spots:
-        names = list(spots)
-    if not names:
-        return Placement(0.0, 0.0, 0.0, 1.0)
-    chosen = [spots[n] for n in names[:2]]
-    return Placement(
-        sum(p.x for p in chosen) / len(chosen),
-        sum(p.y for p in chosen) / len(chosen),
-        chosen[0].facing,
-        max(p.height for p in chosen),
+def camera_key(shot_id: str, name: str = PRIMARY) -> str:
+    return f"shot:{shot_id}/camera" if name == PRIMARY else f"shot:{shot_id}/camera:{name}"
+
+
+def camera_names(shot: Shot) -> list[tuple[str, CameraSpec]]:
+    """The shot's cameras in order: A (`camera`), then `cameras` named by their `name` or B, C, ..."""
+    extras = [(spec.name or EXTRA_NAMES[i], spec) for i, spec in enumerate(shot.cameras)]
+    return [(PRIMARY, shot.camera), *extras]
+
+
+def shot_cameras(scene: bpy.types.Scene, shot_id: str) -> list[tuple[str, bpy.types.Object]]:
+    """The camera objects of one shot in `scene`: ("A", primary) first, then the extra cameras by name.
+
+    The render loop renders each as its own take: bind the camera (scene.camera or the shot's marker), render,
+    and name the output after the camera (e.g. `<shot>_<name>`).
+    """
+    primary = camera_key(shot_id)
+    found: dict[str, bpy.types.Object] = {}
+    for obj in scene.objects:
+        key = obj.get(KEY)
+        if obj.type != "CAMERA" or not isinstance(key, str):
+            continue
+        if key == primary:
+            found[PRIMARY] = obj
+        elif key.startswith(primary + ":") and "/" not in key[len(primary) + 1 :]:
+            found[key[len(primary) + 1 :]] = obj
+    return sorted(found.items(), key=lambda item: (item[0] != PRIMARY, item[0]))
+
+
+@cache
+def _presets() -> PresetLibrary:
+    return PresetLibrary()
+
+
+def sensor(name: str) -> optics.Sensor:
+    data = _presets().get("sensors", name)
+    if data is None:
+        raise ValueError(f"unknown sensor preset '{name}'; known: {', '.join(_presets().names('sensors'))}")
+    return optics.sensor_from_preset(name, data)
+
+
+def shot_size(name: str) -> optics.ShotSize:
+    data = _presets().get("shot_sizes", name)
+    if data is None:
+        raise ValueError(f"unknown shot size '{name}'; known: {', '.join(_presets().names('shot_sizes'))}")
+    return optics.shot_size_from_preset(name, data)
+
+
+class SceneSubjects:
+    """What can be framed in one story scene, by name: its cast (evaluated bounds) and its location marks."""
+
+    def __init__(self, ctx: BuildContext, production: Production, scene: Scene):
+        self.ctx = ctx
+        self.scene = scene
+        self.marks = production.location(scene.location).marks
+        self._depsgraph: bpy.types.Depsgraph | None = None
+        self._found: dict[str, Subject | None] = {}
+
+    def depsgraph(self) -> bpy.types.Depsgraph:
+        if self._depsgraph is None:
+            view_layer = story_scene(self.ctx, self.scene.id).view_layers[0]
+            view_layer.update()  # creates and evaluates the scene's depsgraph (headless has none until then)
+            self._depsgraph = view_layer.depsgraph
+        return self._depsgraph
+
+    def get(self, name: str | None, frame: int | None = None) -> Subject | None:
+        """The subject called `name`, where it is on `frame` (a walking character) or as evaluated now."""
+        if name is None:
+            return None
+        if name not in self._found:
+            self._found[name] = self._character(name) or self._mark(name)
+        found = self._found[name]
+        root = self.ctx.find("objects", f"scene:{self.scene.id}/character:{name}")
+        if found is None or frame is None or root is None or root.animation_data is None:
+            return found
+        evaluated = story_scene(
+            self.ctx, self.scene.id
+        ).frame_current  # the frame the bounds were measured on
+
+        def change(path: str, index: int) -> float:
+            now = getattr(root, path)[index]
+            return camera_rigs.keyed_value(root, path, index, frame, now) - camera_rigs.keyed_value(
+                root, path, index, evaluated, now
+            )
+
+        shift = [change("location", i) for i in range(3)]
+        turn = change("rotation_euler", 2)
+        low, high = found.bounds
+        facing = (
+            found.facing[0] * math.cos(turn) - found.facing[1] * math.sin(turn),
+            found.facing[0] * math.sin(turn) + found.facing[1] * math.cos(turn),
+        )
+        moved = (
+            (low[0] + shift[0], low[1] + shift[1], low[2] + shift[2]),
+            (high[0] + shift[0], high[1] + shift[1], high[2] + shift[2]),
+        )
+        return replace(found, bounds=moved, facing=facing)
+
+    def _character(self, name: str) -> Subject | None:
+        root = self.ctx.find("objects", f"scene:{self.scene.id}/character:{name}")
+        if root is None:
+            return None
+        bounds = camera_rigs.world_bounds(self.depsgraph(), root)
+        if bounds is None or bounds[1][2] - bounds[0][2] <= 0:
+            return None
+        height = bounds[1][2] - bounds[0][2]
+        eye = self.ctx.find("objects", f"scene:{self.scene.id}/character:{name}/{CAST_EYE}")
+        eye_from_top = optics.EYE_FROM_TOP
+        if eye is not None:
+            eye_from_top = min(max((bounds[1][2] - eye.matrix_world.translation.z) / height, 0.0), 1.0)
+        return Subject(bounds, camera_rigs.facing_of(root), eye_from_top, name)
+
+    def _mark(self, name: str) -> Subject | None:
+        keyed = self.ctx.find("objects", f"scene:{self.scene.id}/mark:{name}")
+        if keyed is not None:
+            bounds = camera_rigs.world_bounds(self.depsgraph(), keyed)
+            if bounds is not None and bounds[1][2] > bounds[0][2]:
+                return Subject(bounds, camera_rigs.facing_of(keyed), name=name)
+        if name not in self.marks:
+            return None
+        x, y = self.marks[name][:2]
+        z = self.marks[name][2] if len(self.marks[name]) > 2 else 0.0
+        half = PROP_HALF_WIDTH_M
+        return Subject(((x - half, y - half, z), (x + half, y + half, z + PROP_HEIGHT_M)), name=name)
+
+    def cast(self) -> list[str]:
+        return [n for n in self.scene.characters if self.get(n) is not None]
+
+    def stand_in(self) -> Subject:
+        """Nothing to frame (an empty set): a person-sized box at the set's origin."""
+        return Subject(((-0.25, -0.15, 0.0), (0.25, 0.15, 1.75)), name="set")
+
+
+def choose_subjects(
+    shot: Shot, size: optics.ShotSize, subjects: SceneSubjects, frame: int
+) -> tuple[Subject, Subject | None]:
+    """The framed subject and the second one (TWO's partner, OTS's foreground, POV's target).
+
+    `subject` then `subjects` name them; a size needing two takes the first other cast member; a POV looks
+    at `camera.target`.
+    """
+    named = [n for n in dict.fromkeys((shot.subject, *shot.subjects)) if n and subjects.get(n) is not None]
+    others = [n for n in subjects.cast() if n not in named]
+    framed = (
+        subjects.get(named[0], frame)
+        if named
+        else subjects.get(others.pop(0), frame)
+        if others
+        else subjects.stand_in()
     )
+    assert framed is not None
+    second: Subject | None = None
+    if size.region is None:
+        second = subjects.get(shot.camera.target, frame) or (
+            subjects.get(named[1], frame) if len(named) > 1 else None
+        )
+        second = second or (subjects.get(others[0], frame) if others else None)
+        second = second or _straight_ahead(framed)
+    elif size.subjects == 2:
+        pool = [subjects.get(n, frame) for n in (*named[1:], *others)]
+        second = next((s for s in pool if s is not None), None)
+    return framed, second
+
+
+def _straight_ahead(viewer: Subject, distance_m: float = 3.0) -> Subject:
+    """Nobody to look at: a POV looks at a person-sized box this far along the viewer's facing."""
+    length = math.hypot(*viewer.facing)
+    x, y, _ = viewer.eye_point
+    x, y = x + viewer.facing[0] / length * distance_m, y + viewer.facing[1] / length * distance_m
+    floor = viewer.bounds[0][2]
+    return Subject(((x - 0.25, y - 0.25, floor), (x + 0.25, y + 0.25, floor + viewer.height)), name="ahead")
+
+
+def _move_parameters(
+    spec: CameraSpec, start: CameraPose, framed: Subject, eyes: list[Vec3], frames: int
+) -> dict[str, Any]:
+    """The spec's one `amount` knob and the subject, mapped onto the move's parameters (docs/camera.md).
+
+    `eyes` is the looked-at eye point on every frame: a follow chases it, the other moves aim where it starts.
+    """
+    amount, focus_point = spec.amount, eyes[0]
+    depth = optics.dot(optics.sub(focus_point, start.location), optics.camera_axes(start.rotation_euler)[2])
+    if spec.move in ("push_in", "pull_out"):
+        return {"distance_m": amount if amount is not None else 0.25 * depth}
+    if spec.move in ("truck", "pedestal", "pan", "tilt"):
+        key = "angle_deg" if spec.move in ("pan", "tilt") else "distance_m"
+        return {} if amount is None else {key: amount}
+    if spec.move in ("orbit", "arc"):
+        rise = {"rise_m": 2.0} if spec.rig == "drone" else {}
+        return {"center": focus_point, **rise, **({} if amount is None else {"angle_deg": amount})}
+    if spec.move == "follow":
+        return {"subject_path": eyes}
+    if spec.move == "fly_over":
+        end = (
+            2 * focus_point[0] - start.location[0],
+            2 * focus_point[1] - start.location[1],
+            start.location[2],
+        )
+        return {"end_location": end, "target": focus_point}
+    if spec.move == "crash_zoom":
+        return {"to_focal_mm": spec.lens * (amount if amount is not None else 3.0)}
+    if spec.move == "dolly_zoom":
+        return {
+            "subject_bounds": framed.bounds,
+            "to_focal_mm": spec.lens * (amount if amount is not None else 0.5),
+        }
+    if spec.move == "crane":
+        return {
+            "pivot": camera_rigs.crane_pivot(start),
+            "target": focus_point,
+            **({} if amount is None else {"boom_deg": amount}),
+        }
+    return {}
+
+
+def _eye_path(subjects: SceneSubjects, name: str | None, first_frame: int, frames: int) -> list[Vec3] | None:
+    """A subject's eye point on every frame of the shot (it may walk); None when there is no such subject."""
+    path = [subjects.get(name, first_frame + i) for i in range(frames)]
+    return None if any(s is None for s in path) else [s.eye_point for s in path if s is not None]
+
+
+def _focus_distances(
+    shot: Shot, poses: list[CameraPose], subjects: SceneSubjects, framed_eyes: list[Vec3], first_frame: int
+) -> list[float]:
+    """Focus depth per frame: held on `focus.subject` (else the framed one) or pulled along `focus.pull`."""
+    paths = [_eye_path(subjects, n, first_frame, len(poses)) for n in shot.focus.pull]
+    pulled = [p for p in paths if p is not None]
+    if len(pulled) < 2:
+        held = _eye_path(subjects, shot.focus.subject, first_frame, len(poses)) or framed_eyes
+        return camera_moves.focus_pull(poses, held, held)
+    at = list(shot.focus.at)
+    if len(at) != len(pulled):
+        at = [PULL_SPAN * i / (len(pulled) - 1) for i in range(len(pulled))]
+    legs = [
+        camera_moves.focus_pull(poses, a, b, (at[i], at[i + 1]))
+        for i, (a, b) in enumerate(itertools.pairwise(pulled))
+    ]
+    last = max(len(poses) - 1, 1)
+    distances = []
+    for frame in range(len(poses)):
+        leg = max([i for i in range(len(legs)) if frame / last >= at[i]] or [0])
+        distances.append(legs[leg][frame])
+    return distances
+
+
+def _rig_poses(spec: CameraSpec, poses: list[CameraPose], fps: float) -> list[CameraPose]:
+    """What the support adds to the move: an operator's shake, a steadicam's float."""
+    if spec.rig == "handheld":
+        return camera_moves.handheld(poses, seed=spec.seed, fps=fps)
+    if spec.rig == "steadicam":
+        return camera_moves.steadicam(poses)
+    return poses
+
+
+def _framing_aspect(production: Production, scene: bpy.types.Scene) -> float:
+    """The production's framing aspect, else the displayed aspect of the scene's render.
+
+    With a landscape frame and AUTO/HORIZONTAL fit the width sets the field of view, so a 2.39 framing
+    rendered on a 16:9 master sits in the master's centre band, where the output crops it.
+    """
+    render = scene.render
+    displayed = (render.resolution_x * render.pixel_aspect_x) / (render.resolution_y * render.pixel_aspect_y)
+    return production.aspect_ratio or displayed
+
+
+def _start_pose(spec: CameraSpec, placement: optics.CameraPlacement) -> tuple[CameraPose, float]:
+    """Where the camera starts and its focus depth; the spec's `distance` wins over the solve along the
+    same line of sight."""
+    forward = optics.camera_axes(placement.rotation_euler)[2]
+    location, depth = placement.location, placement.focus_distance_m
+    if spec.distance:
+        location = camera_rigs.offset(location, forward, depth - spec.distance)
+        depth = spec.distance
+    return CameraPose(location, placement.rotation_euler, spec.lens), depth
+
+
+def _camera_data(
+    ctx: BuildContext, key: str, label: str, spec: CameraSpec, shot: Shot, gate: optics.Sensor
+) -> bpy.types.Camera:
+    data = ctx.ensure("cameras", key, label, bpy.data.cameras.new)
+    f_stop = spec.f_stop or shot.focus.f_stop
+    width, height = optics.blender_sensor(gate)
+    ctx.assign_all(
+        data,
+        {
+            "sensor_width": width,
+            "sensor_height": height,
+            "sensor_fit": spec.sensor_fit,
+            "clip_start": spec.clip_start,
+            "clip_end": spec.clip_end,
+            "shift_x": spec.shift_x,
+            "shift_y": spec.shift_y,
+            "dof.use_dof": bool(f_stop or shot.focus.pull or shot.focus.subject),
+            "dof.aperture_fstop": f_stop or DEFAULT_F_STOP,
+            "show_safe_areas": True,  # title/action safe guides and the thirds the framing composes on
+            "show_composition_thirds": True,
+        },
+    )
+    return data
+
+
+def build_camera(
+    ctx: BuildContext,
+    production: Production,
+    shot: Shot,
+    shot_plan: ShotPlan,
+    name: str,
+    spec: CameraSpec,
+    subjects: SceneSubjects,
+) -> camera_rigs.RigParts:
+    """One camera of one shot: framed on its subject, moved, focused, on its rig."""
+    key = camera_key(shot.id, name)
+    label = f"{shot.id} Camera" if name == PRIMARY else f"{shot.id} Camera {name}"
+    size, gate = shot_size(shot.size), sensor(spec.sensor)
+    first_frame, frames = shot_plan.frame_start, shot_plan.frames
+    framed, second = choose_subjects(shot, size, subjects, first_frame)
+    placement = optics.frame_subject(
+        size,
+        framed,
+        spec.lens,
+        gate,
+        _framing_aspect(production, story_scene(ctx, shot.scene)),
+        spec.sensor_fit,
+        height=spec.height,
+        side_deg=size.side_deg + spec.angle,
+        other=second,
+    )
+    start, focus_depth = _start_pose(spec, placement)
+    forward = optics.camera_axes(start.rotation_euler)[2]
+    focus_point = camera_rigs.offset(start.location, forward, focus_depth)
+    looked_at = second if size.region is None and second is not None else framed
+    eyes = _eye_path(subjects, looked_at.name, first_frame, frames) or [focus_point] * frames
+    parameters = _move_parameters(spec, start, framed, eyes, frames)
+    poses = _rig_poses(
+        spec, camera_moves.move_samples(spec.move, start, frames, **parameters), production.fps
+    )
+    data = _camera_data(ctx, key, label, spec, shot, gate)
+    focus = _focus_distances(shot, poses, subjects, eyes, first_frame)
+    animated: dict[tuple[str, int], list[float]] = {}
+    for path, values in (("lens", [p.focal_mm for p in poses]), ("dof.focus_distance", focus)):
+        if any(abs(v - values[0]) > 1e-7 for v in values):
+            animated[(path, 0)] = values
+        else:
+            ctx.assign(data, path, values[0])
+    if animated:
+        camera_rigs.key_channels(ctx, data, f"{key}/data/action", animated, first_frame)
+    else:
+        camera_rigs.unkey(data)
+    rig = "dolly" if spec.move == "dolly_zoom" and spec.rig in ("tripod", "static") else spec.rig
+    collection = department_collection(ctx, shot.scene, "Cameras")
+    parts = camera_rigs.build_rig(
+        ctx,
+        key,
+        label,
+        rig,
+        data,
+        poses,
+        focus_depth,
+        collection,
+        first_frame,
+        camera_rigs.crane_pivot(start),
+    )
+    parts.camera["backlot_framing"] = "; ".join(placement.warnings)
+    return parts
 
 
 def build(production: Production, ctx: BuildContext) -> None:
+    plans = {p.shot_id: p for p in ctx.plan.shots}
+    scene_subjects: dict[str, SceneSubjects] = {}
     for shot in production.shots:
-        subject = _subject(production, shot)
-        spec = shot.camera
-        key = f"shot:{shot.id}/camera"
-        data = ctx.ensure("cameras", key, f"{shot.id} Camera", bpy.data.cameras.new)
-        sensor_width = SENSOR_WIDTH_MM.get(spec.sensor, 36.0)
-        ctx.assign_all(
-            data,
-            {
-                "lens": spec.lens,
-                "sensor_width": sensor_width,
-                "sensor_height": SENSOR_HEIGHT_MM.get(spec.sensor, 24.0),
-                "sensor_fit": spec.sensor_fit,
-                "clip_start": spec.clip_start,
-                "clip_end": spec.clip_end,
-                "shift_x": spec.shift_x,
-                "shift_y": spec.shift_y,
-            },
-        )
-        aspect = production.aspect_ratio or 16 / 9
-        vertical_fov = 2 * math.atan(sensor_width / aspect / (2 * spec.lens))
-        framed = FRAMED_HEIGHT[shot.size] * subject.height
-        distance = spec.distance or framed / (2 * math.tan(vertical_fov / 2))
-        target = (subject.x, subject.y, CENTRE_HEIGHT[shot.size] * subject.height)
-        heading = subject.facing + math.radians(spec.angle)
-        position = Vector(
-            (subject.x + distance * math.sin(heading), subject.y - distance * math.cos(heading), target[2])
-        )
-        obj = ctx.ensure_object(
-            key, f"{shot.id} Camera", data, department_collection(ctx, shot.scene, "Cameras")
-        )
-        ctx.assign_all(obj, {"location": tuple(position), "rotation_euler": aim(position, target)})
+        if shot.scene not in scene_subjects:
+            scene_subjects[shot.scene] = SceneSubjects(ctx, production, production.scene(shot.scene))
+        for name, spec in camera_names(shot):
+            try:
+                build_camera(ctx, production, shot, plans[shot.id], name, spec, scene_subjects[shot.scene])
+            except ValueError as exc:  # the maths explains what is wrong; say which shot and camera
+                raise ValueError(f"shot {shot.id}, camera {name}: {exc}") from exc

@@ -20,12 +20,16 @@ Vec3 = tuple[float, float, float]
 Bounds = tuple[Vec3, Vec3]
 
 SENSOR_FITS = ("AUTO", "HORIZONTAL", "VERTICAL")
-CAMERA_HEIGHTS = ("eye", "low", "high", "overhead", "ground")
+CAMERA_HEIGHTS = ("eye", "low", "high", "overhead", "ground", "shoulder", "hip")
+"""Named camera heights; a number is a lens height in metres above the subject's floor (bounds min z)."""
+CameraHeight = str | float
 EYE_FROM_TOP = 0.064
 """Eye line of a standing adult as a fraction of body height from the top (eye height ≈ 0.936 H, Drillis &
 Contini 1966 body-segment proportions)."""
 HEIGHT_ELEVATION_DEG = {"low": -20.0, "high": 30.0, "overhead": 60.0}
 """Angle of the line from the subject's eye point up (+) or down (-) to the camera for the angled heights."""
+BODY_LEVEL_FROM_FLOOR = {"shoulder": 0.818, "hip": 0.530}
+"""Shoulder and hip joint heights as fractions of stature (Drillis & Contini 1966): level camera heights."""
 GROUND_CLEARANCE_M = 0.15
 """Lowest lens height above the subject's floor (bounds min z): a camera on a ground plate or hi-hat."""
 MIN_STANDOFF_M = 0.05
@@ -71,7 +75,7 @@ class ShotSize:
     """Share of the frame height the region occupies."""
     headroom: float | None
     """Share of the frame height between the region's top and the top of the frame."""
-    height: str = "eye"
+    height: CameraHeight = "eye"
     side_deg: float = 0.0
     subjects: int = 1
     default_lens_mm: float = 50.0
@@ -366,7 +370,7 @@ def frame_subject(
     sensor: Sensor,
     aspect: float,
     fit: str = "AUTO",
-    height: str | None = None,
+    height: CameraHeight | None = None,
     side_deg: float | None = None,
     other: Subject | None = None,
 ) -> CameraPlacement:
@@ -378,8 +382,7 @@ def frame_subject(
     """
     _check_subject(subject)
     height = size.height if height is None else height
-    if height not in CAMERA_HEIGHTS:
-        raise ValueError(f"camera height {height!r} is not one of {', '.join(CAMERA_HEIGHTS)}")
+    _check_height(height)
     side = size.side_deg if side_deg is None else side_deg
     h_fov, v_fov = field_of_view(sensor, focal_mm, fit, aspect)
     frame = _Frame(math.tan(h_fov / 2), math.tan(v_fov / 2))
@@ -433,7 +436,7 @@ def _over_the_shoulder(
     sensor: Sensor,
     fit: str,
     aspect: float,
-    height: str,
+    height: CameraHeight,
     side: float,
 ) -> CameraPlacement:
     """Camera behind ``foreground``'s shoulder on the line from ``subject`` through it, backed off."""
@@ -613,12 +616,24 @@ def _minus_one(oversize: Callable[[float, float], float], pan: float, distance: 
     return oversize(distance, pan) - 1.0
 
 
-def _camera_z(height: str, eye_z: float, ground_z: float, horizontal: float) -> float:
+def _check_height(height: CameraHeight) -> None:
+    if isinstance(height, bool) or (not isinstance(height, int | float) and height not in CAMERA_HEIGHTS):
+        raise ValueError(
+            f"camera height {height!r} is not one of {', '.join(CAMERA_HEIGHTS)} or a height in metres"
+        )
+
+
+def _camera_z(height: CameraHeight, eye_z: float, ground_z: float, horizontal: float) -> float:
     floor = ground_z + GROUND_CLEARANCE_M
+    if isinstance(height, int | float):
+        return max(floor, ground_z + float(height))
     if height == "eye":
         return eye_z
     if height == "ground":
         return floor
+    if height in BODY_LEVEL_FROM_FLOOR:
+        stature = (eye_z - ground_z) / (1 - EYE_FROM_TOP)
+        return ground_z + stature * BODY_LEVEL_FROM_FLOOR[height]
     return max(floor, eye_z + horizontal * math.tan(math.radians(HEIGHT_ELEVATION_DEG[height])))
 
 

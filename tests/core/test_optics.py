@@ -228,6 +228,25 @@ def test_camera_heights_keep_the_framing(height: str) -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("height", "lens_z"),
+    # Shoulder 0.818 and hip 0.530 of stature (Drillis & Contini); a number is metres above the floor.
+    [("shoulder", 0.818 * 1.8), ("hip", 0.530 * 1.8), (1.2, 1.2), (0.05, optics.GROUND_CLEARANCE_M)],
+)
+def test_level_camera_heights_by_body_landmark_or_metres(height: str | float, lens_z: float) -> None:
+    size = shot_size("MS")
+    subject = person(1.8)
+    placement = optics.frame_subject(size, subject, 35, sensor("full_frame"), ASPECT, height=height)
+    assert placement.location[2] == pytest.approx(lens_z)
+    frame = pinhole(region_corners(subject, size.region), placement, 36.0, 36.0 / ASPECT)
+    assert frame[:, 1].max() - frame[:, 1].min() == pytest.approx(size.fill, rel=0.10)
+
+
+def test_unknown_camera_height_is_refused_with_the_choices() -> None:
+    with pytest.raises(ValueError, match=r"shoulder.*metres"):
+        optics.frame_subject(shot_size("MS"), person(1.8), 35, sensor("full_frame"), ASPECT, height="knee")
+
+
 @pytest.mark.parametrize("subject_height", HEIGHTS)
 @pytest.mark.parametrize("lens", LENSES)
 def test_two_shot_frames_both_subjects(subject_height: float, lens: float) -> None:
