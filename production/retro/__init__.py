@@ -21,12 +21,21 @@ from .palettes import (
     preset_dirs,
     restrict_palette,
 )
-from .pipeline import RetroSettings, area_downscale, integer_scale, process_frame, settings_for_console
+from .pipeline import (
+    OutputProcessor,
+    RetroSettings,
+    area_downscale,
+    integer_scale,
+    process_frame,
+    settings_for_console,
+    settings_from_spec,
+)
 
 __all__ = [
     "KERNELS",
     "ConsolePreset",
     "NearestColourLUT",
+    "OutputProcessor",
     "Palette",
     "PaletteLock",
     "PalettePreset",
@@ -49,5 +58,6 @@ __all__ = [
     "process_frame",
     "restrict_palette",
     "settings_for_console",
+    "settings_from_spec",
     "srgb_to_linear",
 ]

@@ -10,7 +10,7 @@ as they are and the output keeps the input's row order (flip with `np.flipud` to
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -20,7 +20,7 @@ import numpy.typing as npt
 
 from .colour_space import linear_to_srgb8
 from .dither import KERNELS, error_diffuse, nearest, ordered_dither
-from .palettes import ConsolePreset, Palette, PalettePreset, load_console, load_palette
+from .palettes import ConsolePreset, Palette, PaletteLock, PalettePreset, load_console, load_palette
 
 DITHERS = ("error_diffusion", "ordered", "none")
 ORDERED_METHODS = ("bayer", "knoll")
@@ -98,16 +98,21 @@ def palette_preset_for(
     """The palette preset a spec `retro` block asks for: `palette`, else its console's; `colors: N` caps it
     at N."""
     name = _spec_value(retro, "palette")
-    console = _spec_value(retro, "console")
+    console_name = _spec_value(retro, "console")
+    console = load_console(console_name, dirs) if console_name is not None else None
     if name is None and console is not None:
-        name = load_console(console, dirs).palette
+        name = console.palette
     colours = _spec_value(retro, "colors")
     if name is None:
         if colours is None:
             raise ValueError("retro output needs `palette`, `console` or `colors`; add e.g. `palette: snes`")
         return PalettePreset(name=f"adaptive{colours}", colors=None, max_colors=int(colours))
     preset = load_palette(name, dirs)
-    return replace(preset, max_colors=int(colours)) if colours is not None else preset
+    if colours is not None:
+        return replace(preset, max_colors=int(colours))
+    if console is not None:  # the console's on-screen limit, e.g. the NES shows 25 of its 54 colours
+        return replace(preset, max_colors=min(preset.max_colors, console.max_colors))
+    return preset
 
 
 def settings_from_spec(
@@ -266,3 +271,39 @@ def process_frame(linear_rgba: npt.ArrayLike, settings: RetroSettings) -> npt.ND
         )
     native = fit_to_native(frame, settings.resolution, settings.pixel_aspect, settings.fit)[..., :3]
     return upscale_with_scanlines(quantise(native, settings), settings)
+
+
+class OutputProcessor:
+    """One retro output across a render: one locked palette per shot, then `process_frame` per frame.
+
+    The render loop makes one per retro output and calls `frame(master, shot_id)` for each master frame. A
+    shot's palette (adaptive, or a fixed palette cut to the console's on-screen limit) is computed from the
+    first frame of that shot it sees, unless `pinned` (e.g. `palettes` saved before a resume) already has
+    it; every later frame of the shot reuses it, so animation does not flicker.
+    """
+
+    def __init__(
+        self,
+        retro: Mapping[str, Any] | object,
+        dirs: Sequence[Path] | None = None,
+        seed: int = 0,
+        pinned: dict[Hashable, Palette] | None = None,
+    ):
+        self.retro = retro
+        self.dirs = dirs
+        self.lock = PaletteLock(palette_preset_for(retro, dirs), seed, pinned)
+        self._settings: dict[Hashable, RetroSettings] = {}
+
+    def settings(self, shot: Hashable, sample_frames: Sequence[npt.ArrayLike] = ()) -> RetroSettings:
+        if shot not in self._settings:
+            palette = self.lock.palette_for(shot, sample_frames)
+            self._settings[shot] = settings_from_spec(self.retro, palette, self.dirs)
+        return self._settings[shot]
+
+    def frame(self, linear_rgba: npt.ArrayLike, shot: Hashable) -> npt.NDArray[np.uint8]:
+        """The retro frame (uint8 sRGB, rows in the input's order) for one master frame of `shot`."""
+        return process_frame(linear_rgba, self.settings(shot, [linear_rgba]))
+
+    @property
+    def palettes(self) -> dict[Hashable, Palette]:
+        return self.lock.palettes
