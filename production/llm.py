@@ -92,6 +92,11 @@ class ServerStatus:
     detail: str
 
 
+class _SchemaFormatRejected(Exception):
+    """Internal: the server refused OpenAI's ``json_schema`` response format (llama-cpp-python wants
+    ``json_object`` with a ``schema``); the request is sent once more in that form."""
+
+
 class _RetryableFailure(Exception):
     """Internal: a transient failure worth another attempt (connection refused/reset, 429, 5xx)."""
 
@@ -318,6 +323,7 @@ class LLMClient:
         self.backoff_max = backoff_max
         self.options = dict(options or {})
         self.keep_alive = keep_alive
+        self._schema_in_json_object = False  # learnt from the server: see _SchemaFormatRejected
         self._sleep = sleep
         self._api_key = api_key
         self._https = parts.scheme == "https"
@@ -345,12 +351,18 @@ class LLMClient:
             raise LLMError(
                 "no model is selected: pick one from the server's model list in the script settings"
             )
-        payload = self._chat_payload(_checked_messages(messages), schema, {**self.options, **(options or {})})
+        checked, merged = _checked_messages(messages), {**self.options, **(options or {})}
         cancel = cancel if cancel is not None else threading.Event()
         path = "/api/chat" if self.api == "ollama" else "/v1/chat/completions"
         with _slot_for(self._server_key).turn(cancel):
             started = time.monotonic()
-            response = self._request("POST", path, payload, cancel, self.read_timeout, self.retries + 1)
+            try:
+                payload = self._chat_payload(checked, schema, merged)
+                response = self._request("POST", path, payload, cancel, self.read_timeout, self.retries + 1)
+            except _SchemaFormatRejected:
+                self._schema_in_json_object = True
+                payload = self._chat_payload(checked, schema, merged)
+                response = self._request("POST", path, payload, cancel, self.read_timeout, self.retries + 1)
             reader = self._read_ollama if self.api == "ollama" else self._read_openai
             try:
                 return reader(response, on_token, cancel, started)
@@ -451,7 +463,9 @@ class LLMClient:
             )
         payload.update(options)
         payload["stream_options"] = {"include_usage": True}
-        if schema is not None:
+        if schema is not None and self._schema_in_json_object:
+            payload["response_format"] = {"type": "json_object", "schema": dict(schema)}
+        elif schema is not None:
             payload["response_format"] = {
                 "type": "json_schema",
                 "json_schema": {"name": "backlot_answer", "schema": dict(schema)},
@@ -573,6 +587,13 @@ class LLMClient:
             return response
         detail = _error_text(response)
         self._release(cancel, response)
+        format_sent = (payload or {}).get("response_format", {}).get("type")
+        if (
+            format_sent == "json_schema"
+            and "response_format" in detail
+            and response.status in (400, 422, 500)
+        ):
+            raise _SchemaFormatRejected(detail)
         if response.status == 429 or 500 <= response.status <= 599:
             raise _RetryableFailure(
                 f"{where} answered HTTP {response.status}: {detail}",

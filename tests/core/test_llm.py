@@ -260,6 +260,25 @@ def test_bad_settings_and_messages_are_explained() -> None:
 # -- OpenAI-compatible
 
 
+def test_a_server_refusing_json_schema_gets_json_object_with_the_schema(server: FakeLLMServer) -> None:
+    """llama-cpp-python's server (0.3.x) only knows response_format json_object (+ schema): it answers 500
+    with a validation error naming response_format. Seen against the real server in the slow tier."""
+    refusal = {"error": {"message": "1 validation error: {'loc': ('body', 'response_format', 'type')}"}}
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}}, "required": ["n"]}
+    server.script(
+        "/v1/chat/completions",
+        Reply(status=500, body=refusal),
+        Reply(tokens=('{"n"', ": 3}")),
+        Reply(tokens=("{}",)),
+    )
+    client = make_client(server.url, api="openai")
+    assert client.chat_json(HELLO, schema) == {"n": 3}
+    formats = [request.body["response_format"] for request in server.requests]
+    assert formats[0]["type"] == "json_schema" and formats[1] == {"type": "json_object", "schema": schema}
+    client.chat(HELLO, schema=schema)  # remembered: no second refusal needed
+    assert server.requests[-1].body["response_format"] == {"type": "json_object", "schema": schema}
+
+
 def test_openai_sse_stream_with_usage(server: FakeLLMServer) -> None:
     server.script("/v1/chat/completions", Reply(tokens=("FADE", " IN:"), usage_tokens=5))
     received: list[str] = []

@@ -1,0 +1,444 @@
+"""Script helper operators: draft, revise, propose shots, script -> production, cancel, check the server.
+
+Blender never waits on a model: a task's requests run on the JobRunner's worker thread and :func:`pump`, a
+``bpy.app.timers`` function, hands their events to the main thread under a 4 ms budget (text streams into a
+Text datablock, the status line shows model and tokens/s). Headless, where timers never fire, the operator
+drives the same pump until the task ends. State stays on ``scene.backlot.script``; what is in flight lives
+here only, so no "busy" flag can outlive a crash.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import bpy
+import yaml
+
+from ..production import breakdown, fountain, script_helper, script_to_spec
+from ..production.llm import LLMClient, LLMError, is_local_url
+from ..production.llm_jobs import JobEvent, JobRunner
+from ..properties import preferences, preset_folders, production_state
+from ..session import validate_into
+
+TIMER_SECONDS = 0.05
+HEADLESS_TIMEOUT_SECONDS = 900.0
+Finisher = Callable[[Any, Any], str]
+"""Called on the main thread with (script state, task outcome); returns the status line to show."""
+
+
+@dataclass
+class _Run:
+    """The one helper action in flight: its task, the request being answered and where text streams."""
+
+    task: script_helper.Task
+    client: LLMClient
+    request: script_helper.ModelRequest
+    scene_name: str
+    text_name: str
+    finish: Finisher
+    job: int = 0
+
+
+_runner: JobRunner | None = None
+_active: _Run | None = None
+_server_checks: queue.Queue[tuple[str, str, list[str]]] = queue.Queue()
+_checks_pending = 0
+
+
+def runner() -> JobRunner:
+    global _runner
+    if _runner is None:
+        _runner = JobRunner()
+    return _runner
+
+
+def active_run() -> _Run | None:
+    return _active
+
+
+def _state(scene_name: str) -> Any | None:
+    scene = bpy.data.scenes.get(scene_name)
+    return production_state(scene).script if scene is not None else None
+
+
+def pump() -> float | None:
+    """Timer body: deliver waiting events within the budget; keep ticking while anything is in flight."""
+    global _checks_pending
+    runner().pump()
+    while not _server_checks.empty():
+        scene_name, status, models = _server_checks.get_nowait()
+        _checks_pending -= 1
+        state = _state(scene_name)
+        if state is not None:
+            state.server_status = status + (f" - models: {', '.join(models)}" if models else "")
+    return TIMER_SECONDS if _active is not None or _checks_pending else None
+
+
+def _ensure_timer() -> None:
+    if not bpy.app.timers.is_registered(pump):
+        bpy.app.timers.register(pump, first_interval=TIMER_SECONDS)
+
+
+def append_text(text: bpy.types.Text, chunk: str) -> None:
+    """Add streamed text at the end, wherever the user left the cursor."""
+    last = len(text.lines) - 1
+    text.cursor_set(last, character=len(text.lines[last].body))
+    text.write(chunk)
+
+
+def _on_event(event: JobEvent) -> None:
+    global _active
+    run = _active
+    if run is None or event.job != run.job:
+        return
+    state = _state(run.scene_name)
+    if event.kind == "token":
+        text = bpy.data.texts.get(run.text_name)
+        if run.request.show and text is not None:
+            append_text(text, event.text)
+        return
+    if event.kind == "progress":
+        if state is not None:
+            state.tokens, state.tokens_per_second = event.tokens, event.tokens_per_second
+            state.status = f"{run.client.model}: {run.request.label}, {event.tokens} tokens, "
+            state.status += f"{event.tokens_per_second:.1f} tokens/s"
+        return
+    if event.kind == "cancelled":
+        _active = None
+        if state is not None:
+            state.status = "Cancelled"
+        return
+    try:
+        if event.kind == "done":
+            request = run.task.send(event.result)
+        else:
+            request = run.task.throw(event.error or LLMError(event.text))
+    except StopIteration as finished:
+        _active = None
+        if state is not None:
+            state.status = run.finish(state, finished.value)
+        return
+    except (LLMError, script_helper.ScriptHelperError, fountain.FountainError) as error:
+        _active = None
+        if state is not None:
+            state.status = f"Failed: {error}"
+        return
+    _submit(run, request)
+
+
+def _submit(run: _Run, request: script_helper.ModelRequest) -> None:
+    run.request = request
+    run.job = runner().submit(
+        run.client,
+        request.messages,
+        schema=request.schema,
+        json_output=request.json_output,
+        on_event=_on_event,
+    )
+    state = _state(run.scene_name)
+    if state is not None:
+        state.status = f"{run.client.model}: {request.label}..."
+
+
+def start(context: bpy.types.Context, task: script_helper.Task, text_name: str, finish: Finisher) -> str:
+    """Begin a task; returns '' or why it cannot start. Headless, it runs to the end before returning."""
+    global _active
+    if _active is not None:
+        return "The script helper is busy: wait for it or press Cancel"
+    state = production_state(context.scene).script
+    try:
+        client = make_client(context, state)
+        request = next(task)
+    except (ValueError, script_helper.ScriptHelperError) as error:
+        return str(error)
+    _active = _Run(task, client, request, state.id_data.name, text_name, finish)
+    state.tokens, state.tokens_per_second = 0, 0.0
+    _submit(_active, request)
+    if headless():
+        _drive_headless()
+    else:
+        _ensure_timer()
+    return ""
+
+
+def headless() -> bool:
+    """Background Blender: timers never fire there, so actions run to the end in the operator."""
+    return bool(bpy.app.background)
+
+
+def _drive_headless() -> None:
+    deadline = time.monotonic() + HEADLESS_TIMEOUT_SECONDS
+    while _active is not None:
+        if time.monotonic() > deadline:
+            cancel()
+            break
+        if not runner().pump(max_seconds=0.05):
+            time.sleep(0.01)
+    runner().pump()
+
+
+def cancel() -> None:
+    global _active
+    if _active is not None:
+        runner().cancel(_active.job)
+        state = _state(_active.scene_name)
+        if state is not None:
+            state.status = "Cancelled"
+    _active = None
+
+
+def make_client(context: bpy.types.Context, state: Any) -> LLMClient:
+    """The configured client; a server off this machine needs Blender's online access permission."""
+    prefs = preferences(context)
+    url = state.server_url.strip() or (prefs.llm_url if prefs else "") or "http://localhost:11434"
+    model = state.model.strip() or (prefs.llm_model if prefs else "")
+    if not is_local_url(url) and not bpy.app.online_access:
+        raise ValueError(
+            f"{url} is not on this machine: allow online access (Preferences > System > Network) to use it"
+        )
+    return LLMClient(url, model, state.api)
+
+
+def production_folder(context: bpy.types.Context) -> Path:
+    """Where drafts go (its scripts/): the production spec's folder, else the saved .blend's folder."""
+    spec_path = production_state(context.scene).spec_path
+    if spec_path:
+        path = Path(bpy.path.abspath(spec_path))
+        return path if path.is_dir() else path.parent
+    if bpy.data.filepath:
+        return Path(bpy.data.filepath).parent
+    raise ValueError(
+        "Choose a production spec or save the .blend first: drafts are saved in its scripts/ folder"
+    )
+
+
+def _text_named(name: str, content: str = "") -> bpy.types.Text:
+    text = bpy.data.texts.get(name) or bpy.data.texts.new(name)
+    text.from_string(content)
+    return text
+
+
+def _script_source(state: Any) -> str:
+    if state.script_text is None:
+        raise ValueError("Pick the script (a Text with the screenplay) first, or draft one")
+    return state.script_text.as_string()  # type: ignore[no-any-return]
+
+
+def _keep_draft(state: Any, text_name: str, folder: Path, content: str) -> Path:
+    """Save as the next draft file and show it in its own Text, linked to that file."""
+    path = script_helper.save_draft(folder / "scripts", content)
+    text = _text_named(path.name, content)
+    text.filepath = str(path)
+    state.script_text, state.last_file = text, str(path)
+    streamed = bpy.data.texts.get(text_name)
+    if streamed is not None and streamed != text:
+        bpy.data.texts.remove(streamed)
+    return path
+
+
+class _ScriptOperator:
+    """Reports a start failure; subclasses give the task, the Text to stream into and the finisher."""
+
+    bl_options = {"REGISTER"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        assert isinstance(self, bpy.types.Operator)
+        state = production_state(context.scene).script
+        try:
+            task, text_name, finish = self.prepare(context, state)  # type: ignore[attr-defined]
+        except (ValueError, script_helper.ScriptHelperError) as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        problem = start(context, task, text_name, finish)
+        if problem:
+            self.report({"ERROR"}, problem)
+            return {"CANCELLED"}
+        return {"FINISHED"}
+
+
+class BACKLOT_OT_script_draft(_ScriptOperator, bpy.types.Operator):
+    """Draft a screenplay from the brief: a beat sheet first, then the scenes, streamed into a Text"""
+
+    bl_idname = "backlot.script_draft"
+    bl_label = "Draft Screenplay"
+
+    def prepare(self, context: bpy.types.Context, state: Any) -> tuple[script_helper.Task, str, Finisher]:
+        brief = script_helper.Brief(
+            state.title,
+            state.logline,
+            state.runtime_minutes,
+            state.audience,
+            tuple(part.strip() for part in state.key_messages.split(";") if part.strip()),
+            state.tone,
+        )
+        questions = brief.clarifying_questions()
+        state.questions = " ".join(questions)
+        if questions:
+            raise ValueError("The brief needs answers first (see the questions in the panel)")
+        folder = production_folder(context)
+        text_name = "Backlot draft (streaming)"
+        _text_named(text_name)
+
+        def finish(state: Any, draft: script_helper.Draft) -> str:
+            path = _keep_draft(state, text_name, folder, draft.text)
+            state.runtime_label = draft.runtime.label()
+            warning = f" - warning: {draft.runtime.warning}" if draft.runtime.warning else ""
+            return f"Saved {path.name}: {len(draft.screenplay.scenes)} scene(s){warning}"
+
+        return script_helper.draft_task(brief), text_name, finish
+
+
+class BACKLOT_OT_script_revise(_ScriptOperator, bpy.types.Operator):
+    """Rewrite the selected scene by the instruction; the result is saved as a new draft"""
+
+    bl_idname = "backlot.script_revise"
+    bl_label = "Revise Scene"
+
+    def prepare(self, context: bpy.types.Context, state: Any) -> tuple[script_helper.Task, str, Finisher]:
+        source, folder = _script_source(state), production_folder(context)
+        text_name = "Backlot revision (streaming)"
+        _text_named(text_name)
+
+        def finish(state: Any, revised: str) -> str:
+            path = _keep_draft(state, text_name, folder, revised)
+            return f"Scene {state.scene_index} revised: saved {path.name}"
+
+        return script_helper.revise_task(source, state.scene_index, state.instruction), text_name, finish
+
+
+class BACKLOT_OT_script_shots(_ScriptOperator, bpy.types.Operator):
+    """Ask the model for the selected scene's shot list (coverage rules step in if it is unusable)"""
+
+    bl_idname = "backlot.script_shots"
+    bl_label = "Propose Shots"
+
+    def prepare(self, context: bpy.types.Context, state: Any) -> tuple[script_helper.Task, str, Finisher]:
+        source = _script_source(state)
+        text_name = f"Backlot shots - scene {state.scene_index}"
+
+        def finish(state: Any, proposal: script_helper.ShotProposal) -> str:
+            listing = yaml.safe_dump({"shots": proposal.shots}, sort_keys=False, allow_unicode=True)
+            _text_named(text_name, listing)
+            origin = "the model" if proposal.source == "model" else f"the coverage rules ({proposal.note})"
+            return f"{len(proposal.shots)} shot(s) from {origin} in Text '{text_name}'"
+
+        return script_helper.shots_task(source, state.scene_index), text_name, finish
+
+
+class BACKLOT_OT_script_to_production(bpy.types.Operator):
+    """Turn the script into a draft production spec with breakdown sheets, and validate it"""
+
+    bl_idname = "backlot.script_to_production"
+    bl_label = "Script to Production"
+    bl_options = {"REGISTER"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        state = production_state(context.scene)
+        try:
+            source, folder = _script_source(state.script), production_folder(context)
+        except ValueError as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        screenplay = fountain.parse(source)
+        script_file = _saved_copy(state.script.script_text, folder, source)
+        spec_file = _unused(folder, "production", ".yaml")
+        spec = script_to_spec.to_spec(screenplay, script_file.relative_to(folder))
+        spec_file.write_text(script_to_spec.spec_yaml(spec), encoding="utf-8")
+        sheets = breakdown.breakdown(screenplay)
+        (folder / f"{spec_file.stem}-breakdown.csv").write_text(breakdown.to_csv(sheets), encoding="utf-8")
+        html = breakdown.to_html(sheets, screenplay.title or "Breakdown")
+        (folder / f"{spec_file.stem}-breakdown.html").write_text(html, encoding="utf-8")
+        state.spec_path = str(spec_file)
+        result = validate_into(state.id_data, str(spec_file), preset_folders(context))
+        counts = result.counts()
+        self.report(
+            {"INFO"}, f"Wrote {spec_file.name}: {counts['error']} error(s), {counts['warning']} warning(s)"
+        )
+        return {"FINISHED"}
+
+
+def _saved_copy(text: bpy.types.Text, folder: Path, source: str) -> Path:
+    """The script's file inside the production folder, or a new draft there when it has none (or differs)."""
+    if text.filepath:
+        path = Path(bpy.path.abspath(text.filepath))
+        inside = path.is_file() and path.is_relative_to(folder)
+        if inside and path.read_text(encoding="utf-8", errors="replace") == source:
+            return path
+    return script_helper.save_draft(folder / "scripts", source)
+
+
+def _unused(folder: Path, stem: str, suffix: str) -> Path:
+    """folder/stem.suffix, or stem-2, stem-3... when taken: a draft never replaces a spec."""
+    candidate, number = folder / f"{stem}{suffix}", 1
+    while candidate.exists():
+        number += 1
+        candidate = folder / f"{stem}-{number}{suffix}"
+    return candidate
+
+
+class BACKLOT_OT_script_cancel(bpy.types.Operator):
+    """Stop the script helper's request now (text that arrived stays)"""
+
+    bl_idname = "backlot.script_cancel"
+    bl_label = "Cancel"
+    bl_options = {"REGISTER"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        cancel()
+        return {"FINISHED"}
+
+
+class BACKLOT_OT_script_check_server(bpy.types.Operator):
+    """Ask the model server whether it is up and which models it has (in the background)"""
+
+    bl_idname = "backlot.script_check_server"
+    bl_label = "Check Server"
+    bl_options = {"REGISTER"}
+
+    def execute(self, context: bpy.types.Context) -> set[str]:
+        global _checks_pending
+        state = production_state(context.scene).script
+        try:
+            client = make_client(context, state)
+        except ValueError as error:
+            self.report({"ERROR"}, str(error))
+            return {"CANCELLED"}
+        scene_name = state.id_data.name
+        state.server_status = "Checking..."
+
+        def check() -> None:
+            status = client.check_server()
+            models = []
+            if status.online:
+                try:
+                    models = client.list_models()
+                except LLMError:
+                    models = []
+            label = f"Online {status.version}".strip() if status.online else f"Offline: {status.detail}"
+            _server_checks.put((scene_name, label, models))
+
+        worker = threading.Thread(target=check, name="backlot-llm-check", daemon=True)
+        _checks_pending += 1
+        worker.start()
+        if headless():
+            worker.join(client.connect_timeout * 3)
+            pump()
+        else:
+            _ensure_timer()
+        return {"FINISHED"}
+
+
+CLASSES = (
+    BACKLOT_OT_script_draft,
+    BACKLOT_OT_script_revise,
+    BACKLOT_OT_script_shots,
+    BACKLOT_OT_script_to_production,
+    BACKLOT_OT_script_cancel,
+    BACKLOT_OT_script_check_server,
+)
