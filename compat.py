@@ -6,6 +6,7 @@ editing one file.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import bpy
@@ -40,7 +41,10 @@ def capabilities() -> Capabilities:
         else tuple(c for c in CONTAINERS if c not in ("mp4", "mov"))
     )
     return Capabilities(
-        engines=ENGINES, containers=containers, blender_version=f"Blender {bpy.app.version_string}"
+        engines=ENGINES,
+        containers=containers,
+        blender_version=f"Blender {bpy.app.version_string}",
+        blend_collections=blend_collections,
     )
 
 
@@ -110,3 +114,58 @@ def registered_id_property(idblock: Any, name: str) -> Any:
         storage = idblock.bl_system_properties_get()
         return None if storage is None else storage.get(name)
     return idblock.get(name)
+
+
+def compositor_node_type(kind: str) -> str:
+    """Compositor node ids for "mix_color" and "separate_xyz": 5.x uses the shared Shader nodes."""
+    if IS_5X:
+        return {"mix_color": "ShaderNodeMix", "separate_xyz": "ShaderNodeSeparateXYZ"}[kind]
+    return {"mix_color": "CompositorNodeMixRGB", "separate_xyz": "CompositorNodeSeparateXYZ"}[kind]
+
+
+def new_mix_color(tree: bpy.types.NodeTree) -> tuple[Any, Any, Any, Any, Any]:
+    """A colour mix node and its (factor, a, b, result) sockets; 5.x's Mix has sockets per data type."""
+    node = tree.nodes.new(compositor_node_type("mix_color"))
+    if IS_5X:
+        node.data_type = "RGBA"
+        inputs = {socket.identifier: socket for socket in node.inputs}
+        result = next(socket for socket in node.outputs if socket.identifier == "Result_Color")
+        return node, inputs["Factor_Float"], inputs["A_Color"], inputs["B_Color"], result
+    return node, node.inputs[0], node.inputs[1], node.inputs[2], node.outputs[0]
+
+
+def set_node_option(node: Any, prop: str, socket: str, identifier: str) -> None:
+    """Set a compositor node option: a property on 4.5 (`ABSOLUTE`), a menu input on 5.x (`Absolute`)."""
+    if IS_5X:
+        node.inputs[socket].default_value = identifier.replace("_", " ").title()
+    else:
+        setattr(node, prop, identifier)
+
+
+def blend_collections(path: Path) -> tuple[str, ...]:
+    """Collection names inside a .blend, read without linking anything (so the validator can name them)."""
+    with bpy.data.libraries.load(str(path)) as (source, _):
+        return tuple(source.collections)
+
+
+def material_node_tree(material: bpy.types.Material) -> bpy.types.NodeTree:
+    """The material's shader tree: 4.5 needs `use_nodes`, 5.x always has nodes (and deprecates the flag)."""
+    if not IS_5X and not material.use_nodes:
+        material.use_nodes = True
+    return material.node_tree
+
+
+def fcurves(idblock: Any) -> Any:
+    """The F-curves animating `idblock` in its assigned action slot (layered actions on 4.4+ and 5.x)."""
+    from bpy_extras import anim_utils
+
+    anim = idblock.animation_data
+    if anim is None or anim.action is None or anim.action_slot is None:
+        return ()
+    channelbag = anim_utils.action_get_channelbag_for_slot(anim.action, anim.action_slot)
+    return () if channelbag is None else channelbag.fcurves
+
+
+def sky_haze_property() -> str:
+    """The physical sky's aerosol amount: `dust_density` on 4.5, `aerosol_density` on 5.x."""
+    return "aerosol_density" if IS_5X else "dust_density"

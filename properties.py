@@ -16,6 +16,8 @@ from bpy.props import (
     StringProperty,
 )
 
+from .properties_script import BACKLOT_PG_script
+
 
 class BACKLOT_PG_issue(bpy.types.PropertyGroup):
     path: StringProperty(name="Path")  # type: ignore[valid-type]
@@ -62,6 +64,7 @@ class BACKLOT_PG_scene(bpy.types.PropertyGroup):
     farm_jobs: StringProperty(name="Farm jobs (JSON)")  # type: ignore[valid-type]
     render_progress: IntProperty(name="Progress", subtype="PERCENTAGE", min=0, max=100)  # type: ignore[valid-type]
     render_status: StringProperty(name="Render status")  # type: ignore[valid-type]
+    script: PointerProperty(type=BACKLOT_PG_script, name="Script helper")  # type: ignore[valid-type]
 
 
 def _preview_active_shot(state: BACKLOT_PG_scene, context: bpy.types.Context) -> None:
@@ -110,7 +113,7 @@ def preset_folders(context: bpy.types.Context) -> list[str]:
     return [part.strip() for part in prefs.preset_folders.split(";") if part.strip()]
 
 
-CLASSES = (BACKLOT_PG_issue, BACKLOT_PG_shot, BACKLOT_PG_scene, BacklotPreferences)
+CLASSES = (BACKLOT_PG_issue, BACKLOT_PG_shot, BACKLOT_PG_script, BACKLOT_PG_scene, BacklotPreferences)
 
 
 def register() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 import sys
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -61,6 +62,7 @@ def render_in_parallel(
     presets: list[str],
     workers: int,
 ) -> ProductionResult:
+    started = time.perf_counter()
     state = scene.backlot
     plan = make_plan(production)
     seconds = {s.shot_id: s.seconds_per_frame for s in estimate(production, plan).shots}
@@ -115,6 +117,7 @@ def render_in_parallel(
         ),
     )
     result = RenderLoop(scene, production, finishing, blend, presets).run()
+    result.total_seconds = round(time.perf_counter() - started, 3)
     for shot_id in unfinished:
         result.shots_failed.append(shot_id)
         result.errors.append(

@@ -12,10 +12,10 @@ import bpy
 
 from ..production.model import Production
 from ..production.plan import make_plan
-from . import camera, characters, lighting, locations, stage, wardrobe
+from . import camera, characters, lighting, locations, retro, stage, wardrobe
 from .context import BuildContext, BuildReport
 
-DEPARTMENTS: tuple[ModuleType, ...] = (locations, characters, wardrobe, lighting, camera)
+DEPARTMENTS: tuple[ModuleType, ...] = (locations, characters, wardrobe, lighting, camera, retro)
 DEPARTMENT_NAMES: tuple[str, ...] = tuple(d.NAME for d in DEPARTMENTS)
 
 

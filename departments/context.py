@@ -9,8 +9,10 @@ writes. Nothing without a `backlot_key` is ever modified or removed.
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +26,8 @@ KEY = "backlot_key"
 DEPARTMENT = "backlot_department"
 WRITTEN = "backlot_written"
 TOLERANCE = 1e-5
+_SCALAR_TYPES = (str, bool, int, float, type(None))
+_NOT_WRITTEN = object()
 
 
 @dataclass
@@ -34,12 +38,13 @@ class BuildReport:
     spec_won: list[str] = field(default_factory=list)  # artist tweaks overwritten because the spec changed
     reset: list[str] = field(default_factory=list)  # artist tweaks overwritten by reset to spec
     removed: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # what could not be built as asked, and why
 
     def summary(self) -> str:
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, {len(self.kept)} tweak(s) kept, "
             f"{len(self.spec_won)} overridden by the spec, {len(self.reset)} reset, "
-            f"{len(self.removed)} removed"
+            f"{len(self.removed)} removed" + (f", {len(self.problems)} problem(s)" if self.problems else "")
         )
 
     def to_dict(self) -> dict[str, list[str]]:
@@ -48,12 +53,13 @@ class BuildReport:
 
 def _plain(value: Any) -> Any:
     """Blender values (vectors, colours, matrices) -> JSON-able lists, for storing and comparing."""
-    if isinstance(value, str | bool | int | float) or value is None:
+    if isinstance(value, _SCALAR_TYPES):
         return value
-    if hasattr(value, "__len__") and not isinstance(value, str | bytes):
-        return [_plain(v) for v in value]
     if isinstance(value, bpy.types.ID):
         return value.name
+    if hasattr(value, "__len__") and not isinstance(value, bytes):
+        # Vectors and colours hold scalars: convert those inline, recurse only for rows of a matrix.
+        return [item if isinstance(item, _SCALAR_TYPES) else _plain(item) for item in value]
     return value
 
 
@@ -65,11 +71,41 @@ def same(a: Any, b: Any) -> bool:
     return bool(a == b)
 
 
-def _resolve(owner: Any, attr_path: str) -> tuple[Any, str]:
+_SUBSCRIPT = re.compile(r'^(\w+)\[(\d+|"[^"]*")\]$')
+
+
+@functools.cache
+def _parse_path(attr_path: str) -> tuple[tuple[tuple[str, int | str | None], ...], str]:
+    """`a.b[2].c["Name"].d` -> ((a, None), (b, 2), (c, "Name")), "d": parsed once per distinct path."""
     *parents, leaf = attr_path.split(".")
+    steps: list[tuple[str, int | str | None]] = []
     for name in parents:
-        owner = getattr(owner, name)
+        match = _SUBSCRIPT.match(name)
+        if match is None:
+            steps.append((name, None))
+        else:
+            attr, index = match.groups()
+            steps.append((attr, int(index) if index.isdigit() else index[1:-1]))
+    return tuple(steps), leaf
+
+
+def _resolve(owner: Any, attr_path: str) -> tuple[Any, str]:
+    """`a.b["Name"].c` (node sockets, material slots) -> (owner of c, "c"); quoted names hold no dots."""
+    steps, leaf = _parse_path(attr_path)
+    for attr, index in steps:
+        owner = getattr(owner, attr)
+        if index is not None:
+            owner = owner[index]
     return owner, leaf
+
+
+@dataclass(slots=True)
+class _WrittenRecord:
+    """The values Backlot last wrote on one datablock; stored back only when this build changed them."""
+
+    block: Any
+    values: dict[str, Any]
+    changed: bool = False
 
 
 _COLLECTIONS: dict[str, Callable[[], Any]] = {
@@ -100,7 +136,9 @@ class BuildContext:
         self.department = ""
         self.seen: set[tuple[str, str]] = set()  # (collection kind, key)
         self._index: dict[str, dict[str, Any]] = {}
-        self._written: dict[int, tuple[Any, dict[str, Any]]] = {}  # pointer -> (block, last written values)
+        self._written: dict[int, _WrittenRecord] = {}  # by datablock pointer
+        self._collection_objects: dict[int, set[int]] = {}  # collection pointer -> pointers of its objects
+        self._kinds_new_this_build: set[str] = set()  # kinds with no keyed block before this build
 
     # -- keyed datablocks ---------------------------------------------------------------------------
     def _kind_index(self, kind: str) -> dict[str, Any]:
@@ -108,6 +146,8 @@ class BuildContext:
             self._index[kind] = {
                 block[KEY]: block for block in _COLLECTIONS[kind]() if isinstance(block.get(KEY), str)
             }
+            if not self._index[kind]:
+                self._kinds_new_this_build.add(kind)
         return self._index[kind]
 
     def find(self, kind: str, key: str) -> Any:
@@ -121,82 +161,113 @@ class BuildContext:
 
     def ensure(self, kind: str, key: str, name: str, create: Callable[[str], Any]) -> Any:
         """The datablock with `key`, created with `create(name)` when missing. Marks it as still wanted."""
+        return self._ensure(kind, key, name, create)[0]
+
+    def _ensure(self, kind: str, key: str, name: str, create: Callable[[str], Any]) -> tuple[Any, bool]:
+        """`ensure`, also saying whether the block is new: a new block has nothing to compare or unlink."""
         self.seen.add((kind, key))
         block = self.find(kind, key)
-        if block is None:
-            block = create(name)
-            block[KEY] = key
-            block[DEPARTMENT] = self.department
-            self._kind_index(kind)[key] = block
-            self.report.created.append(f"{kind}: {block.name}")
-        return block
+        if block is not None:
+            return block, False
+        block = create(name)
+        block[KEY] = key
+        block[DEPARTMENT] = self.department
+        self._kind_index(kind)[key] = block
+        self._written[block.as_pointer()] = _WrittenRecord(block, {}, changed=True)
+        self.report.created.append(f"{kind}: {block.name}")
+        return block, True
 
     def ensure_object(
         self, key: str, name: str, data: Any, collection: bpy.types.Collection
     ) -> bpy.types.Object:
-        obj = self.ensure("objects", key, name, lambda n: bpy.data.objects.new(n, data))
+        obj, created = self._ensure("objects", key, name, lambda n: bpy.data.objects.new(n, data))
+        if created:
+            collection.objects.link(obj)
+            self._linked_objects(collection).add(obj.as_pointer())
+            return obj
         if obj.data is not data and data is not None and obj.type != "EMPTY":
             obj.data = data
-        if collection.objects.get(obj.name) is None:  # obj.users_collection scans every collection
-            collection.objects.link(obj)
+        linked = self._linked_objects(collection)
+        # collection.objects.get() is a linear scan (O(n^2) over a build): only ask it when the set says no.
+        if obj.as_pointer() not in linked:
+            if collection.objects.get(obj.name) is None:
+                collection.objects.link(obj)
+            linked.add(obj.as_pointer())
         return obj
 
+    def _linked_objects(self, collection: bpy.types.Collection) -> set[int]:
+        """Pointers of the objects in `collection`, read once per build and kept up to date by our links."""
+        pointer = collection.as_pointer()
+        if pointer not in self._collection_objects:
+            self._collection_objects[pointer] = {obj.as_pointer() for obj in collection.objects}
+        return self._collection_objects[pointer]
+
     def ensure_collection(self, key: str, name: str, parent: bpy.types.Collection) -> bpy.types.Collection:
-        coll = self.ensure("collections", key, name, lambda n: bpy.data.collections.new(n))
-        if coll.name not in parent.children:
+        coll, created = self._ensure("collections", key, name, bpy.data.collections.new)
+        if created or coll.name not in parent.children:
             parent.children.link(coll)
         return coll
 
     # -- tweak-aware values -------------------------------------------------------------------------
     def assign(self, block: Any, attr_path: str, value: Any) -> None:
         """Write `value` unless the artist changed this property and the spec did not."""
-        owner, leaf = _resolve(block, attr_path)
+        self._assign(self._written_record(block), attr_path, value)
+
+    def assign_all(self, block: Any, values: dict[str, Any]) -> None:
+        record = self._written_record(block)
+        for attr_path, value in values.items():
+            self._assign(record, attr_path, value)
+
+    def _assign(self, record: _WrittenRecord, attr_path: str, value: Any) -> None:
+        owner, leaf = _resolve(record.block, attr_path)
+        written = record.values.get(attr_path, _NOT_WRITTEN)
         spec_value = _plain(value)
         current = _plain(getattr(owner, leaf))
-        written_map = self._written_values(block)
-        label = f"{block.name}: {attr_path}"
-        if attr_path not in written_map:
-            self._write(block, owner, leaf, attr_path, value, written_map)
+        if written is _NOT_WRITTEN:  # first write (always on a fresh build): nothing to compare
+            if current == spec_value and not isinstance(value, bpy.types.ID):
+                # Already so (a new block's default): record it, skip the write and its update tagging.
+                record.values[attr_path] = current
+                record.changed = True
+            else:
+                self._write(record, owner, leaf, attr_path, value)
             return
-        written = written_map[attr_path]
         artist_changed = not same(current, written)
         spec_changed = not same(spec_value, written)
         if not artist_changed:
             if spec_changed:
-                self._write(block, owner, leaf, attr_path, value, written_map)
-                self.report.updated.append(label)
+                self._write(record, owner, leaf, attr_path, value)
+                self.report.updated.append(f"{record.block.name}: {attr_path}")
             return
+        label = f"{record.block.name}: {attr_path}"
         if self.reset:
-            self._write(block, owner, leaf, attr_path, value, written_map)
+            self._write(record, owner, leaf, attr_path, value)
             self.report.reset.append(label)
         elif spec_changed:
-            self._write(block, owner, leaf, attr_path, value, written_map)
+            self._write(record, owner, leaf, attr_path, value)
             self.report.spec_won.append(f"{label} (yours {_short(current)}, spec now {_short(spec_value)})")
         else:
             self.report.kept.append(f"{label} = {_short(current)} (spec {_short(spec_value)})")
 
-    def assign_all(self, block: Any, values: dict[str, Any]) -> None:
-        for attr_path, value in values.items():
-            self.assign(block, attr_path, value)
-
-    def _written_values(self, block: Any) -> dict[str, Any]:
+    def _written_record(self, block: Any) -> _WrittenRecord:
         """The values Backlot last wrote on `block`, parsed once per build; `flush` stores them back."""
         pointer = block.as_pointer()
-        if pointer not in self._written:
-            self._written[pointer] = (block, json.loads(block.get(WRITTEN, "{}")))
-        return self._written[pointer][1]
+        record = self._written.get(pointer)
+        if record is None:
+            record = self._written[pointer] = _WrittenRecord(block, json.loads(block.get(WRITTEN, "{}")))
+        return record
 
-    def _write(
-        self, block: Any, owner: Any, leaf: str, attr_path: str, value: Any, written_map: dict[str, Any]
-    ) -> None:
+    def _write(self, record: _WrittenRecord, owner: Any, leaf: str, attr_path: str, value: Any) -> None:
         setattr(owner, leaf, value)
-        written_map[attr_path] = _plain(getattr(owner, leaf))  # what Blender stored (clamped, converted)
+        record.values[attr_path] = _plain(getattr(owner, leaf))  # what Blender stored (clamped, converted)
+        record.changed = True
 
     def flush(self) -> None:
-        """Store the written-values records on their datablocks (once per build, not per property)."""
-        for block, values in self._written.values():
+        """Store the changed written-values records on their datablocks (once per build, not per property)."""
+        for record in self._written.values():
+            if not record.changed:
+                continue
             try:
-                block[WRITTEN] = json.dumps(values)
+                record.block[WRITTEN] = json.dumps(record.values)
             except ReferenceError:
                 continue  # removed during this build
         self._written.clear()
@@ -218,12 +289,14 @@ class BuildContext:
             "actions",
             "scenes",
         ):
+            if kind in self._kinds_new_this_build:
+                continue  # every keyed block of this kind was made, so seen, in this build
             collection = _COLLECTIONS[kind]()
             for block in list(collection):
                 key = block.get(KEY)
-                if not isinstance(key, str) or block.get(DEPARTMENT) not in wanted_departments:
+                if not isinstance(key, str) or (kind, key) in self.seen:
                     continue
-                if (kind, key) in self.seen:
+                if block.get(DEPARTMENT) not in wanted_departments:
                     continue
                 self.report.removed.append(f"{kind}: {block.name}")
                 collection.remove(block)

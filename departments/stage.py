@@ -7,6 +7,7 @@ at each shot's first frame bound to that shot's camera, so the scene plays as it
 from __future__ import annotations
 
 import json
+from collections import defaultdict
 
 import bpy
 
@@ -58,6 +59,8 @@ def prepare(production: Production, ctx: BuildContext) -> None:
                 "frame_end": max(start, end),
                 "render.resolution_x": width,
                 "render.resolution_y": height,
+                # While the scenes are still empty: changing the engine of a full scene cost ~14 ms per scene
+                # at 1,000 shots. (Once set, each scene has a dependency graph that every later write tags.)
                 "render.engine": compat.engine_id(production.render.engine),
                 "view_settings.view_transform": production.style.view_transform,
             },
@@ -68,22 +71,27 @@ def prepare(production: Production, ctx: BuildContext) -> None:
 
 def bind_shots(production: Production, ctx: BuildContext) -> None:
     """A marker per shot at its first frame, bound to its camera; the scene camera is the first shot's."""
+    shot_plans_by_scene = defaultdict(list)
+    for shot_plan in ctx.plan.shots:
+        shot_plans_by_scene[shot_plan.scene_id].append(shot_plan)
     for scene in production.scenes:
         blender_scene = story_scene(ctx, scene.id)
         previous = set(json.loads(blender_scene.get(MARKERS, "[]")))
+        markers = {marker.name: marker for marker in blender_scene.timeline_markers}  # .get() scans
         names = []
-        for shot_plan in (p for p in ctx.plan.shots if p.scene_id == scene.id):
+        for shot_plan in shot_plans_by_scene[scene.id]:
             camera = ctx.find("objects", f"shot:{shot_plan.shot_id}/camera")
-            marker = blender_scene.timeline_markers.get(shot_plan.shot_id)
+            marker = markers.get(shot_plan.shot_id)
             if marker is None:
                 marker = blender_scene.timeline_markers.new(shot_plan.shot_id, frame=shot_plan.frame_start)
-            marker.frame = shot_plan.frame_start
+            elif marker.frame != shot_plan.frame_start:
+                marker.frame = shot_plan.frame_start
             marker.camera = camera
             names.append(shot_plan.shot_id)
             if blender_scene.camera is None and camera is not None:
                 blender_scene.camera = camera
         for stale in previous - set(names):
-            marker = blender_scene.timeline_markers.get(stale)
+            marker = markers.get(stale)
             if marker is not None:
                 blender_scene.timeline_markers.remove(marker)
                 ctx.report.removed.append(f"marker: {scene.id}/{stale}")

@@ -6,7 +6,7 @@ import bpy
 
 from ..departments import DEPARTMENT_NAMES
 from ..properties import production_state
-from . import render
+from . import render, script
 
 SEVERITY_ICONS = {"error": "ERROR", "warning": "ERROR", "info": "INFO"}
 
@@ -115,6 +115,7 @@ CLASSES = (
     BACKLOT_PT_shots,
     BACKLOT_PT_departments,
     *render.CLASSES,
+    *script.CLASSES,
 )
 
 

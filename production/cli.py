@@ -122,6 +122,7 @@ def build_parser() -> _Parser:
     listing = sub.add_parser("list", help="productions under a folder")
     listing.add_argument("folder", nargs="?", default=".")
     _add_blender_commands(sub, spec_command)
+    _script_cli().add_script_parser(sub)
     return parser
 
 
@@ -474,4 +475,12 @@ _COMMANDS: dict[str, Callable[[argparse.Namespace, Console], int]] = {
     "schema": cmd_schema,
     "create": cmd_create,
     "list": cmd_list,
+    "script": lambda args, console: _script_cli().run_script(args, console),
 }
+
+
+def _script_cli() -> Any:
+    """`run.py script ...` lives in script_cli, which builds on this module (so it is imported late)."""
+    from . import script_cli
+
+    return script_cli

@@ -150,6 +150,7 @@ class CameraSpec:
     target: str | None = None
     seed: int = 0
     amount: float | None = None
+    name: str | None = None  # extra cameras (A/B cams): B, C, ... when not given
 
 
 @dataclass(frozen=True)

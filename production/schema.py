@@ -32,6 +32,7 @@ MOVES = (
     "crash_zoom",
     "dolly_zoom",
     "fly_over",
+    "crane",
 )
 CAMERA_HEIGHTS = ("eye", "low", "high", "overhead", "ground", "shoulder", "hip")
 SENSOR_FITS = ("AUTO", "HORIZONTAL", "VERTICAL")
@@ -164,6 +165,7 @@ LIGHTING = obj(
 
 CAMERA = obj(
     "Camera for a shot: lens, sensor, rig and move.",
+    name=text("Name of an extra camera in `cameras` (B, C, ...); defaults to B, C, ... in order."),
     lens=number("Focal length in millimetres.", minimum=4, maximum=1200),
     sensor=text(
         "Sensor preset (presets/sensors): full_frame, super35, aps_c, 16mm, anamorphic_2x.", preset="sensors"
@@ -276,6 +278,10 @@ LOCATION = obj(
     surfaces=map_of(obj("A surface material.", open_keys=True), "Surface materials by set part."),
     practicals=list_of(obj("A practical lamp in the set.", open_keys=True), "Practical lamps."),
     features=map_of(list_of(number()), "Named set features [x, y, z] a shot can frame."),
+    blockout=obj(
+        "Blockout set geometry: walls, openings, props, ceiling, terrain (see presets/locations).",
+        open_keys=True,
+    ),
     lighting=LIGHTING,
     description=text("Notes."),
 )

@@ -49,6 +49,8 @@ class Capabilities:
     engines: tuple[str, ...] = ENGINES
     containers: tuple[str, ...] = CONTAINERS
     blender_version: str = ""
+    # Collection names inside a .blend; only Blender can read them, so pure validation skips that check.
+    blend_collections: Callable[[Path], tuple[str, ...]] | None = None
 
 
 @dataclass
@@ -587,6 +589,7 @@ class Validator:
         self._check_file(data.get("script"), ("script",), "script")
         for item, path in self._items(data, "characters"):
             self._check_file(item.get("model"), (*path, "model"), "model")
+            self._check_blend_collection(item, path)
             if item.get("collection") is not None and item.get("model") is None:
                 self.report(
                     (*path, "collection"),
@@ -598,6 +601,28 @@ class Validator:
         for item, path in self._items(data, "locations"):
             self._check_file(item.get("hdri"), (*path, "hdri"), "HDRI")
             self._check_file(item.get("model"), (*path, "model"), "model")
+
+    def _check_blend_collection(self, character: dict[str, Any], path: PathKey) -> None:
+        """The collection a character links must exist in its .blend (checked when Blender can read it)."""
+        model, reader = character.get("model"), self.capabilities.blend_collections
+        if not isinstance(model, str) or reader is None or not self._resolve_file(model).is_file():
+            return
+        wanted = character.get("collection") or character.get("name")
+        try:
+            available = reader(self._resolve_file(model))
+        except (OSError, RuntimeError) as exc:
+            self.report(
+                (*path, "model"), "error", f"cannot read {model}: {exc}", "re-save the .blend", "model"
+            )
+            return
+        if isinstance(wanted, str) and wanted not in available:
+            self.report(
+                (*path, "collection" if character.get("collection") else "model"),
+                "error",
+                f"{model} has no collection '{wanted}' (it has: {', '.join(available) or 'none'})",
+                did_you_mean(wanted, list(available), "one of the collections in the file"),
+                "model",
+            )
 
     def _check_scenes(
         self, data: dict[str, Any], locations: dict[str, int], characters: dict[str, int]
@@ -622,15 +647,29 @@ class Validator:
                         "reference",
                     )
             cast = {c for c in scene.get("characters") or [] if isinstance(c, str)}
-            for name in scene.get("blocking") or {}:
-                if name not in cast:
-                    self.report(
-                        (*path, "blocking", name),
-                        "error",
-                        f"blocking places '{name}', who is not in this scene",
-                        "add them to the scene's characters or remove the line",
-                        "reference",
-                    )
+            self._check_blocking(
+                scene.get("blocking"), (*path, "blocking"), cast, self._marks_of(data, scene)
+            )
+
+    def _check_blocking(self, blocking: Any, path: PathKey, cast: set[str], marks: set[str]) -> None:
+        """Scene and shot blocking: character -> a mark of the scene's location."""
+        for name, mark in (blocking if isinstance(blocking, dict) else {}).items():
+            if name not in cast:
+                self.report(
+                    (*path, name),
+                    "error",
+                    f"blocking places '{name}', who is not in this scene",
+                    "add them to the scene's characters or remove the line",
+                    "reference",
+                )
+            elif isinstance(mark, str) and marks and mark not in marks:
+                self.report(
+                    (*path, name),
+                    "error",
+                    f"blocking puts '{name}' on unknown mark '{mark}'",
+                    did_you_mean(mark, sorted(marks), "a mark of the scene's location"),
+                    "reference",
+                )
 
     def _check_wardrobe(self, data: dict[str, Any], costumes: set[str], scene_order: list[str]) -> None:
         appearances: dict[str, set[str]] = {}
@@ -717,6 +756,8 @@ class Validator:
             # an unreadable cast list is reported on the scene; judging subjects by it would only add noise
             cast_known = scene is not None and scene.get("characters") is not INVALID
             marks = self._marks_of(data, scene)
+            if cast_known:
+                self._check_blocking(shot.get("blocking"), (*path, "blocking"), cast, marks)
             self._check_subject(shot.get("subject"), (*path, "subject"), cast, characters, marks, cast_known)
             for i, name in enumerate(shot.get("subjects") or []):
                 self._check_subject(name, (*path, "subjects", i), cast, characters, marks, cast_known)

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+import yaml
 
 bpy = pytest.importorskip("bpy", reason="the Blender tier needs the bpy module (make venv)")
 
@@ -34,3 +35,15 @@ def example_copy(tmp_path: Path) -> Path:
     target = tmp_path / "neon_alley"
     shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("output", "*.blend*", "production.log"))
     return target / "production.yaml"
+
+
+@pytest.fixture
+def write_production(tmp_path: Path) -> Callable[[dict], Path]:
+    """Write `{"production": body}` as a spec file in the test's folder and return its path."""
+
+    def write(body: dict) -> Path:
+        path = tmp_path / "production.yaml"
+        path.write_text(yaml.safe_dump({"production": body}, sort_keys=False), encoding="utf-8")
+        return path
+
+    return write

@@ -1,4 +1,5 @@
-"""The packaged extension: Blender builds and validates it, then installs, enables and removes it.
+"""The packaged extension: Blender builds and validates it, installs and enables it, builds the example
+production through the installed operator, saves and reopens the file, and disables it cleanly.
 
 Install tests run Blender (pip ``bpy``) in a subprocess with its own user folders, so nothing touches
 ``~/.config/blender``, bpy state does not leak between tests, and a hang at exit is caught by a timeout.
@@ -10,6 +11,7 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import tomllib
@@ -19,6 +21,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from backlot.production.api import load_production
+from backlot.production.plan import make_plan
 
 pytestmark = [
     pytest.mark.blender,
@@ -26,6 +30,7 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
+EXAMPLE = ROOT / "examples" / "neon_alley"
 BUILD_TOOL = ROOT / "tools" / "build_extension.py"
 SESSION_SCRIPT = Path(__file__).resolve().parent / "scripts" / "blender_session.py"
 SESSION_TIMEOUT_SECONDS = 180
@@ -168,42 +173,91 @@ def test_build_refuses_a_manifest_missing_one_platform_wheel() -> None:
         tool.check_wheel_coverage(manifest, tool.find_blender_ext())
 
 
-def test_installed_extension_enables_imports_bundled_yaml_and_unregisters_cleanly(
-    extension_zip: Path, tmp_path: Path
-) -> None:
+@pytest.fixture(scope="module")
+def installed_session(extension_zip: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """One Blender session (each takes seconds): install, enable, import yaml, build the example through the
+    installed operator, save, reopen, list what is there, disable. Each test checks its part."""
+    folder = tmp_path_factory.mktemp("installed")
+    spec = folder / "neon_alley" / "production.yaml"
+    shutil.copytree(EXAMPLE, spec.parent, ignore=shutil.ignore_patterns("output", "*.blend*", "*.log"))
     leftovers = {
         "op": "registered",
         "module_prefix": ADDON_MODULE,
         "class_prefix": "BACKLOT_",
         "operator_namespace": "backlot",
     }
+    blend = str(folder / "built.blend")
     report = run_blender_session(
-        tmp_path,
+        folder,
         [
-            {"op": "add_repo", "name": REPO_MODULE, "directory": str(tmp_path / "repo")},
+            {"op": "add_repo", "name": REPO_MODULE, "directory": str(folder / "repo")},
             {"op": "install", "repo": REPO_MODULE, "filepath": str(extension_zip)},
             {"op": "addons"},
             leftovers,
             {"op": "import", "module": "yaml", "attributes": ["__with_libyaml__"]},
+            {"op": "build_production", "spec_path": str(spec)},
+            {"op": "save", "filepath": blend},
+            {"op": "open", "filepath": blend},
+            {"op": "inventory", "key_property": "backlot_key"},
             {"op": "disable", "module": ADDON_MODULE},
             {"op": "addons"},
             leftovers,
         ],
-        # The venv has its own PyYAML for the pure tests; hide it so only the bundled wheel can answer.
+        # The venv has its own PyYAML for the pure tests; hide it so only the bundled wheel can answer,
+        # for the import and for the build that reads the spec.
         hide_host_modules=("yaml",),
     )
-    outputs = [step["output"] for step in report["steps"]]
-    _, _, enabled, registered, yaml_import, _, disabled, unregistered = outputs
+    return {"folder": folder, "spec": spec, "blend": blend, **report}
+
+
+def test_installed_extension_enables_imports_bundled_yaml_and_unregisters_cleanly(
+    installed_session: dict[str, Any],
+) -> None:
+    outputs = [step["output"] for step in installed_session["steps"]]
+    _, _, enabled, registered, yaml_import, *_, disabled, unregistered = outputs
 
     # package_install_files reports FINISHED even when the install failed: the add-on list is the proof.
     assert ADDON_MODULE in enabled["enabled"]
     assert registered["classes"], "the enabled extension registered no BACKLOT_ class"
 
     python = "python{}.{}".format(*sys.version_info[:2])
-    site_packages = tmp_path / "blender-user" / "extensions" / ".local" / "lib" / python / "site-packages"
+    user_extensions = installed_session["folder"] / "blender-user" / "extensions"
+    site_packages = user_extensions / ".local" / "lib" / python / "site-packages"
     assert Path(yaml_import["file"]).is_relative_to(site_packages)
     # The C loader only imports from the wheel built for this platform and Python.
     assert yaml_import["attributes"]["__with_libyaml__"] == "True"
 
     assert ADDON_MODULE not in disabled["enabled"]
     assert unregistered == {"classes": [], "operators": [], "scene_properties": []}
+
+
+def test_installed_extension_builds_the_example_and_the_saved_file_reopens_with_every_shot(
+    installed_session: dict[str, Any],
+) -> None:
+    outputs = {step["op"]: step["output"] for step in installed_session["steps"]}
+    build, reopened, found = outputs["build_production"], outputs["open"], outputs["inventory"]
+    assert build["result"] == ["FINISHED"], build
+    # The operator that ran is the installed extension's, not a copy of the source tree.
+    assert build["operator_module"].startswith(ADDON_MODULE)
+    assert reopened["result"] == ["FINISHED"]
+    assert Path(reopened["file"]) == Path(installed_session["blend"])
+
+    production = load_production(installed_session["spec"]).production
+    assert production is not None
+    plan = make_plan(production)
+    expected_markers = {
+        f"scene:{scene.id}": [
+            {"name": shot.shot_id, "frame": shot.frame_start, "camera": f"shot:{shot.shot_id}/camera"}
+            for shot in plan.shots
+            if shot.scene_id == scene.id
+        ]
+        for scene in production.scenes
+    }
+    scenes = found["scenes"]
+    assert set(scenes) == set(expected_markers)
+    for scene_key, markers in expected_markers.items():
+        by_name = sorted(scenes[scene_key], key=lambda marker: marker["name"])
+        assert by_name == sorted(markers, key=lambda marker: marker["name"]), scene_key
+    expected_cameras = {f"shot:{shot.shot_id}/camera" for shot in plan.shots}
+    assert expected_cameras <= set(found["camera_objects"])
+    assert len(production.shots) == len(expected_cameras) > 0

@@ -116,3 +116,15 @@ def test_select_shot_previews_its_range(clean_blender: None, example_copy: Path)
     assert (scene.frame_preview_start, scene.frame_preview_end) == (item.frame_start, item.frame_end)
     with pytest.raises(RuntimeError, match="not built"):
         bpy.ops.backlot.select_shot(shot_id="nope")
+
+
+def test_script_panel_offers_the_helper_and_cancel_only_while_busy(
+    clean_blender: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from backlot.operators import script as script_ops
+
+    idle = draw_all()
+    assert {"prop:logline", "prop:script_text", "operator:backlot.script_draft"} <= set(idle)
+    assert "operator:backlot.script_cancel" not in idle
+    monkeypatch.setattr(script_ops, "_active", object())
+    assert "operator:backlot.script_cancel" in draw_all()

@@ -84,6 +84,55 @@ def disable(module: str) -> dict[str, Any]:
     return {"result": sorted(bpy.ops.preferences.addon_disable(module=module))}
 
 
+def build_production(spec_path: str) -> dict[str, Any]:
+    """Run the installed extension's Build Production operator on the spec, as the N-panel button does."""
+    import bpy
+
+    scene = bpy.context.scene
+    scene.backlot.spec_path = spec_path
+    result = bpy.ops.backlot.build_production()
+    operator_class = bpy.types.Operator.bl_rna_get_subclass_py("BACKLOT_OT_build_production")
+    return {
+        "result": sorted(result),
+        "operator_module": operator_class.__module__,
+        "build_report": scene.backlot.build_report,
+    }
+
+
+def save(filepath: str) -> dict[str, Any]:
+    import bpy
+
+    return {"result": sorted(bpy.ops.wm.save_as_mainfile(filepath=filepath))}
+
+
+def open_file(filepath: str) -> dict[str, Any]:
+    import bpy
+
+    return {"result": sorted(bpy.ops.wm.open_mainfile(filepath=filepath)), "file": bpy.data.filepath}
+
+
+def inventory(key_property: str) -> dict[str, Any]:
+    """Keyed scenes with their markers (name, frame, key of the bound camera) and keyed camera objects."""
+    import bpy
+
+    def key_of(block: Any) -> str | None:
+        return None if block is None else block.get(key_property)
+
+    return {
+        "scenes": {
+            scene[key_property]: [
+                {"name": marker.name, "frame": marker.frame, "camera": key_of(marker.camera)}
+                for marker in scene.timeline_markers
+            ]
+            for scene in bpy.data.scenes
+            if key_of(scene)
+        },
+        "camera_objects": sorted(
+            key_of(obj) for obj in bpy.data.objects if obj.type == "CAMERA" and key_of(obj)
+        ),
+    }
+
+
 def registered(module_prefix: str, class_prefix: str, operator_namespace: str) -> dict[str, Any]:
     """What the add-on left in Blender: RNA classes, operators and Scene properties."""
     import bpy
@@ -112,6 +161,10 @@ STEPS: dict[str, Callable[..., dict[str, Any]]] = {
     "import": import_module,
     "disable": disable,
     "registered": registered,
+    "build_production": build_production,
+    "save": save,
+    "open": open_file,
+    "inventory": inventory,
 }
 
 
