@@ -7,6 +7,7 @@ import bpy
 from ..departments import DEPARTMENT_NAMES
 from ..properties import production_state
 from . import render, script
+from .base import BacklotPanel
 
 SEVERITY_ICONS = {"error": "ERROR", "warning": "ERROR", "info": "INFO"}
 
@@ -32,13 +33,7 @@ class BACKLOT_UL_shots(bpy.types.UIList):
         row.label(text=item.status)
 
 
-class _BacklotPanel(bpy.types.Panel):
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Backlot"
-
-
-class BACKLOT_PT_production(_BacklotPanel):
+class BACKLOT_PT_production(BacklotPanel):
     bl_idname = "BACKLOT_PT_production"
     bl_label = "Production"
 
@@ -73,7 +68,7 @@ class BACKLOT_PT_production(_BacklotPanel):
         layout.operator("backlot.reveal_outputs", icon="FILE_FOLDER")
 
 
-class BACKLOT_PT_shots(_BacklotPanel):
+class BACKLOT_PT_shots(BacklotPanel):
     bl_idname = "BACKLOT_PT_shots"
     bl_label = "Shots"
     bl_parent_id = "BACKLOT_PT_production"
@@ -91,7 +86,7 @@ class BACKLOT_PT_shots(_BacklotPanel):
             ].shot_id
 
 
-class BACKLOT_PT_departments(_BacklotPanel):
+class BACKLOT_PT_departments(BacklotPanel):
     bl_idname = "BACKLOT_PT_departments"
     bl_label = "Departments"
     bl_parent_id = "BACKLOT_PT_production"

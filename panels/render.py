@@ -6,12 +6,10 @@ import bpy
 
 from ..operators.render import checkpoint_summary
 from ..properties import production_state
+from .base import BacklotPanel
 
 
-class BACKLOT_PT_render(bpy.types.Panel):
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Backlot"
+class BACKLOT_PT_render(BacklotPanel):
     bl_idname = "BACKLOT_PT_render"
     bl_label = "Render"
     bl_parent_id = "BACKLOT_PT_production"

@@ -6,14 +6,12 @@ import bpy
 
 from ..operators.script import active_run
 from ..properties import production_state
+from .base import BacklotPanel
 
 
-class BACKLOT_PT_script(bpy.types.Panel):
+class BACKLOT_PT_script(BacklotPanel):
     bl_idname = "BACKLOT_PT_script"
     bl_label = "Script"
-    bl_space_type = "VIEW_3D"
-    bl_region_type = "UI"
-    bl_category = "Backlot"
     bl_options = {"DEFAULT_CLOSED"}
 
     def draw(self, context: bpy.types.Context) -> None:
