@@ -83,7 +83,7 @@ def to_depth(codes: npt.NDArray[np.uint16], depth: str) -> npt.NDArray[np.uint8]
     if depth == "16":
         return codes
     if depth == "8":
-        return np.rint(codes / 257.0).astype(np.uint8)
+        return ((codes.astype(np.uint32) + 128) // 257).astype(np.uint8)  # integer rounding, no floats
     raise ValueError(f"PNG frames are 8 or 16 bits per channel, not {depth!r}")
 
 

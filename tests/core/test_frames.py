@@ -99,6 +99,10 @@ def test_downscale_averages_light_not_codes() -> None:
 def test_bit_depth() -> None:
     codes = np.array([[[0, 257, 65535]]], np.uint16)
     assert frames.to_depth(codes, "8").tolist() == [[[0, 1, 255]]]
+    every = np.arange(65536, dtype=np.uint16).reshape(1, -1, 1)
+    assert np.array_equal(
+        frames.to_depth(every, "8"), np.rint(every.astype(np.float64) * 255 / 65535).astype(np.uint8)
+    )
     assert frames.to_depth(codes, "16") is codes
     with pytest.raises(ValueError):
         frames.to_depth(codes, "32")
