@@ -59,7 +59,7 @@ def write_farm_blends(production: Production, output: Output, folder: Path) -> d
     plan = make_plan(production)
     written = {}
     for story in production.scenes:
-        scene = next((s for s in bpy.data.scenes if s.get("backlot_key") == stage.scene_key(story.id)), None)
+        scene = stage.built_scene(story.id)
         first = next((p for p in plan.shots if p.scene_id == story.id), None)
         if scene is None or first is None:
             continue

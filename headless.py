@@ -18,6 +18,7 @@ from .production.cli import (
     print_estimate,
     print_issues,
     report_invalid,
+    stdout_to_stderr,
 )
 from .production.flamenco import FlamencoError
 from .production.plan import estimate, make_plan
@@ -73,9 +74,7 @@ def _open_checkpoint_blend(blend: Path, console: Console) -> None:
                 "move it aside to start a new render, or restore it from a backup",
             )
         return
-    from .render_loop import quiet_stdout
-
-    with quiet_stdout():
+    with stdout_to_stderr():
         bpy.ops.wm.open_mainfile(filepath=str(found))
     if found != blend:
         console.print(f"note: {blend.name} was incomplete (killed mid-save); using {found.name}")
@@ -137,7 +136,7 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
     assert production is not None
     request = _request(args, production)
     checkpoint = Checkpoint.from_json(scene.backlot.checkpoint, production.spec_hash)
-    recorded = sum(len(f) for per in checkpoint.frames.values() for f in per.values())
+    recorded = checkpoint.frame_count()
     if args.restart:
         scene.backlot.checkpoint = ""
         scene.backlot.retro_palettes = ""

@@ -10,9 +10,7 @@ master survived is derived again without rendering it again.
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
@@ -35,6 +33,7 @@ from .production.checkpoint import (
     frame_path,
     temp_path,
 )
+from .production.cli import stdout_to_stderr
 from .production.model import Output, Production
 from .production.outputs import (
     MANIFEST_NAME,
@@ -57,7 +56,7 @@ from .production.render_plan import (
     scratch_root,
 )
 from .production.retro.palettes import Palette, PaletteLock, preset_dirs
-from .production.retro.pipeline import RetroSettings, palette_preset_for, settings_from_spec
+from .production.retro.pipeline import RetroSettings, palette_preset_for, process_frame, settings_from_spec
 
 PHASES = ("validate", "prepare", "build", "shots", "post_process", "export", "finalize")
 MASTER = "master"
@@ -253,10 +252,10 @@ class RenderLoop:
         return apply_settings(scene, settings)
 
     def _scene(self, scene_id: str) -> bpy.types.Scene:
-        for scene in bpy.data.scenes:
-            if scene.get("backlot_key") == stage.scene_key(scene_id):
-                return scene
-        raise RuntimeError(f"scene {scene_id} has not been built; build the production before rendering")
+        scene = stage.built_scene(scene_id)
+        if scene is None:
+            raise RuntimeError(f"scene {scene_id} has not been built; build the production before rendering")
+        return scene
 
     def _frame(self, shot_id: str, frame: int, lacking: list[str]) -> None:
         if not lacking:
@@ -342,8 +341,6 @@ class RenderLoop:
     def _retro(self, output: Output, shot_id: str, codes: np.ndarray) -> np.ndarray:
         """Palette-exact frame; an adaptive palette is locked per shot from its first frame and kept in the
         .blend, so a resumed shot uses the same colours."""
-        from .production.retro.pipeline import process_frame
-
         linear = frames.decode_display(codes)
         key = (output.name, shot_id)
         if key not in self._retro_settings:
@@ -557,9 +554,8 @@ def measure_shots(production: Production, percentage: int) -> dict[str, float]:
     request = RenderRequest(resolution_percentage=percentage)
 
     def render_once(shot_plan: ShotPlan) -> float:
-        scene = next(
-            s for s in bpy.data.scenes if s.get("backlot_key") == stage.scene_key(shot_plan.scene_id)
-        )
+        scene = stage.built_scene(shot_plan.scene_id)
+        assert scene is not None, f"scene {shot_plan.scene_id} is built before measuring"
         restore = apply_settings(scene, shot_render_settings(production, shot_plan.shot_id, request))
         try:
             scene.frame_set((shot_plan.frame_start + shot_plan.frame_end) // 2)
@@ -662,24 +658,11 @@ def write_exr(path: Path, linear: np.ndarray, depth: str) -> None:
 def save_blend(path: Path) -> None:
     """Save the checkpoint .blend (Blender writes `path@`, then renames: a killed save keeps the old file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    with quiet_stdout():  # Blender prints "Info: Saved ..." on stdout, which `--json` keeps for JSON
+    with stdout_to_stderr():  # Blender prints "Info: Saved ..." on stdout, which `--json` keeps for JSON
         if Path(bpy.data.filepath or "") == path:
             bpy.ops.wm.save_mainfile(filepath=str(path), check_existing=False)
         else:
             bpy.ops.wm.save_as_mainfile(filepath=str(path), check_existing=False)
-
-
-@contextmanager
-def quiet_stdout() -> Iterator[None]:
-    """Send what Blender's C code prints on stdout to stderr for the duration."""
-    sys.stdout.flush()
-    saved = os.dup(1)
-    try:
-        os.dup2(2, 1)
-        yield
-    finally:
-        os.dup2(saved, 1)
-        os.close(saved)
 
 
 @contextmanager

@@ -13,6 +13,7 @@ import bpy
 from . import compat
 from .departments import build_production
 from .departments.context import BuildReport
+from .departments.stage import built_scene
 from .production.api import load_production
 from .production.plan import make_plan
 from .production.validate import ValidationResult
@@ -77,8 +78,7 @@ def ensure_built(scene: bpy.types.Scene, result: ValidationResult) -> BuildRepor
     """Build before a render when the story scenes are missing or were built from another version of the spec
     (a rebuild keeps hand tweaks); None when the scenes are current."""
     assert result.production is not None
-    keys = {s.get("backlot_key") for s in bpy.data.scenes}
-    missing = any(f"scene:{story.id}" not in keys for story in result.production.scenes)
+    missing = any(built_scene(story.id) is None for story in result.production.scenes)
     if not missing and scene.backlot.built_spec_hash == result.production.spec_hash:
         return None
     return build_into(scene, result)

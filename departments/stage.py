@@ -29,6 +29,12 @@ def scene_name(scene: Scene) -> str:
     return f"{scene.id} {scene.heading}".strip() if scene.heading else f"{scene.id} {scene.location}"
 
 
+def built_scene(scene_id: str) -> bpy.types.Scene | None:
+    """The Blender scene built for story scene `scene_id`, outside a build (render, farm, shot preview)."""
+    key = scene_key(scene_id)
+    return next((s for s in bpy.data.scenes if s.get("backlot_key") == key), None)
+
+
 def story_scene(ctx: BuildContext, scene_id: str) -> bpy.types.Scene:
     found = ctx.find("scenes", scene_key(scene_id))
     assert found is not None, f"stage.prepare has not created scene {scene_id}"

@@ -154,8 +154,7 @@ class BACKLOT_OT_render_production(bpy.types.Operator):
 def checkpoint_summary(state: Any) -> tuple[int, int]:
     """(frame files done, frames rendered) from the stored checkpoint, for the panel."""
     checkpoint = Checkpoint.from_json(state.checkpoint)
-    files = sum(len(f) for per in checkpoint.frames.values() for f in per.values())
-    return files, checkpoint.renders_done
+    return checkpoint.frame_count(), checkpoint.renders_done
 
 
 CLASSES = (BACKLOT_OT_render_production,)

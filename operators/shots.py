@@ -5,6 +5,7 @@ from __future__ import annotations
 import bpy
 from bpy.props import StringProperty
 
+from ..departments.stage import built_scene
 from ..properties import production_state
 
 
@@ -14,7 +15,7 @@ def preview_shot(context: bpy.types.Context, shot_id: str) -> bool:
     item = next((s for s in state.shots if s.shot_id == shot_id), None)
     if item is None:
         return False
-    scene = next((s for s in bpy.data.scenes if s.get("backlot_key") == f"scene:{item.scene_id}"), None)
+    scene = built_scene(item.scene_id)
     camera = next((o for o in bpy.data.objects if o.get("backlot_key") == f"shot:{shot_id}/camera"), None)
     if scene is None or camera is None:
         return False

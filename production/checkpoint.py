@@ -131,6 +131,10 @@ class Checkpoint:
     def is_done(self, output: str, shot: str, frame: int) -> bool:
         return int(frame) in self.frames.get(output, {}).get(shot, {})
 
+    def frame_count(self) -> int:
+        """Frame files recorded, over every output and shot."""
+        return sum(len(per_frame) for per_shot in self.frames.values() for per_frame in per_shot.values())
+
     def record(self, output: str, shot: str, frame: int) -> FrameRecord | None:
         return self.frames.get(output, {}).get(shot, {}).get(int(frame))
 

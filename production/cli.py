@@ -71,23 +71,33 @@ class Console:
 
 
 @contextlib.contextmanager
+def stdout_to_stderr() -> Iterator[None]:
+    """Send whatever is written to file descriptor 1 (Blender's C code prints there) to stderr meanwhile."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    try:
+        os.dup2(2, 1)
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+@contextlib.contextmanager
 def json_only_stdout(console: Console) -> Iterator[None]:
-    """With --json, stdout holds one JSON document: anything else written to file descriptor 1 (Blender's C
-    code logs there) goes to stderr, and the console writes its JSON to the real stdout."""
+    """With --json, stdout holds one JSON document: everything else goes to stderr, and the console writes
+    its JSON to the real stdout."""
     if not console.json_mode:
         yield
         return
     sys.stdout.flush()
-    saved = os.dup(1)
-    with os.fdopen(os.dup(saved), "w") as json_out:
+    with os.fdopen(os.dup(1), "w") as json_out:
         console.out = json_out
-        os.dup2(2, 1)
         try:
-            yield
+            with stdout_to_stderr():
+                yield
         finally:
-            sys.stdout.flush()
-            os.dup2(saved, 1)
-            os.close(saved)
             console.out = sys.stdout  # errors raised out of the block are reported after it
 
 

@@ -156,7 +156,7 @@ def describe(
     return {
         "title": production.title,
         "renders": len(work),
-        "frames_done": sum(len(f) for per in checkpoint.frames.values() for f in per.values()),
+        "frames_done": checkpoint.frame_count(),
         "estimate_seconds": round(sum(s["estimate_seconds"] for s in shots), 2),  # type: ignore[misc]
         "shots": shots,
         "outputs": [
