@@ -62,7 +62,7 @@ def build_into(
     scene: bpy.types.Scene, result: ValidationResult, only: list[str] | None = None, reset: bool = False
 ) -> BuildReport:
     assert result.production is not None, "build_into needs a valid production"
-    report = build_production(result.production, scene, only, reset)
+    report = build_production(result.production, scene, only, reset, result.presets)
     state = scene.backlot
     state.build_summary = report.summary()
     state.build_report = json.dumps(report.to_dict())

@@ -12,6 +12,7 @@ import bpy
 
 from ..production.model import Production
 from ..production.plan import make_plan
+from ..production.presets import PresetLibrary
 from . import camera, characters, lighting, locations, retro, stage, wardrobe
 from .context import BuildContext, BuildReport
 
@@ -20,14 +21,21 @@ DEPARTMENT_NAMES: tuple[str, ...] = tuple(d.NAME for d in DEPARTMENTS)
 
 
 def build_production(
-    production: Production, root: bpy.types.Scene, only: list[str] | None = None, reset: bool = False
+    production: Production,
+    root: bpy.types.Scene,
+    only: list[str] | None = None,
+    reset: bool = False,
+    presets: PresetLibrary | None = None,
 ) -> BuildReport:
-    """Build (or rebuild in place) every department, or only those named in `only`."""
+    """Build (or rebuild in place) every department, or only those named in `only`.
+
+    `presets` is the library validation used (with the user's preset folders); the built-in one by default.
+    """
     unknown = sorted(set(only or []) - set(DEPARTMENT_NAMES))
     if unknown:
         raise ValueError(f"unknown department(s) {', '.join(unknown)}; known: {', '.join(DEPARTMENT_NAMES)}")
     selected = [d for d in DEPARTMENTS if not only or d.NAME in only]
-    ctx = BuildContext(production, make_plan(production), root, reset)
+    ctx = BuildContext(production, make_plan(production), root, reset, presets)
     ctx.department = stage.NAME
     stage.prepare(production, ctx)
     for department in selected:

@@ -21,6 +21,7 @@ import bpy
 
 from ..production.model import Production
 from ..production.plan import Plan
+from ..production.presets import PresetLibrary
 
 KEY = "backlot_key"
 DEPARTMENT = "backlot_department"
@@ -127,11 +128,19 @@ _COLLECTIONS: dict[str, Callable[[], Any]] = {
 class BuildContext:
     """Shared by the departments of one build; owns the key index and the report."""
 
-    def __init__(self, production: Production, plan: Plan, root: bpy.types.Scene, reset: bool = False):
+    def __init__(
+        self,
+        production: Production,
+        plan: Plan,
+        root: bpy.types.Scene,
+        reset: bool = False,
+        presets: PresetLibrary | None = None,
+    ):
         self.production = production
         self.plan = plan
         self.root = root
         self.reset = reset
+        self.presets = presets or PresetLibrary()  # one library per build: each preset file is read once
         self.report = BuildReport()
         self.department = ""
         self.seen: set[tuple[str, str]] = set()  # (collection kind, key)

@@ -21,7 +21,6 @@ from .. import compat
 from ..production.colour_temperature import Gel, white_balance
 from ..production.light_rig import LampPlan, plan_rig, rig_from_preset
 from ..production.model import Lighting, Production, Scene
-from ..production.presets import PresetLibrary
 from .context import BuildContext
 from .locations import set_size
 from .placement import Placement, aim, place_cast
@@ -53,11 +52,11 @@ def _subject(
     return (spot.x, spot.y, EYE_HEIGHT * spot.height), heading
 
 
-def _gels(lighting: Lighting, library: PresetLibrary, ctx: BuildContext) -> dict[str, list[Gel]]:
+def _gels(lighting: Lighting, ctx: BuildContext) -> dict[str, list[Gel]]:
     """Gel presets by role; an unreadable one is reported and skipped rather than stopping the build."""
     gels: dict[str, list[Gel]] = {}
     for role, name in lighting.gels.items():
-        data = library.get("gels", name)
+        data = ctx.presets.get("gels", name)
         try:
             gels[role] = [Gel.from_preset(name, data or {})] if data is not None else []
         except ValueError as exc:
@@ -70,14 +69,12 @@ def _gels(lighting: Lighting, library: PresetLibrary, ctx: BuildContext) -> dict
     return gels
 
 
-def plan_scene(
-    production: Production, ctx: BuildContext, scene: Scene, lighting: Lighting, library: PresetLibrary
-) -> list[LampPlan]:
+def plan_scene(production: Production, ctx: BuildContext, scene: Scene, lighting: Lighting) -> list[LampPlan]:
     """The lamps of `lighting` for this scene, kept inside an interior's walls and under its ceiling."""
-    rig_data = library.get("light_rigs", lighting.setup)
+    rig_data = ctx.presets.get("light_rigs", lighting.setup)
     if rig_data is None:
         ctx.report.problems.append(f"no light rig for setup {lighting.setup!r}: using three_point")
-        rig_data = library.get("light_rigs", "three_point") or {}
+        rig_data = ctx.presets.get("light_rigs", "three_point") or {}
     rig = rig_from_preset(lighting.setup, rig_data)
     subject, heading = _subject(production, ctx, scene)
     location = production.location(scene.location)
@@ -90,7 +87,7 @@ def plan_scene(
             (width / 2 - margin, depth / 2 - margin, height - margin),
         )
     balance = white_balance(production.style.white_balance)
-    return plan_rig(rig, lighting, subject, heading, _gels(lighting, library, ctx), balance, bounds)
+    return plan_rig(rig, lighting, subject, heading, _gels(lighting, ctx), balance, bounds)
 
 
 def _lamp(
@@ -143,19 +140,18 @@ def _key_shot_levels(
 
 
 def build(production: Production, ctx: BuildContext) -> None:
-    library = PresetLibrary()
     for scene in production.scenes:
         collection = department_collection(ctx, scene.id, "Lights")
         lamps = {
             plan.role: _lamp(ctx, scene, plan, collection)
-            for plan in plan_scene(production, ctx, scene, scene.lighting, library)
+            for plan in plan_scene(production, ctx, scene, scene.lighting)
         }
         shots = production.shots_in(scene.id)
         if any(shot.lighting is not None for shot in shots):
             frames = {p.shot_id: p.frame_start for p in ctx.plan.shots if p.scene_id == scene.id}
             levels = []
             for shot in shots:
-                plans = plan_scene(production, ctx, scene, shot.lighting or scene.lighting, library)
+                plans = plan_scene(production, ctx, scene, shot.lighting or scene.lighting)
                 powers = {p.role: p.power for p in plans}
                 levels.append((frames.get(shot.id, 1), {role: powers.get(role, 0.0) for role in lamps}))
             _key_shot_levels(ctx, scene, lamps, levels)

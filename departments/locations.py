@@ -20,7 +20,6 @@ from .. import compat
 from ..production.colour_temperature import white_balance
 from ..production.light_rig import lamp_colour
 from ..production.model import Location, Production, Scene
-from ..production.presets import PresetLibrary
 from ..production.retro.colour_space import srgb_to_linear
 from ..production.values import parse_color
 from .context import BuildContext
@@ -43,9 +42,9 @@ def set_size(location: Location) -> tuple[float, float, float]:
     return (width, depth, height)
 
 
-def weather(location: Location) -> dict[str, Any]:
+def weather(ctx: BuildContext, location: Location) -> dict[str, Any]:
     """The location's weather preset (presets/weather): sky, sun, fog and surface wetness."""
-    return PresetLibrary().get("weather", location.weather) or {}
+    return ctx.presets.get("weather", location.weather) or {}
 
 
 def linear_rgb(value: Any) -> tuple[float, float, float]:
@@ -53,10 +52,10 @@ def linear_rgb(value: Any) -> tuple[float, float, float]:
     return (r, g, b)
 
 
-def _surface_values(location: Location, surface: str) -> dict[str, Any]:
+def _surface_values(ctx: BuildContext, location: Location, surface: str) -> dict[str, Any]:
     """Colour, roughness and metallic of a set surface, darker and glossier when wet, snow-white floors."""
     spec = {**DEFAULT_SURFACE, **(location.settings.get("surfaces") or {}).get(surface, {})}
-    conditions = weather(location)
+    conditions = weather(ctx, location)
     colour = linear_rgb(spec["color"])
     roughness = float(spec["roughness"])
     if surface == "floor" and conditions.get("ground_color") and not location.interior:
@@ -76,7 +75,7 @@ def _material(ctx: BuildContext, location: Location, surface: str) -> bpy.types.
         bpy.data.materials.new,
     )
     compat.material_node_tree(material)
-    values = _surface_values(location, surface)
+    values = _surface_values(ctx, location, surface)
     ctx.assign_all(
         material,
         {

@@ -120,7 +120,7 @@ def _character_materials(ctx: BuildContext, character: Character) -> dict[str, b
     looks = {
         "skin": (character.skin_tone or DEFAULT_SKIN, SKIN),
         "hair": (character.hair_color or DEFAULT_HAIR, HAIR),
-        STANDIN: (character.color or DEFAULT_STANDIN, fabric_shader("cotton", "pristine")),
+        STANDIN: (character.color or DEFAULT_STANDIN, fabric_shader("cotton", "pristine", ctx.presets)),
     }
     return {
         part: _shaded_material(
@@ -131,10 +131,10 @@ def _character_materials(ctx: BuildContext, character: Character) -> dict[str, b
 
 
 def build(production: Production, ctx: BuildContext) -> None:
-    rules = slot_rules()
+    rules = slot_rules(ctx.presets)
     pieces: dict[str, dict[str, bpy.types.Material]] = {}
     for costume in production.costumes:
-        shader = fabric_shader(costume.material, costume.condition)
+        shader = fabric_shader(costume.material, costume.condition, ctx.presets)
         pieces[costume.name] = {
             slot: _shaded_material(
                 ctx, f"costume:{costume.name}/{slot}", f"{costume.name} {piece}", colour, shader

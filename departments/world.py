@@ -62,8 +62,8 @@ def scene_moment(location: Location, scene: Scene) -> solar.ResolvedTime:
     return solar.resolve_time(datetime.combine(day, when.clock or time(12)), place, day)
 
 
-def sky_state(production: Production, location: Location, moment: datetime) -> SkyState:
-    conditions = weather(location)
+def sky_state(ctx: BuildContext, production: Production, location: Location, moment: datetime) -> SkyState:
+    conditions = weather(ctx, location)
     sun = solar.sun_position(place_of(location), moment)
     balance = white_balance(production.style.white_balance)
     return SkyState(
@@ -171,7 +171,7 @@ def _key_day_to_night(
     for index in range(DAY_TO_NIGHT_KEYS):
         fraction = index / (DAY_TO_NIGHT_KEYS - 1)
         frame = first + (last - first) * fraction
-        state = sky_state(production, location, begin + (end - begin) * fraction)
+        state = sky_state(ctx, production, location, begin + (end - begin) * fraction)
         sun.rotation_euler = solar.sun_lamp_rotation(state.sun)
         sun.data.energy = state.sun_energy
         sun.data.color = state.sun_colour
@@ -192,7 +192,7 @@ def _key_day_to_night(
 
 def build_world(ctx: BuildContext, production: Production, scene: Scene, day_to_night: bool) -> None:
     location = production.location(scene.location)
-    conditions = weather(location)
+    conditions = weather(ctx, location)
     world = ctx.ensure("worlds", f"scene:{scene.id}/world", f"{scene.id} World", bpy.data.worlds.new)
     hdri = location.hdri is not None and location.hdri.is_file()
     if location.hdri is not None and not hdri:
@@ -234,7 +234,7 @@ def build_world(ctx: BuildContext, production: Production, scene: Scene, day_to_
         },
     )
     sun = _sun_lamp(ctx, scene, "sun", float(conditions.get("sun_angle", 0.53)))
-    state = sky_state(production, location, moment.when)
+    state = sky_state(ctx, production, location, moment.when)
     _apply_sky(ctx, world, sun, state)
     if day_to_night:
         _key_day_to_night(ctx, production, location, scene, world, sun, moment.when)
@@ -252,6 +252,6 @@ def _moon(
     lamp = _sun_lamp(ctx, scene, "moon", 0.52)
     fraction = solar.moon_illuminated_fraction(place, moment)
     colour = lamp_colour(MOON_KELVIN, [], white_balance(production.style.white_balance))
-    strength = MOON_IRRADIANCE * fraction * float(weather(location).get("sun_strength", 1.0))
+    strength = MOON_IRRADIANCE * fraction * float(weather(ctx, location).get("sun_strength", 1.0))
     ctx.assign_all(lamp, {"rotation_euler": solar.sun_lamp_rotation(moon), "location": (0.0, 0.0, 12.0)})
     ctx.assign_all(lamp.data, {"energy": strength, "color": colour})

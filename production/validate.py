@@ -58,6 +58,9 @@ class ValidationResult:
     issues: list[Issue]
     production: m.Production | None
     data: dict[str, Any] = field(default_factory=dict)  # normalised, presets resolved
+    presets: PresetLibrary = field(
+        default_factory=PresetLibrary
+    )  # the library that resolved them, for the build
 
     @property
     def valid(self) -> bool:
@@ -969,7 +972,7 @@ def validate(
     issues = validator.issues + presets.issues
     unique = list(dict.fromkeys(issues))
     unique.sort(key=sort_key)
-    result = ValidationResult(unique, None, data)
+    result = ValidationResult(unique, None, data, presets)
     if result.valid and data:
         from .build_model import build_model
 
