@@ -162,3 +162,23 @@ def test_weather_wets_the_street(clean_blender: None, write_production: Writer) 
     build(write_production(wet))
     assert floor.roughness < dry_roughness / 2  # a film of water is glossy
     assert all(w < d for w, d in zip(floor.diffuse_color[:3], dry_colour[:3], strict=True))  # and darker
+
+
+def test_user_weather_preset_shadows_the_built_in(
+    clean_blender: None, write_production: Writer, tmp_path: Path
+) -> None:
+    """A studio's preset folder restyles `rain` for validation and for the build alike."""
+    dry = body("street", None)
+    build(write_production(dry))
+    floor = next(m for m in bpy.data.materials if m.get("backlot_key") == "location:Here/surface:floor")
+    dry_roughness = floor.roughness
+    studio = tmp_path / "studio_presets"
+    (studio / "weather").mkdir(parents=True)
+    (studio / "weather" / "rain.yaml").write_text("description: drizzle\nwetness: 0.5\n", encoding="utf-8")
+    wet = body("street", None)
+    wet["locations"][0]["weather"] = "rain"
+    loaded = load_production(write_production(wet), [studio])
+    assert loaded.production is not None, [i.message for i in loaded.issues]
+    build_production(loaded.production, bpy.context.scene, only=["locations"], presets=loaded.presets)
+    # docs/lighting-maths.md: a wet exterior surface's roughness scales by (1 - 0.8 w)
+    assert floor.roughness == pytest.approx(dry_roughness * (1 - 0.8 * 0.5), rel=1e-4)
