@@ -62,6 +62,7 @@ class BACKLOT_PG_scene(bpy.types.PropertyGroup):
     checkpoint: StringProperty(name="Render checkpoint (JSON)")  # type: ignore[valid-type]
     retro_palettes: StringProperty(name="Locked retro palettes (JSON)")  # type: ignore[valid-type]
     farm_jobs: StringProperty(name="Farm jobs (JSON)")  # type: ignore[valid-type]
+    continuity: StringProperty(name="Continuity report (JSON)")  # type: ignore[valid-type]
     render_progress: IntProperty(name="Progress", subtype="PERCENTAGE", min=0, max=100)  # type: ignore[valid-type]
     render_status: StringProperty(name="Render status")  # type: ignore[valid-type]
     script: PointerProperty(type=BACKLOT_PG_script, name="Script helper")  # type: ignore[valid-type]

@@ -15,6 +15,7 @@ from .departments import build_production
 from .departments.context import BuildReport
 from .departments.stage import built_scene
 from .production.api import load_production
+from .production.continuity import continuity_report
 from .production.plan import make_plan
 from .production.validate import ValidationResult
 
@@ -41,7 +42,9 @@ def validate_into(
     production = result.production
     if production is None:
         state.summary = f"{counts['error']} error(s), {counts['warning']} warning(s)"
+        state.continuity = ""
         return result
+    state.continuity = json.dumps(continuity_report(production))
     plan = make_plan(production)
     state.summary = (
         f"{production.title}: {len(production.scenes)} scenes, {len(production.shots)} shots, "

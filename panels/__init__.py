@@ -6,7 +6,7 @@ import bpy
 
 from ..departments import DEPARTMENT_NAMES
 from ..properties import production_state
-from . import render, script
+from . import continuity, render, script
 from .base import BacklotPanel
 
 SEVERITY_ICONS = {"error": "ERROR", "warning": "ERROR", "info": "INFO"}
@@ -109,6 +109,7 @@ CLASSES = (
     BACKLOT_PT_production,
     BACKLOT_PT_shots,
     BACKLOT_PT_departments,
+    *continuity.CLASSES,
     *render.CLASSES,
     *script.CLASSES,
 )

@@ -128,3 +128,29 @@ def test_script_panel_offers_the_helper_and_cancel_only_while_busy(
     assert "operator:backlot.script_cancel" not in idle
     monkeypatch.setattr(script_ops, "_active", object())
     assert "operator:backlot.script_cancel" in draw_all()
+
+
+def test_continuity_panel_shows_screen_time_costumes_and_warnings(
+    clean_blender: None, example_copy: Path
+) -> None:
+    # The costume change after scene 2 becomes a continuity error when scene 3 follows without a time cut.
+    text = example_copy.read_text(encoding="utf-8")
+    example_copy.write_text(
+        text.replace("INT. WAREHOUSE - NIGHT", "INT. WAREHOUSE - CONTINUOUS"), encoding="utf-8"
+    )
+    bpy.context.scene.backlot.spec_path = str(example_copy)
+    bpy.ops.backlot.validate_spec()
+    log = draw_all()
+    # Hand-worked in tests/core/test_continuity.py: the Courier is seen for 25 s in 10 shots of the example.
+    assert "label:Courier: 25 s on screen in 10 shot(s)" in log
+    assert "label:Scene 3: courier_torn" in log
+    assert "label:After scene 2: courier_rain -> courier_torn" in log
+    assert any(line.startswith("label:Courier changes costume") and "continuous" in line for line in log)
+
+
+def test_continuity_panel_is_empty_for_an_invalid_spec(clean_blender: None, tmp_path: Path) -> None:
+    spec = tmp_path / "bad.yaml"
+    spec.write_text("production:\n  title: X\n  shots: [{scene: 1}]\n")
+    bpy.context.scene.backlot.spec_path = str(spec)
+    bpy.ops.backlot.validate_spec()
+    assert "label:Validate a spec to see its continuity" in draw_all()
