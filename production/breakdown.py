@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass, field
 
 from . import fountain
-from .fountain import Screenplay
+from .fountain import ACTION, NOTE, SYNOPSIS, Screenplay, notes_in, plain_text
 
 CATEGORIES = (
     "cast", "background", "stunts", "vehicles", "props", "wardrobe", "makeup_hair", "sfx", "vfx", "sound",
@@ -101,9 +101,24 @@ _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _PAIR_STARTS = frozenset(word.split()[0] for word in _CATEGORY_OF_KEYWORD if " " in word)
 
 
+# Byte table: ASCII letters in lower case, hyphens kept, anything else a space (what separates _WORD's words).
+_LOWER_WORD_BYTES = bytes(
+    ord(char.lower()) if (char.isascii() and char.isalpha()) or char == "-" else ord(" ")
+    for char in map(chr, range(256))
+)
+
+
+def _words_of(action: str) -> list[str]:
+    """The text's words (``_WORD``) in lower case. ASCII without hyphens, the usual action, needs only C
+    methods: a byte table is far quicker than ``str.translate`` or a pattern."""
+    if "-" not in action and action.isascii():
+        return action.encode("ascii").translate(_LOWER_WORD_BYTES).decode("ascii").split()
+    return " ".join(_WORD.findall(action)).lower().split()
+
+
 def keyword_items(action: str) -> list[tuple[str, str]]:
     """(category, keyword) for every keyword in the text; two-word keywords are tried before single words."""
-    words = " ".join(_WORD.findall(action)).lower().split(" ")
+    words = _words_of(action)
     if _PAIR_STARTS.isdisjoint(words):  # the usual case: plain lookups, no pairs to try
         return [(_CATEGORY_OF_KEYWORD[word], word) for word in words if word in _CATEGORY_OF_KEYWORD]
     found: list[tuple[str, str]] = []
@@ -346,29 +361,23 @@ class SceneBreakdown:
 
 def speakers(scene: fountain.Scene) -> list[str]:
     """Display names of everyone with a cue in the scene, in order of first line."""
-    names: list[str] = []
-    for element in scene.elements:
-        if element.kind == fountain.CHARACTER:
-            name = display_name(element.text)
-            if name not in names:
-                names.append(name)
-    return names
+    return list(dict.fromkeys([display_name(e.text) for e in scene.elements if e.kind == fountain.CHARACTER]))
 
 
 def all_characters(screenplay: Screenplay) -> list[str]:
     """Display names of every speaking character, in order of first line."""
-    return _characters(screenplay.scenes)
+    return _characters([speakers(scene) for scene in screenplay.scenes])
 
 
-def _characters(scenes: list[fountain.Scene]) -> list[str]:
-    names: list[str] = []
-    for scene in scenes:
-        names += [name for name in speakers(scene) if name not in names]
-    return names
+def _characters(speakers_per_scene: list[list[str]]) -> list[str]:
+    return list(dict.fromkeys([name for names in speakers_per_scene for name in names]))
 
 
 def _mention_pattern(names: list[str]) -> re.Pattern[str] | None:
-    """Matches a known character in action, in capitals (as introduced) or as their display name."""
+    """Matches a known character in action, in capitals (as introduced) or as their display name.
+
+    The one group captures the name, so ``split`` gives the text between mentions and the mentions at once.
+    """
     forms = {form for name in names for form in (name, name.upper()) if form}
     if not forms:
         return None
@@ -376,28 +385,14 @@ def _mention_pattern(names: list[str]) -> re.Pattern[str] | None:
         re.escape(form[0]) + rf"(?<![\w'’]{re.escape(form[0])})" + re.escape(form[1:])  # see _CAPS_PHRASE
         for form in sorted(forms, key=len, reverse=True)
     )
-    return re.compile(rf"(?:{alternatives})(?![\w])")
+    return re.compile(rf"((?:{alternatives}))(?![\w])")
 
 
-def scene_cast(scene: fountain.Scene, known: list[str], mentions: re.Pattern[str] | None) -> list[str]:
-    """Speakers, then known characters named in the scene's action."""
-    cast = speakers(scene)
-    if mentions is None:
-        return cast
-    by_upper = {name.upper(): name for name in known}
-    for element in scene.elements:
-        if element.kind == fountain.ACTION:
-            for match in mentions.finditer(fountain.plain_text(element.text)):
-                name = by_upper[match.group(0).upper()]
-                if name not in cast:
-                    cast.append(name)
-    return cast
+def capitalised_things(action: str) -> list[tuple[str, str]]:
+    """(category, item) for runs of capitals in action that are not characters (sounds, people, things).
 
-
-def capitalised_things(action: str, mentions: re.Pattern[str] | None) -> list[tuple[str, str]]:
-    """(category, item) for runs of capitals in action that are not characters (sounds, people, things)."""
-    if mentions is not None:
-        action = mentions.sub("|", action)
+    Characters' names must already be gone from ``action`` (:func:`breakdown` puts ``|`` in their place).
+    """
     found: list[tuple[str, str]] = []
     for match in _CAPS_PHRASE.finditer(action):
         words = match.group(0).split()
@@ -443,37 +438,44 @@ def note_tags(texts: list[str]) -> list[tuple[str, str]]:
 def breakdown(
     screenplay: Screenplay, paper: str = "letter", pagination: fountain.Pagination | None = None
 ) -> list[SceneBreakdown]:
-    """One sheet per scene, in script order (pass ``pagination`` when you already have it)."""
+    """One sheet per scene, in script order (pass ``pagination`` of this screenplay when you already have it:
+    its scenes and the elements' printed text are reused, not worked out again)."""
     if pagination is None:
         pagination = fountain.paginate(screenplay, paper)
-    scenes = screenplay.scenes
-    known = _characters(scenes)
+    speakers_per_scene = [speakers(length.scene) for length in pagination.scenes]
+    known = _characters(speakers_per_scene)
     mentions = _mention_pattern(known)
+    by_upper = {name.upper(): name for name in known}
     sheets: list[SceneBreakdown] = []
+    headings: dict[str, Heading] = {}
     time = "day"
-    for scene, length in zip(scenes, pagination.scenes, strict=True):
-        heading = read_heading(scene.heading.text)
+    for length, cast in zip(pagination.scenes, speakers_per_scene, strict=True):
+        scene = length.scene
+        if scene.heading.text not in headings:  # a script keeps going back to its sets
+            headings[scene.heading.text] = read_heading(scene.heading.text)
+        heading = headings[scene.heading.text]
         time = heading.time or time
-        items: dict[str, list[str]] = {category: [] for category in CATEGORIES}
-        items["cast"] = scene_cast(scene, known, mentions)
+        found: list[tuple[str, str]] = []  # (category, item) in script order
         notes: list[str] = []
         synopsis: list[str] = []
         for element in scene.elements:
-            if element.kind == fountain.NOTE:
+            kind = element.kind
+            if kind == NOTE:
                 notes.append(element.text)
             elif "[[" in element.text:
-                notes += fountain.notes_in(element.text)
-            if element.kind == fountain.SYNOPSIS:
+                notes += notes_in(element.text)
+            if kind == SYNOPSIS:
                 synopsis.append(element.text)
-            if element.kind != fountain.ACTION:
-                continue
-            action = fountain.plain_text(element.text)
-            for category, item in keyword_items(action):
-                items[category].append(item)
-            for category, item in capitalised_things(action, mentions):
-                items[category].append(item)
-        for category, item in note_tags(notes):
-            items[category].append(item)
+            elif kind == ACTION:
+                action = plain_text(element.text)
+                found += keyword_items(action)
+                if mentions is not None:  # cast named in the action, and the action without their names
+                    pieces = mentions.split(action)
+                    if len(pieces) > 1:
+                        cast += [by_upper[name.upper()] for name in pieces[1::2]]
+                        action = "|".join(pieces[::2])
+                found += capitalised_things(action)
+        found += note_tags(notes)
         sheets.append(
             SceneBreakdown(
                 index=scene.index,
@@ -488,17 +490,24 @@ def breakdown(
                 eighths=length.eighths,
                 pages_label=length.label,
                 synopsis=" ".join(synopsis),
-                categories={category: _unique(values) for category, values in items.items()},
+                categories=_categories(cast, found),
             )
         )
     return sheets
 
 
-def _unique(values: list[str]) -> list[str]:
-    seen: dict[str, str] = {}
-    for value in values:
-        seen.setdefault(value.casefold(), value)
-    return list(seen.values())
+def _categories(cast: list[str], found: list[tuple[str, str]]) -> dict[str, list[str]]:
+    """Every category's items, each once (case-insensitively; the first form is kept)."""
+    unique: dict[str, dict[str, str]] = {"cast": {}}
+    for name in cast:
+        unique["cast"].setdefault(name.casefold(), name)
+    for category, item in dict.fromkeys(found):  # exact repeats go first, at C speed
+        if category not in unique:
+            unique[category] = {}
+        unique[category].setdefault(item.casefold(), item)
+    return {
+        category: list(unique[category].values()) if category in unique else [] for category in CATEGORIES
+    }
 
 
 _COLUMNS = ("scene", "heading", "int_ext", "day_night", "location", "pages", "page", "strip", *CATEGORIES)

@@ -132,7 +132,7 @@ _SCENE_NUMBER = re.compile(r"\s*#([A-Za-z0-9.\-]+)#\s*$")
 _PAGE_BREAK = re.compile(r"={3,}")
 _TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _\-]*?)\s*:\s*(.*)")
 _BONEYARD = re.compile(r"/\*(.*?)\*/", re.DOTALL)
-_WHOLE_NOTE = re.compile(r"\[\[((?:(?!\n\n).)*?)\]\]", re.DOTALL)
+_WHOLE_NOTE = re.compile(r"\[\[((?:[^\n]|\n(?!\n))*?)\]\]")  # a truly empty line ends a note
 _CUE = re.compile(r"([^(]*?)\s*((?:\([^()]*\)\s*)*)")
 _EXTENSION = re.compile(r"\(([^()]*)\)")
 
@@ -177,12 +177,18 @@ def _opening_kind(stripped: str) -> str | None:
 
 _OPENING_MARKS = frozenset("=~#>")
 """First characters of every kind :func:`_opening_kind` finds; lines starting otherwise skip its tests."""
+_LINE_KIND_MARKS = frozenset("=~")
+"""First characters of every kind :func:`_line_kind` finds."""
 
 
 def _is_heading(stripped: str) -> bool:
     if stripped.startswith("."):
         return len(stripped) > 1 and stripped[1].isalnum()
-    return _HEADING_PREFIX.match(stripped) is not None
+    return stripped[:1] in _HEADING_FIRST and _HEADING_PREFIX.match(stripped) is not None
+
+
+_HEADING_FIRST = frozenset("IiEe\u0130\u0131")
+"""Every first character :data:`_HEADING_PREFIX` accepts (it ignores case, so also dotted and dotless i)."""
 
 
 def _cue_parts(stripped: str) -> tuple[str, tuple[str, ...], bool] | None:
@@ -330,63 +336,67 @@ class _Parser:
         self.lines = lines
         self.count = len(lines)
         # Paragraph breaks, worked out once per line: most lines are looked at more than once.
-        self.blank = [(not line or line.isspace()) and not _is_held(line) for line in lines]
+        self.blank = [not line or (line.isspace() and not _is_held(line)) for line in lines]
         self.index = start
         self.elements: list[Element] = []
         self.blank_run = 0  # blank lines since the last element, for merging action paragraphs
         self.after_break = True  # the previous line ended a paragraph (or the title page)
+        self.cues: dict[str, tuple[str, tuple[str, ...], bool] | None] = {}  # a script repeats its cues
 
     def run(self) -> list[Element]:
-        lines, blank = self.lines, self.blank
-        while self.index < self.count:
-            line = lines[self.index]
+        lines, blank, count = self.lines, self.blank, self.count
+        while self.index < count:
             if blank[self.index]:
                 self.blank_run += 1
                 self.after_break = True
                 self.index += 1
                 continue
-            self._paragraph_start(line.strip(), line.lstrip())
+            self._paragraph(lines[self.index])
+            self.blank_run = 0  # every paragraph adds an element or extends the last one
         return self.elements
 
-    def _emit(self, kind: str, text: str, line: int, **extra: object) -> None:
-        self.elements.append(_element(kind, text, line, **extra))  # type: ignore[arg-type]
-        self.blank_run = 0
-
-    def _next_is_blank(self) -> bool:
-        following = self.index + 1
-        return following >= self.count or self.blank[following]
-
-    def _paragraph_start(self, stripped: str, unindented: str) -> None:
+    def _paragraph(self, line: str) -> None:
+        """Classify the paragraph starting at this line and consume it, in the order fountain.io gives."""
+        stripped = line.strip()
+        first = stripped[:1]
         line_number = self.index + 1
-        kind = _opening_kind(stripped) if stripped[:1] in _OPENING_MARKS else None
-        if kind is not None:
-            self._single_line(kind, stripped, line_number)
+        if first in _OPENING_MARKS:
+            kind = _opening_kind(stripped)
+            if kind is not None:
+                self._single_line(kind, stripped, line_number)
+                return
+        elif first == "[" and stripped.startswith("[[") and self._note_paragraph(line_number):
             return
-        if stripped.startswith("[[") and self._note_paragraph(line_number):
-            return
-        if self.after_break and not stripped.startswith("!"):
+        if self.after_break and first != "!":
             if _is_heading(stripped):
                 self._heading(stripped, line_number)
                 return
-            # fountain.io: a space after the colon makes a would-be transition action.
-            if _is_transition(unindented) and self._next_is_blank():
-                self._single(TRANSITION, stripped, line_number)
-                return
-            cue = _cue_parts(stripped)
-            if cue is not None and not self._next_is_blank():
-                self._dialogue_block(cue, line_number)
-                return
+            following = self.index + 1
+            if following >= self.count or self.blank[following]:
+                # fountain.io: a space after the colon makes a would-be transition action.
+                if line.endswith("TO:") and _is_upper(stripped):
+                    self._single(TRANSITION, stripped, line_number)
+                    return
+            else:
+                if stripped not in self.cues:
+                    self.cues[stripped] = _cue_parts(stripped)
+                cue = self.cues[stripped]
+                if cue is not None:
+                    self._dialogue_block(cue, line_number)
+                    return
         self._action(line_number)
 
-    def _single(self, kind: str, text: str, line_number: int, **extra: object) -> None:
-        self._emit(kind, text, line_number, **extra)
+    def _single(self, kind: str, text: str, line_number: int, scene_number: str | None = None) -> None:
+        self.elements.append(_element(kind, text, line_number, scene_number))
         self.index += 1
         self.after_break = kind != LYRIC
 
     def _single_line(self, kind: str, stripped: str, line_number: int) -> None:
         if kind == SECTION:
             level = len(stripped) - len(stripped.lstrip("#"))
-            self._single(SECTION, stripped[level:].strip(), line_number, level=level)
+            self.elements.append(_element(SECTION, stripped[level:].strip(), line_number, level=level))
+            self.index += 1
+            self.after_break = True
         elif kind == SYNOPSIS:
             self._single(SYNOPSIS, stripped[1:].strip(), line_number)
         elif kind == CENTERED:
@@ -400,12 +410,12 @@ class _Parser:
 
     def _heading(self, stripped: str, line_number: int) -> None:
         text = stripped[1:] if stripped.startswith(".") else stripped
-        number = _SCENE_NUMBER.search(text)
+        number = _SCENE_NUMBER.search(text) if text.endswith("#") else None
         scene_number = None
         if number is not None:
             scene_number = number.group(1)
             text = text[: number.start()]
-        self._single(SCENE_HEADING, text.strip(), line_number, scene_number=scene_number)
+        self._single(SCENE_HEADING, text.strip(), line_number, scene_number)
 
     def _paragraph_end(self) -> int:
         end = self.index
@@ -421,53 +431,55 @@ class _Parser:
         match = _WHOLE_NOTE.fullmatch(body)
         if match is None:
             return False
-        self._emit(NOTE, match.group(1), line_number)
+        self.elements.append(_element(NOTE, match.group(1), line_number))
         self.index = end
         self.after_break = True
         return True
 
     def _dialogue_block(self, cue: tuple[str, tuple[str, ...], bool], line_number: int) -> None:
         name, extensions, dual = cue
-        self._emit(CHARACTER, name, line_number, extensions=extensions, dual=dual)
-        self.index += 1
+        elements, lines, blank, count = self.elements, self.lines, self.blank, self.count
+        elements.append(_element(CHARACTER, name, line_number, None, extensions, dual))
+        index = self.index + 1
         speech: list[str] = []
         speech_line = 0
-        while self.index < self.count and not self.blank[self.index]:
-            raw = self.lines[self.index]
-            stripped = raw.strip()
+        while index < count and not blank[index]:
+            stripped = lines[index].strip()
+            first = stripped[:1]
             # fountain.io: dialogue is any text after a Character or Parenthetical, so "(a)\n(b)" is (a) +
             # "(b)".
-            follows_parenthetical = not speech and self.elements[-1].kind == PARENTHETICAL
-            is_parenthetical = (
-                stripped.startswith("(") and stripped.endswith(")") and not follows_parenthetical
-            )
-            if is_parenthetical or stripped.startswith("~"):
-                self._flush_speech(speech, speech_line)
-                speech = []
-                if is_parenthetical:
-                    self._emit(PARENTHETICAL, stripped[1:-1].strip(), self.index + 1)
-                else:
-                    self._emit(LYRIC, stripped[1:].strip(), self.index + 1)
+            if first == "(" and stripped.endswith(")") and (speech or elements[-1].kind != PARENTHETICAL):
+                if speech:
+                    self._flush_speech(speech, speech_line)
+                    speech = []
+                elements.append(_element(PARENTHETICAL, stripped[1:-1].strip(), index + 1))
+            elif first == "~":
+                if speech:
+                    self._flush_speech(speech, speech_line)
+                    speech = []
+                elements.append(_element(LYRIC, stripped[1:].strip(), index + 1))
             else:
                 if not speech:
-                    speech_line = self.index + 1
+                    speech_line = index + 1
                 speech.append(stripped or HELD_LINE)  # a non-blank line that strips to nothing is held
-            self.index += 1
-        self._flush_speech(speech, speech_line)
+            index += 1
+        self.index = index
+        if speech:
+            self._flush_speech(speech, speech_line)
         self.after_break = True
 
     def _flush_speech(self, speech: list[str], line_number: int) -> None:
         while speech and speech[-1] == HELD_LINE:
             speech.pop()
         if speech:
-            self._emit(DIALOGUE, "\n".join(speech), line_number)
+            self.elements.append(_element(DIALOGUE, "\n".join(speech), line_number))
 
     def _action(self, line_number: int) -> None:
         """An action paragraph; paragraphs separated only by blank lines merge, keeping the blank lines."""
         lines: list[str] = []
         while self.index < self.count and not self.blank[self.index]:
             raw = self.lines[self.index]
-            if lines and _line_kind(raw.strip()) is not None:
+            if lines and raw.lstrip()[:1] in _LINE_KIND_MARKS and _line_kind(raw.strip()) is not None:
                 break
             if _is_held(raw):
                 lines.append(HELD_LINE)
@@ -480,12 +492,11 @@ class _Parser:
         self.after_break = self.index >= self.count or self.blank[self.index]
         text = "\n".join(lines)
         previous = self.elements[-1] if self.elements else None
-        if previous is not None and previous.kind == ACTION and self.blank_run and self.elements:
+        if previous is not None and previous.kind == ACTION and self.blank_run:
             joined = previous.text + "\n" * (self.blank_run + 1) + text
             self.elements[-1] = _element(ACTION, joined, previous.line)
-            self.blank_run = 0
         else:
-            self._emit(ACTION, text, line_number)
+            self.elements.append(_element(ACTION, text, line_number))
 
 
 # --------------------------------------------------------------------------------------------------- inline
@@ -541,7 +552,7 @@ def _collect_runs(text: str, styles: frozenset[str], runs: list[Run]) -> None:
 
 def notes_in(text: str) -> list[str]:
     """The ``[[notes]]`` inside an element's text (a truly empty line ends a note; a held line does not)."""
-    return [match.group(1) for match in _WHOLE_NOTE.finditer(text)]
+    return _WHOLE_NOTE.findall(text)
 
 
 def _unmarked(match: re.Match[str]) -> str:
@@ -553,14 +564,6 @@ def _unmarked(match: re.Match[str]) -> str:
 _SPACE_LINE = re.compile(r"^[^\S\n]+$", re.MULTILINE)
 
 
-def _has_markup(text: str) -> bool:
-    """Emphasis, escapes, notes or a line of spaces; substring tests first, as most text has none."""
-    if "*" in text or "_" in text or "\\" in text or "[[" in text:
-        return True
-    maybe_space_line = text.startswith((" ", "\t")) or "\n " in text or "\n\t" in text
-    return maybe_space_line and _SPACE_TAB_LINE.search(text) is not None
-
-
 @functools.lru_cache(maxsize=8192)
 def plain_text(text: str) -> str:
     """Text as printed: notes removed, emphasis markers and escapes resolved, held lines emptied.
@@ -568,14 +571,26 @@ def plain_text(text: str) -> str:
     Gives the joined texts of :func:`emphasis_runs`, line by line, without building the runs (emphasis never
     spans lines).
     """
-    if not _has_markup(text):
-        return text
-    text = _SPACE_LINE.sub("", _WHOLE_NOTE.sub("", text))
-    for escape, placeholder in _ESCAPES.items():
-        text = text.replace(escape, placeholder)
-    text = _EMPHASIS.sub(_unmarked, text)
-    for escape, placeholder in _ESCAPES.items():  # as _UNESCAPE; str.replace is far quicker than translate
-        text = text.replace(placeholder, escape[1])
+    # Most text has no markup: substring tests first, then emphasis, escapes, notes or a line of spaces.
+    if not ("*" in text or "_" in text or "\\" in text or "[[" in text):
+        maybe_space_line = text.startswith((" ", "\t")) or "\n " in text or "\n\t" in text
+        if not maybe_space_line or _SPACE_TAB_LINE.search(text) is None:
+            return text
+    if "[[" in text:
+        text = _WHOLE_NOTE.sub("", text)
+    if "\n" in text:
+        text = _SPACE_LINE.sub("", text)
+    elif text.isspace():
+        return ""
+    escaped = "\\" in text
+    if escaped:
+        for escape, placeholder in _ESCAPES.items():
+            text = text.replace(escape, placeholder)
+    if "*" in text or "_" in text:
+        text = _EMPHASIS.sub(_unmarked, text)
+    if escaped:
+        for escape, placeholder in _ESCAPES.items():  # as _UNESCAPE; str.replace is quicker than translate
+            text = text.replace(placeholder, escape[1])
     return text
 
 
@@ -701,18 +716,15 @@ _UNPRINTED = frozenset({SECTION, SYNOPSIS, NOTE, BONEYARD})
 class PrintedLine:
     kind: str
     text: str
-    element: int  # index into Screenplay.elements; -1 for (MORE) / continued cues
+    element: int  # index into Screenplay.elements; -1 for spacing, (MORE) and continued cues
 
 
-def _printed(kind: str, text: str, element: int) -> PrintedLine:
-    """``PrintedLine(...)`` without the frozen dataclass's ``object.__setattr__`` per field (see
-    :func:`_element`): pagination makes one per printed line."""
-    printed = object.__new__(PrintedLine)
-    fields = printed.__dict__
-    fields["kind"] = kind
-    fields["text"] = text
-    fields["element"] = element
-    return printed
+Chunk = tuple[str, int, int, int]
+"""Consecutive printed lines of one element on one page: (kind, element index, first line, line count).
+Besides element kinds: ``blank`` (spacing), ``more`` ((MORE)) and ``contd`` (the cue of element index again,
+with (CONT'D))."""
+
+_SPACING: Chunk = ("blank", -1, 0, 1)
 
 
 @dataclass(frozen=True)
@@ -734,12 +746,38 @@ class SceneLength:
 @dataclass(frozen=True)
 class Pagination:
     paper: PaperModel
-    pages: list[list[PrintedLine]]
+    page_chunks: list[list[Chunk]]  # what each page prints, element by element
     scenes: list[SceneLength]
+    line_count: int  # printed lines of the body, spacing and (MORE)/(CONT'D) included
+    elements: list[Element]  # the screenplay's elements, which the chunks point into
 
     @property
     def page_count(self) -> int:
-        return len(self.pages)
+        return len(self.page_chunks)
+
+    @functools.cached_property
+    def pages(self) -> list[list[PrintedLine]]:
+        """Every printed line, page by page. Worked out on first use: laying out the pages needs only how
+        many lines each element prints, not the lines themselves."""
+        widths = self.paper.widths
+        wrapped: dict[int, list[str]] = {}
+        pages: list[list[PrintedLine]] = []
+        for chunks in self.page_chunks:
+            page: list[PrintedLine] = []
+            for kind, index, first, count in chunks:
+                if index >= 0 and index not in wrapped:
+                    element = self.elements[index]
+                    wrapped[index] = wrap(_printed_text(element), widths[element.kind])
+                if kind == "blank":
+                    page.append(PrintedLine("blank", "", -1))
+                elif kind == "more":
+                    page.append(PrintedLine("more", "(MORE)", -1))
+                elif kind == "contd":
+                    page.append(PrintedLine(CHARACTER, f"{wrapped[index][0]} (CONT'D)", -1))
+                else:
+                    page += [PrintedLine(kind, text, index) for text in wrapped[index][first : first + count]]
+            pages.append(page)
+        return pages
 
 
 @functools.cache
@@ -761,8 +799,45 @@ def wrap(text: str, width: int) -> list[str]:
         if len(line) <= width:
             printed.append(line)
         else:
-            printed += pattern.findall(" ".join(line.split())) or [""]
+            printed += pattern.findall(_single_spaced(line)) or [""]
     return printed
+
+
+def wrapped_line_count(text: str, width: int) -> int:
+    """``len(wrap(text, width))``, counted without making the lines."""
+    if "\n" not in text:
+        return 1 if len(text) <= width else _long_line_count(text, width)
+    return sum(1 if len(line) <= width else _long_line_count(line, width) for line in text.split("\n"))
+
+
+def _long_line_count(line: str, width: int) -> int:
+    """Lines :func:`wrap` makes of one source line: each ends at the last space that fits (which it uses up)
+    or, with no space to break at, after ``width`` characters of a long word."""
+    line = _single_spaced(line)
+    count, start, end = 1, 0, len(line)
+    while end - start > width:
+        cut = line.rfind(" ", start, start + width + 1)
+        start = cut + 1 if cut > start else start + width
+        count += 1
+    return count
+
+
+def _single_spaced(line: str) -> str:
+    """Whitespace runs as one space, none at the ends; most lines already are, and are kept as they are."""
+    if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
+        return line  # isprintable(): no whitespace but the ASCII space
+    return " ".join(line.split())
+
+
+def _printed_text(element: Element) -> str:
+    """What an element prints, before wrapping: its plain text, a parenthetical in parentheses, a cue with its
+    extensions."""
+    kind = element.kind
+    if kind == PARENTHETICAL:
+        return plain_text(f"({element.text})")
+    if kind == CHARACTER and element.extensions:
+        return plain_text(" ".join([element.text, *(f"({ext})" for ext in element.extensions)]))
+    return plain_text(element.text)
 
 
 def paginate(screenplay: Screenplay, paper: str = "letter") -> Pagination:
@@ -770,27 +845,39 @@ def paginate(screenplay: Screenplay, paper: str = "letter") -> Pagination:
     if paper not in PAPERS:
         raise ValueError(f"unknown paper {paper!r}; use one of: {', '.join(PAPERS)}")
     model = PAPERS[paper]
-    layout = _Layout(model)
+    widths = model.widths
+    seen: dict[tuple[str, str, tuple[str, ...]], int] = {}
+    layout = _Layout(model.lines_per_page)
     elements = screenplay.elements
-    index = 0
-    while index < len(elements):
+    heading_starts: list[tuple[int, int]] = []  # (page, running line total) where each heading prints
+    index, count = 0, len(elements)
+    while index < count:
         element = elements[index]
-        if element.kind == PAGE_BREAK:
-            layout.new_page()
-            index += 1
-        elif element.kind in _UNPRINTED:
-            index += 1
-        elif element.kind == CHARACTER:
+        kind = element.kind
+        if kind == CHARACTER:
             end = index + 1
-            while end < len(elements) and elements[end].kind in DIALOGUE_BLOCK_KINDS:
+            body: list[Chunk] = []
+            body_count = 0
+            while end < count and elements[end].kind in DIALOGUE_BLOCK_KINDS:
+                part = elements[end]
+                lines = _line_count(part, widths, seen)
+                body.append((part.kind, end, 0, lines))
+                body_count += lines
                 end += 1
-            layout.speech(elements, index, end)
+            layout.speech(_line_count(element, widths, seen), body, body_count, index)
             index = end
-        else:
-            keep_with_next = _company_needed(elements, index + 1) if element.kind == SCENE_HEADING else 0
-            layout.block(element, index, keep_with_next)
-            index += 1
-    return Pagination(model, layout.finish(), _scene_lengths(screenplay, layout, model))
+            continue
+        if kind == PAGE_BREAK:
+            layout.new_page()
+        elif kind == SCENE_HEADING:
+            keep_with_next = _company_needed(elements, index + 1)
+            lines = _line_count(element, widths, seen)
+            heading_starts.append(layout.block(kind, lines, index, keep_with_next))
+        elif kind not in _UNPRINTED:
+            layout.block(kind, _line_count(element, widths, seen), index, 0)
+        index += 1
+    scenes = _scene_lengths(list(_scenes(elements)), heading_starts, layout.total, model.lines_per_page)
+    return Pagination(model, layout.finish(), scenes, layout.total, elements)
 
 
 def _company_needed(elements: list[Element], index: int) -> int:
@@ -802,114 +889,129 @@ def _company_needed(elements: list[Element], index: int) -> int:
     return 2
 
 
-def _element_lines(element: Element, model: PaperModel) -> list[str]:
-    text = element.text
-    if element.kind == CHARACTER and element.extensions:
-        text = " ".join([text, *(f"({ext})" for ext in element.extensions)])
-    elif element.kind == PARENTHETICAL:
-        text = f"({text})"
-    return wrap(plain_text(text), model.widths[element.kind])
+def _line_count(
+    element: Element, widths: dict[str, int], seen: dict[tuple[str, str, tuple[str, ...]], int]
+) -> int:
+    """How many lines an element prints. Cues, parentheticals and transitions come back again and again in a
+    script: ``seen`` keeps each distinct one's count for the rest of the pagination."""
+    kind = element.kind
+    if kind in (ACTION, DIALOGUE):  # rarely repeated: not worth remembering
+        text, width = plain_text(element.text), widths[kind]
+        return 1 if len(text) <= width and "\n" not in text else wrapped_line_count(text, width)
+    key = (kind, element.text, element.extensions)
+    lines = seen.get(key)
+    if lines is None:
+        lines = seen[key] = wrapped_line_count(_printed_text(element), widths[kind])
+    return lines
 
 
-_BLANK_LINE = PrintedLine("blank", "", -1)
-"""The spacing line between elements; immutable, so every page shares one."""
+_SPLITTABLE = frozenset({ACTION, LYRIC})
 
 
 class _Layout:
-    """Fills pages; remembers where each element started for the scene measurements."""
+    """Fills pages with chunks, counting lines (an element stays one chunk unless a page ends in it)."""
 
-    def __init__(self, model: PaperModel) -> None:
-        self.model = model
-        self.pages: list[list[PrintedLine]] = [[]]
-        self.start_of: dict[int, tuple[int, int]] = {}  # element index -> (page, running line total)
+    def __init__(self, lines_per_page: int) -> None:
+        self.size = lines_per_page
+        self.pages: list[list[Chunk]] = [[]]
+        self.fill = 0  # lines on the last page
         self.total = 0  # printed lines so far, continuation lines included
 
-    @property
-    def room(self) -> int:
-        return self.model.lines_per_page - len(self.pages[-1])
-
     def new_page(self) -> None:
-        if self.pages[-1]:
+        if self.fill:
             self.pages.append([])
+            self.fill = 0
 
     def _spacing(self) -> None:
-        if self.pages[-1]:
-            self.pages[-1].append(_BLANK_LINE)
+        if self.fill:
+            self.pages[-1].append(_SPACING)
+            self.fill += 1
             self.total += 1
 
-    def _put(self, printed: list[PrintedLine]) -> None:
-        """Add lines, starting a new page whenever one is full (a page at a time, not a line at a time)."""
-        self.total += len(printed)
-        page, size = self.pages[-1], self.model.lines_per_page
-        position = 0
-        while position < len(printed):
-            if len(page) >= size:
-                page = []
-                self.pages.append(page)
-            end = position + size - len(page)
-            page += printed[position:end]
-            position = end
+    def _put(self, kind: str, element: int, first: int, count: int) -> None:
+        """Add lines of one element, carrying on over as many new pages as they need."""
+        self.total += count
+        while count > self.size - self.fill:
+            room = self.size - self.fill
+            if room > 0:
+                self.pages[-1].append((kind, element, first, room))
+                first, count = first + room, count - room
+            self.pages.append([])
+            self.fill = 0
+        self.pages[-1].append((kind, element, first, count))
+        self.fill += count
 
-    def _mark(self, index: int) -> None:
-        self.start_of[index] = (len(self.pages), self.total)
-
-    def block(self, element: Element, index: int, keep_with_next: int) -> None:
-        lines = _element_lines(element, self.model)
-        splittable = element.kind in {ACTION, LYRIC}
-        spacing = 1 if self.pages[-1] else 0
-        needed = spacing + (min(len(lines), 2) if splittable else len(lines)) + keep_with_next
-        if needed > self.room:
+    def block(self, kind: str, count: int, index: int, keep_with_next: int) -> tuple[int, int]:
+        """Place one element of ``count`` lines; returns (page, running line total) where it starts."""
+        needed = (min(count, 2) if kind in _SPLITTABLE else count) + keep_with_next
+        if self.fill and 1 + needed > self.size - self.fill:  # with the spacing line, it does not fit
             self.new_page()
         self._spacing()
-        self._mark(index)
-        self._put([_printed(element.kind, text, index) for text in lines])
+        start = (len(self.pages), self.total)
+        self._put(kind, index, 0, count)
+        return start
 
-    def speech(self, elements: list[Element], start: int, end: int) -> None:
-        """A cue with its parentheticals and dialogue: kept whole, or split with (MORE) and a (CONT'D) cue."""
-        cue = elements[start]
-        body = [
-            _printed(elements[i].kind, text, i)
-            for i in range(start + 1, end)
-            for text in _element_lines(elements[i], self.model)
-        ]
-        cue_lines = _element_lines(cue, self.model)
-        spacing = 1 if self.pages[-1] else 0
-        whole = spacing + len(cue_lines) + len(body)
-        if whole > self.room and spacing + len(cue_lines) + 2 + 1 > self.room:
+    def speech(self, cue_count: int, body: list[Chunk], body_count: int, start: int) -> None:
+        """A cue with its parentheticals and dialogue (``body_count`` lines): kept whole, or split with (MORE)
+        and a (CONT'D) cue."""
+        fill = self.fill
+        spacing = 1 if fill else 0
+        whole = spacing + cue_count + body_count
+        if whole <= self.size - fill:  # the usual case: it all fits
+            page = self.pages[-1]
+            if spacing:
+                page.append(_SPACING)
+            page.append((CHARACTER, start, 0, cue_count))
+            page += body
+            self.fill = fill + whole
+            self.total += whole
+            return
+        if spacing + cue_count + 2 + 1 > self.size - fill:
             self.new_page()  # not even the cue, two lines and (MORE) fit: start the speech overleaf
         self._spacing()
-        self._mark(start)
-        printed_cue = [_printed(CHARACTER, text, start) for text in cue_lines]
-        if len(printed_cue) + len(body) <= self.room:  # the usual case: it all fits
-            self._put(printed_cue + body)
-            return
-        self._put(printed_cue)
-        while len(body) > self.room:
-            if self.room <= 0:
+        self._put(CHARACTER, start, 0, cue_count)
+        while body_count > self.size - self.fill:
+            room = self.size - self.fill
+            if room <= 0:
                 self.pages.append([])
-            elif self.room == 1:
-                self._put([_printed("more", "(MORE)", -1)])
+                self.fill = 0
+            elif room == 1:
+                self._put("more", -1, 0, 1)
                 self.pages.append([])
-                self._put([_printed(CHARACTER, f"{cue_lines[0]} (CONT'D)", -1)])
+                self.fill = 0
+                self._put("contd", start, 0, 1)
             else:
-                split = self.room - 1
-                self._put(body[:split])
-                body = body[split:]
-        self._put(body)
+                head, body = _split_chunks(body, room - 1)
+                for chunk in head:
+                    self._put(*chunk)
+                body_count -= room - 1
+        for chunk in body:
+            self._put(*chunk)
 
-    def finish(self) -> list[list[PrintedLine]]:
+    def finish(self) -> list[list[Chunk]]:
         return [page for page in self.pages if page] or [[]]
 
 
-def _scene_lengths(screenplay: Screenplay, layout: _Layout, model: PaperModel) -> list[SceneLength]:
-    heading_indices = [i for i, element in enumerate(screenplay.elements) if element.kind == SCENE_HEADING]
-    scenes = screenplay.scenes
+def _split_chunks(chunks: list[Chunk], lines: int) -> tuple[list[Chunk], list[Chunk]]:
+    """The first ``lines`` lines of the chunks and the rest, cutting a chunk in two where needed."""
+    head: list[Chunk] = []
+    for position, (kind, element, first, count) in enumerate(chunks):
+        if lines < count:
+            if lines:
+                head.append((kind, element, first, lines))
+            return head, [(kind, element, first + lines, count - lines), *chunks[position + 1 :]]
+        head.append((kind, element, first, count))
+        lines -= count
+    return head, []
+
+
+def _scene_lengths(
+    scenes: list[Scene], heading_starts: list[tuple[int, int]], total: int, lines_per_page: int
+) -> list[SceneLength]:
     lengths: list[SceneLength] = []
-    for position, scene in enumerate(scenes):
-        page, start_total = layout.start_of[heading_indices[position]]
-        following = heading_indices[position + 1] if position + 1 < len(heading_indices) else None
-        end_total = layout.start_of[following][1] if following is not None else layout.total
+    totals = [start_total for _, start_total in heading_starts] + [total]
+    for scene, (page, start_total), end_total in zip(scenes, heading_starts, totals[1:], strict=True):
         lines = max(1, end_total - start_total)
-        eighths = max(1, int(lines * 8 / model.lines_per_page + 0.5))
+        eighths = max(1, int(lines * 8 / lines_per_page + 0.5))
         lengths.append(SceneLength(scene, page, lines, eighths))
     return lengths

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Callable, Generator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -62,6 +62,7 @@ def run_task(
 ) -> Any:
     """Headless: drive a task to its outcome, one blocking request at a time (timers never fire there)."""
     request = next(task)
+    step: Callable[[Any], ModelRequest]  # the task's send (an answer) or throw (the request's error)
     while True:
         try:
             answer = runner.run_sync(
@@ -243,8 +244,7 @@ def _minutes(seconds: float) -> str:
 
 def estimate_runtime(pagination: fountain.Pagination) -> float:
     """Screen seconds by the one-page-one-minute rule on the documented page model (docs/fountain.md)."""
-    lines = sum(len(page) for page in pagination.pages)
-    return lines * script_to_spec.SECONDS_PER_PAGE / pagination.paper.lines_per_page
+    return pagination.line_count * script_to_spec.SECONDS_PER_PAGE / pagination.paper.lines_per_page
 
 
 def runtime_check(screenplay: fountain.Screenplay, target_seconds: float) -> RuntimeCheck:

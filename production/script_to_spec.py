@@ -96,7 +96,7 @@ def action_seconds(scene: fountain.Scene, paper: str = "letter") -> float:
     """Page time of the scene's action: printed lines at the page's pace."""
     model = fountain.PAPERS[paper]
     lines = sum(
-        len(fountain.wrap(fountain.plain_text(element.text), model.widths[fountain.ACTION]))
+        fountain.wrapped_line_count(fountain.plain_text(element.text), model.widths[fountain.ACTION])
         for element in scene.elements
         if element.kind == fountain.ACTION
     )

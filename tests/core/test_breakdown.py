@@ -124,6 +124,26 @@ def test_tag_categories(tag: str, category: str | None) -> None:
     assert bd.category_of(tag) == category
 
 
+def test_keywords_are_whole_words_in_any_text() -> None:
+    # Words are runs of ASCII letters joined by single hyphens; the byte-table shortcut for plain ASCII must
+    # find the same ones as the general pattern, whatever the punctuation, digits or other scripts around.
+    assert bd.keyword_items("The CAR's door; a dog-cart, a 4x4 car.") == [
+        ("vehicles", "car"),
+        ("vehicles", "car"),
+    ]
+    assert bd.keyword_items("A police car, then a police-car, then police\ncar.") == [
+        ("vehicles", "police car"),
+        ("vehicles", "police car"),
+    ]
+    import random
+
+    rng = random.Random(4)
+    pieces = ["car", "Rain", "dog", "-", "--", " ", ".", "'", "9", "é", "\u212a", "\n", "passers", "by", "Ü"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        assert bd._words_of(text) == [word.lower() for word in bd._WORD.findall(text)], text
+
+
 def test_strip_colours_follow_convention() -> None:
     # INT DAY white, EXT DAY yellow, INT NIGHT blue, EXT NIGHT green; INT/EXT strips as exterior.
     script = "\n\n".join(

@@ -519,3 +519,68 @@ def test_dialogue_width_wraps_at_36() -> None:
     text = "BOB\n" + " ".join(["abcde"] * 12)  # 12 words * 6 - 1 = 71 chars: 6 words (35) per 36-char line
     pages = fountain.paginate(fountain.parse(text)).pages
     assert [line.text for line in pages[0]] == ["BOB", " ".join(["abcde"] * 6), " ".join(["abcde"] * 6)]
+
+
+def _greedy_wrap_by_hand(text: str, width: int) -> list[str]:
+    """The typewriter rule spelled out word by word (an independent check of the regex and the line counter):
+    collapse whitespace, add words while they fit, cut a word longer than the line."""
+    lines: list[str] = []
+    for source in text.split("\n"):
+        if len(source) <= width:
+            lines.append(source)
+            continue
+        current = ""
+        for word in source.split():
+            if current and len(current) + 1 + len(word) <= width:
+                current += " " + word
+                continue
+            if current:
+                lines.append(current)
+            while len(word) > width:  # a word longer than the line is cut
+                lines.append(word[:width])
+                word = word[width:]
+            current = word
+        lines.append(current)
+    return lines
+
+
+def test_wrap_and_line_count_agree_with_the_rule_on_random_text() -> None:
+    import random
+
+    rng = random.Random(9)
+    pieces = ["a", "bb", "word", "x" * 12, "y" * 40, " ", "  ", "\t", "\n", "\u00a0", "é", "-", "\x1f"]
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 40)))
+        width = rng.choice([5, 12, 26, 36, 61])
+        expected = _greedy_wrap_by_hand(text, width)
+        assert fountain.wrap(text, width) == expected, (text, width)
+        assert fountain.wrapped_line_count(text, width) == len(expected), (text, width)
+
+
+def test_pages_are_built_on_demand_from_counted_chunks() -> None:
+    # Two scenes of 40 one-line actions. Page 1: scene 1 (heading, blank, 40 lines = 42), blank, scene 2's
+    # heading (44), blank, then 10 of its action lines fill the 55. The chunks only count lines; the printed
+    # lines come from the elements when asked for.
+    screenplay = fountain.parse(_scene(1, 40) + "\n\n" + _scene(2, 40))
+    pagination = fountain.paginate(screenplay)
+    counted = [sum(count for _, _, _, count in page) for page in pagination.page_chunks]
+    assert counted == [len(page) for page in pagination.pages]
+    assert pagination.line_count == sum(counted) == 2 * (1 + 1 + 40) + 1
+    assert pagination.pages[0][-1].text == "Line 9."
+
+
+def test_plain_text_of_a_line_of_spaces_and_notes() -> None:
+    assert fountain.plain_text("   ") == ""
+    assert fountain.plain_text(" [[note]] ") == ""  # the note goes first, then the line is only spaces
+    assert fountain.plain_text("a\n [[note]]\nb") == "a\n\nb"
+    assert fountain.notes_in("[[one\ntwo]] [[three]]x]]") == ["one\ntwo", "three"]
+
+
+def test_heading_first_characters_cover_the_prefix_pattern() -> None:
+    # _is_heading tests the first character before the pattern; every first character the case-blind pattern
+    # accepts (in the Basic Multilingual Plane) must pass that test.
+    for code in range(0x10000):
+        char = chr(code)
+        for tail in ("nt. HOUSE", "xt. HOUSE", "/e HOUSE", "st. HOUSE"):
+            if fountain._HEADING_PREFIX.match(char + tail):
+                assert fountain._is_heading(char + tail), hex(code)
