@@ -27,6 +27,7 @@ from .production.flamenco import (
 from .production.model import Output, Production
 from .production.plan import make_plan
 from .production.render_plan import RenderRequest, scratch_root
+from .properties import scene_state
 from .render_loop import apply_settings, shot_render_settings
 
 
@@ -77,13 +78,14 @@ def write_farm_blends(production: Production, output: Output, folder: Path) -> d
         )
         restore = apply_settings(scene, settings)
         compat.set_image_output(scene.render.image_settings, CONTAINER_TO_IMAGE_FORMAT[output.container])
-        root = scene.backlot.production_scene
-        scene.backlot.production_scene = None  # else the production's own scene is written too
+        state = scene_state(scene)
+        root = state.production_scene
+        state.production_scene = None  # else the production's own scene is written too
         try:
             path = folder / f"scene_{story.id}.blend"
             bpy.data.libraries.write(str(path), {scene}, fake_user=False, compress=True)
         finally:
-            scene.backlot.production_scene = root
+            state.production_scene = root
             restore()
             compat.set_image_output(scene.render.image_settings, "PNG")
         written[story.id] = (path, scene.name)

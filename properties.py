@@ -37,9 +37,9 @@ class BACKLOT_PG_shot(bpy.types.PropertyGroup):
 
 
 class BACKLOT_PG_scene(bpy.types.PropertyGroup):
-    spec_path: StringProperty(
+    spec_path: StringProperty(  # type: ignore[valid-type]
         name="Spec",
-        subtype="FILE_PATH",  # type: ignore[valid-type]
+        subtype="FILE_PATH",
         description="Production .yaml file or production folder",
     )
     validated: BoolProperty(name="Validated")  # type: ignore[valid-type]
@@ -76,12 +76,25 @@ def _preview_active_shot(state: BACKLOT_PG_scene, context: bpy.types.Context) ->
         preview_shot(context, state.shots[state.active_shot].shot_id)
 
 
+def active_scene(context: bpy.types.Context) -> bpy.types.Scene:
+    """The context's scene: the stubs mark it Optional, but a window and headless Blender always have one."""
+    scene = context.scene
+    assert scene is not None, "no scene in this context"
+    return scene
+
+
+def scene_state(scene: bpy.types.Scene) -> BACKLOT_PG_scene:
+    """This scene's own `scene.backlot`, typed: the stubs cannot know a property registered at run time."""
+    state: BACKLOT_PG_scene = scene.backlot  # type: ignore[attr-defined]
+    return state
+
+
 def production_state(scene: bpy.types.Scene) -> BACKLOT_PG_scene:
     """The state of the production this scene belongs to (itself when it is the production scene)."""
-    state = scene.backlot
+    state = scene_state(scene)
     if state.production_scene is not None and state.production_scene != scene:
-        return state.production_scene.backlot  # type: ignore[no-any-return]
-    return state  # type: ignore[no-any-return]
+        return scene_state(state.production_scene)
+    return state
 
 
 class BacklotPreferences(bpy.types.AddonPreferences):
@@ -104,7 +117,7 @@ class BacklotPreferences(bpy.types.AddonPreferences):
 
 def preferences(context: bpy.types.Context) -> BacklotPreferences | None:
     addon = context.preferences.addons.get(BacklotPreferences.bl_idname)
-    return addon.preferences if addon else None  # type: ignore[return-value]
+    return addon.preferences if addon else None
 
 
 def preset_folders(context: bpy.types.Context) -> list[str]:
@@ -120,10 +133,11 @@ CLASSES = (BACKLOT_PG_issue, BACKLOT_PG_shot, BACKLOT_PG_script, BACKLOT_PG_scen
 def register() -> None:
     for cls in CLASSES:
         bpy.utils.register_class(cls)
-    bpy.types.Scene.backlot = PointerProperty(type=BACKLOT_PG_scene)
+    # the stubs know neither a property registered at run time nor that bpy.props functions return a value
+    bpy.types.Scene.backlot = PointerProperty(type=BACKLOT_PG_scene)  # type: ignore[attr-defined,func-returns-value]
 
 
 def unregister() -> None:
-    del bpy.types.Scene.backlot
+    del bpy.types.Scene.backlot  # type: ignore[attr-defined]
     for cls in reversed(CLASSES):
         bpy.utils.unregister_class(cls)

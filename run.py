@@ -13,6 +13,12 @@ import importlib.util
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import argparse
+
+    from backlot.production.cli import Console
 
 ROOT = Path(__file__).resolve().parent
 
@@ -37,7 +43,7 @@ def _arguments() -> list[str]:
     return sys.argv[1:]
 
 
-def _run_blender_command(args, console):  # type: ignore[no-untyped-def]
+def _run_blender_command(args: argparse.Namespace, console: Console) -> int:
     """Blender commands import bpy only when one is asked for, so `validate` stays fast."""
     from backlot.production.cli import json_only_stdout
 

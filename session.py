@@ -18,6 +18,7 @@ from .production.api import load_production
 from .production.continuity import continuity_report
 from .production.plan import make_plan
 from .production.validate import ValidationResult
+from .properties import scene_state
 
 MAX_ISSUES_SHOWN = 500
 
@@ -29,7 +30,7 @@ def validate_into(
     result = load_production(
         Path(bpy.path.abspath(spec_path)), list(preset_folders or []), compat.capabilities()
     )
-    state = scene.backlot
+    state = scene_state(scene)
     state.spec_path = spec_path
     state.validated = True
     state.valid = result.valid
@@ -66,7 +67,7 @@ def build_into(
 ) -> BuildReport:
     assert result.production is not None, "build_into needs a valid production"
     report = build_production(result.production, scene, only, reset, result.presets)
-    state = scene.backlot
+    state = scene_state(scene)
     state.build_summary = report.summary()
     state.build_report = json.dumps(report.to_dict())
     if not only:
@@ -82,7 +83,7 @@ def ensure_built(scene: bpy.types.Scene, result: ValidationResult) -> BuildRepor
     (a rebuild keeps hand tweaks); None when the scenes are current."""
     assert result.production is not None
     missing = any(built_scene(story.id) is None for story in result.production.scenes)
-    if not missing and scene.backlot.built_spec_hash == result.production.spec_hash:
+    if not missing and scene_state(scene).built_spec_hash == result.production.spec_hash:
         return None
     return build_into(scene, result)
 

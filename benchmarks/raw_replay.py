@@ -17,11 +17,16 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import reduce
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import bpy
 from backlot import compat
 from backlot.departments.context import KEY, WRITTEN
+
+if TYPE_CHECKING:
+    from bpy.stub_internal.rna_enums import ConstraintTypeItems
+
+NodeTreeType = Literal["GeometryNodeTree", "CompositorNodeTree", "ShaderNodeTree", "TextureNodeTree"]
 
 # Creation order: data before the objects, node groups before the trees that use them.
 KINDS = (
@@ -96,7 +101,7 @@ class Tree:
 @dataclass
 class Constraint:
     owner: str
-    type: str
+    type: ConstraintTypeItems
     settings: dict[str, Any]
 
 
@@ -340,7 +345,7 @@ def _fresh_socket(host: Any, in_out: str, socket_type: str) -> Any:
     return host.interface.new_socket("default", in_out=in_out, socket_type=socket_type)
 
 
-def _tree_type(recipe: Recipe, owner: TreeOwner) -> str:
+def _tree_type(recipe: Recipe, owner: TreeOwner) -> NodeTreeType:
     kind, name = owner
     if kind == "node_groups":
         return next(b.extra["type"] for b in recipe.blocks if b.kind == kind and b.name == name)
@@ -386,13 +391,13 @@ def replay(recipe: Recipe) -> None:
             obj.data.materials.append(None)
         slot = obj.material_slots[0]
         slot.link = link
-        slot.material = made["materials"].get(material)
+        slot.material = _named(made["materials"], material)
     for scene, world, camera in recipe.scene_links:
-        made["scenes"][scene].world = made["worlds"].get(world)
-        made["scenes"][scene].camera = made["objects"].get(camera)
+        made["scenes"][scene].world = _named(made["worlds"], world)
+        made["scenes"][scene].camera = _named(made["objects"], camera)
     for scene, name, frame, camera in recipe.markers:
         marker = made["scenes"][scene].timeline_markers.new(name, frame=frame)
-        marker.camera = made["objects"].get(camera)
+        marker.camera = _named(made["objects"], camera)
     for constraint in recipe.constraints:
         made_constraint = made["objects"][constraint.owner].constraints.new(constraint.type)
         write_all(made_constraint, constraint.settings, made)
@@ -400,6 +405,11 @@ def replay(recipe: Recipe) -> None:
         replay_tree(tree, tree_of(made, tree.owner), made)
     for animation in recipe.animations:
         replay_animation(animation, made)
+
+
+def _named(made_of_kind: dict[str, Any], name: str | None) -> Any:
+    """The block made under `name`; None where the recipe has no name (no world, no camera, no material)."""
+    return None if name is None else made_of_kind.get(name)
 
 
 def resolve(made: dict[str, dict[str, Any]], value: Any) -> Any:
@@ -477,7 +487,7 @@ def content_counts() -> Counter[str]:
         for action in bpy.data.actions
         for layer in action.layers
         for strip in layer.strips
-        for bag in strip.channelbags
+        for bag in cast(bpy.types.ActionKeyframeStrip, strip).channelbags  # the only kind of strip there is
         for curve in bag.fcurves
     )
     return counts

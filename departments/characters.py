@@ -9,9 +9,11 @@ empty (`.../eye`) for POV and eye-lines; shot blocking walks the root between ma
 
 from __future__ import annotations
 
+import functools
 import json
 import math
 from dataclasses import dataclass
+from typing import cast
 
 import bpy
 
@@ -160,7 +162,7 @@ def figure_geometry(height: float, build: str) -> _MeshBuilder:
             (0.61 * h, b.hip * h / 2 * 0.97, chest * 0.95, 0, 0),
         ],
     )
-    coat = [
+    coat: list[Ring] = [
         (0.38 * h, b.hip * h / 2 * 1.12, chest * 1.1, 0, 0),
         (WAIST * h, b.hip * h / 2 * 1.0, chest * 1.02, 0, 0),
     ]
@@ -216,7 +218,8 @@ def stand_in_mesh(character: Character, name: str) -> bpy.types.Mesh:
     mesh.from_pydata(geometry.verts, [], geometry.faces)
     slot_of_part = [FIGURE_SLOTS.index(PART_SLOTS[part]) for part in PARTS]
     mesh.polygons.foreach_set("material_index", [slot_of_part[p] for p in geometry.parts])
-    mesh.attributes.new(PART_ATTRIBUTE, "INT", "FACE").data.foreach_set("value", geometry.parts)
+    part_attribute = cast(bpy.types.IntAttribute, mesh.attributes.new(PART_ATTRIBUTE, "INT", "FACE"))
+    part_attribute.data.foreach_set("value", geometry.parts)
     for _ in FIGURE_SLOTS:
         mesh.materials.append(None)
     mesh.update()
@@ -241,7 +244,7 @@ def _asset_collection(ctx: BuildContext, character: Character) -> bpy.types.Coll
         appended = ctx.find("collections", key)
         if appended is not None:
             ctx.seen.add(("collections", key))
-            return appended  # type: ignore[no-any-return]
+            return appended
     try:
         available = compat.blend_collections(character.model)
     except (OSError, RuntimeError) as exc:
@@ -253,14 +256,15 @@ def _asset_collection(ctx: BuildContext, character: Character) -> bpy.types.Coll
             f"(it has: {', '.join(available) or 'none'}); using a stand-in"
         )
         return None
-    with bpy.data.libraries.load(path, link=character.link) as (_, target):
+    # the stub declares load() as returning None, not its context manager
+    with bpy.data.libraries.load(path, link=character.link) as (_, target):  # type: ignore[func-returns-value,attr-defined]
         target.collections = [wanted]
     collection = target.collections[0]
     if not character.link:
         collection = ctx.ensure(
             "collections", f"character:{character.name}/asset", wanted, lambda _: collection
         )
-    return collection  # type: ignore[no-any-return]
+    return collection
 
 
 def _root(
@@ -352,7 +356,7 @@ def build(production: Production, ctx: BuildContext) -> None:
                 "meshes",
                 f"character:{character.name}/mesh",
                 f"{character.name} Stand-in",
-                lambda n, c=character: stand_in_mesh(c, n),
+                functools.partial(stand_in_mesh, character),
             )
         else:
             bodies[character.name] = asset

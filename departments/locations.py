@@ -11,7 +11,7 @@ import hashlib
 import json
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 import bpy
 from mathutils import Vector
@@ -20,6 +20,7 @@ from .. import compat
 from ..production.colour_temperature import white_balance
 from ..production.light_rig import lamp_colour
 from ..production.model import Location, Production, Scene
+from ..production.photometry import LightType
 from ..production.retro.colour_space import srgb_to_linear
 from ..production.values import parse_color
 from .context import BuildContext
@@ -87,7 +88,7 @@ def _material(ctx: BuildContext, location: Location, surface: str) -> bpy.types.
             f'{PRINCIPLED}.inputs["Metallic"].default_value': values["metallic"],
         },
     )
-    return material  # type: ignore[no-any-return]
+    return material
 
 
 def _geometry_signature(*parts: Any) -> str:
@@ -118,7 +119,7 @@ def _set_mesh(ctx: BuildContext, location: Location) -> bpy.types.Mesh:
         for material in mesh.materials:
             surface = material.get("backlot_key", "").rpartition(":")[2]
             _material(ctx, location, surface)
-    return mesh  # type: ignore[no-any-return]
+    return mesh
 
 
 def _linked_set(ctx: BuildContext, location: Location) -> bpy.types.Collection | None:
@@ -137,7 +138,8 @@ def _linked_set(ctx: BuildContext, location: Location) -> bpy.types.Collection |
     if existing is not None:
         return existing
     try:
-        with bpy.data.libraries.load(str(location.model), link=True) as (source, target):
+        # the stub declares load() as returning None, not its context manager
+        with bpy.data.libraries.load(str(location.model), link=True) as (source, target):  # type: ignore[func-returns-value,attr-defined]
             if name not in source.collections:
                 ctx.report.problems.append(
                     f"location {location.name!r}: no collection {name!r} in {location.model.name}; "
@@ -148,7 +150,7 @@ def _linked_set(ctx: BuildContext, location: Location) -> bpy.types.Collection |
     except OSError as exc:
         ctx.report.problems.append(f"location {location.name!r}: cannot read {location.model}: {exc}")
         return None
-    return target.collections[0]  # type: ignore[no-any-return]
+    return target.collections[0]
 
 
 def practical_colour(production: Production, spec: Mapping[str, Any]) -> tuple[float, float, float]:
@@ -169,7 +171,7 @@ def _practical(
 ) -> None:
     name = str(spec.get("name", "practical"))
     key = f"scene:{scene.id}/practical:{name}"
-    lamp_type = str(spec.get("type", "POINT")).upper()
+    lamp_type = cast(LightType, str(spec.get("type", "POINT")).upper())  # Blender rejects other names
     data = ctx.ensure("lights", key, f"{scene.id} {name}", lambda n: bpy.data.lights.new(n, lamp_type))
     on = scene.lighting.practicals
     colour = practical_colour(production, spec)
@@ -189,7 +191,7 @@ def _practical(
     position = Vector([float(v) for v in spec.get("at") or (0.0, 0.0, 2.5)])
     target = spec.get("aim") or (position.x, position.y, 0.0)
     ctx.assign_all(
-        lamp, {"location": tuple(position), "rotation_euler": aim(position, tuple(float(v) for v in target))}
+        lamp, {"location": position.to_tuple(), "rotation_euler": aim(position, [float(v) for v in target])}
     )
     fixture = str(spec.get("fixture", "sphere"))
     fixture_size = _lengths(spec.get("fixture_size", 0.2), 3)
@@ -225,7 +227,7 @@ def _practical(
     body.material_slots[0].link = "OBJECT"  # the mesh is shared by scenes; on/off is per scene
     body.material_slots[0].material = glow
     # the lamp sits inside its fixture: the fixture must not shadow it
-    ctx.assign_all(body, {"location": tuple(position), "visible_shadow": False})
+    ctx.assign_all(body, {"location": position.to_tuple(), "visible_shadow": False})
 
 
 def build(production: Production, ctx: BuildContext) -> None:

@@ -4,6 +4,7 @@ Shared by the cast, the lights and the cameras so they agree."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from mathutils import Vector
@@ -99,6 +100,7 @@ def walks(production: Production, plan: Plan, scene: Scene) -> dict[str, list[Wa
     return moves
 
 
-def aim(origin: Vector, target: tuple[float, float, float]) -> tuple[float, float, float]:
+def aim(origin: Vector, target: Sequence[float]) -> tuple[float, float, float]:
     """Euler rotation that points an object's -Z (lights, cameras) from `origin` at `target`, +Y up."""
-    return tuple((Vector(target) - origin).to_track_quat("-Z", "Y").to_euler())  # type: ignore[return-value]
+    rotation = (Vector(target) - origin).to_track_quat("-Z", "Y").to_euler()
+    return (rotation.x, rotation.y, rotation.z)

@@ -63,7 +63,7 @@ def shape_mesh(shape: str, size: Sequence[float]) -> tuple[list[Vec3], list[tupl
             for z in (0.0, sz)
             for dx, dy in ((-1, -1), (1, -1), (1, 1), (-1, 1))
         ]
-        sides = [(i, (i + 1) % 4, 4 + (i + 1) % 4, 4 + i) for i in range(4)]
+        sides: list[tuple[int, ...]] = [(i, (i + 1) % 4, 4 + (i + 1) % 4, 4 + i) for i in range(4)]
         return points, [(3, 2, 1, 0), (4, 5, 6, 7), *sides]
     if shape in ("cylinder", "cone"):
         bottom = _ring(sx / 2, sy / 2, 0.0)

@@ -14,6 +14,7 @@ import bpy
 from .. import compat
 from ..production.model import Production, Scene
 from ..production.plan import master_resolution
+from ..properties import scene_state
 from .context import BuildContext
 
 NAME = "stage"
@@ -38,7 +39,7 @@ def built_scene(scene_id: str) -> bpy.types.Scene | None:
 def story_scene(ctx: BuildContext, scene_id: str) -> bpy.types.Scene:
     found = ctx.find("scenes", scene_key(scene_id))
     assert found is not None, f"stage.prepare has not created scene {scene_id}"
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 def department_collection(ctx: BuildContext, scene_id: str, part: str) -> bpy.types.Collection:
@@ -52,8 +53,9 @@ def prepare(production: Production, ctx: BuildContext) -> None:
     width, height = master_resolution(production)
     for scene in production.scenes:
         blender_scene = ctx.ensure("scenes", scene_key(scene.id), scene_name(scene), bpy.data.scenes.new)
-        blender_scene.backlot.story_scene = scene.id
-        blender_scene.backlot.production_scene = ctx.root
+        state = scene_state(blender_scene)
+        state.story_scene = scene.id
+        state.production_scene = ctx.root
         start, end = ctx.plan.scene_ranges.get(scene.id, (1, 1))
         fps = production.fps
         ctx.assign_all(

@@ -8,6 +8,8 @@ costume in every one of its shots.
 
 from __future__ import annotations
 
+from typing import cast
+
 import bpy
 
 from .. import compat
@@ -79,11 +81,11 @@ def _shaded_material(
     wet = _node(tree, "Wet Darkening", "ShaderNodeGamma", -600)
     noise = _node(tree, "Grime Mask", "ShaderNodeTexNoise", -800)
     grime = _node(tree, "Grime", "ShaderNodeMix", -400)
-    grime.data_type = "RGBA"
+    cast(bpy.types.ShaderNodeMix, grime).data_type = "RGBA"
     factor = _socket_index(grime.inputs, "Factor_Float")
     dye_in, dirt_in = _socket_index(grime.inputs, "A_Color"), _socket_index(grime.inputs, "B_Color")
     amount = _node(tree, "Grime Amount", "ShaderNodeMath", -600)
-    amount.operation = "MULTIPLY"
+    cast(bpy.types.ShaderNodeMath, amount).operation = "MULTIPLY"
     _link(tree, dye.outputs[0], fade.inputs["Color"])
     _link(tree, fade.outputs[0], wet.inputs["Color"])
     _link(tree, wet.outputs[0], grime.inputs[dye_in])
@@ -112,7 +114,7 @@ def _shaded_material(
             },
         },
     )
-    return material  # type: ignore[no-any-return]
+    return material
 
 
 def _character_materials(ctx: BuildContext, character: Character) -> dict[str, bpy.types.Material]:

@@ -9,4 +9,5 @@ from . import production, render, script, shots
 CLASSES: tuple[type, ...] = (*production.CLASSES, *shots.CLASSES, *render.CLASSES, *script.CLASSES)
 
 
-register, unregister = bpy.utils.register_classes_factory(CLASSES)
+# the stub declares register_classes_factory as returning None
+register, unregister = bpy.utils.register_classes_factory(CLASSES)  # type: ignore[func-returns-value,misc]

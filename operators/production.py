@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import bpy
 from bpy.props import EnumProperty, StringProperty
 
 from ..departments import DEPARTMENT_NAMES
-from ..properties import preset_folders, production_state
+from ..properties import active_scene, preset_folders, production_state, scene_state
 from ..session import build_into, validate_into
+
+if TYPE_CHECKING:
+    from bpy.stub_internal.rna_enums import OperatorReturnItems
 
 
 def _spec_path(context: bpy.types.Context) -> str:
-    return production_state(context.scene).spec_path  # type: ignore[no-any-return]
+    return production_state(active_scene(context)).spec_path
 
 
 def _production_scene(context: bpy.types.Context) -> bpy.types.Scene:
-    state = context.scene.backlot
-    return state.production_scene or context.scene  # type: ignore[no-any-return]
+    scene = active_scene(context)
+    return scene_state(scene).production_scene or scene
 
 
 class BACKLOT_OT_validate_spec(bpy.types.Operator):
@@ -28,21 +32,21 @@ class BACKLOT_OT_validate_spec(bpy.types.Operator):
     bl_label = "Validate Spec"
     bl_options = {"REGISTER"}
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
         if not _spec_path(context):
             self.report({"ERROR"}, "Choose a production spec (.yaml) first")
             return {"CANCELLED"}
         result = validate_into(_production_scene(context), _spec_path(context), preset_folders(context))
         counts = result.counts()
-        level = {"INFO"} if result.valid else {"WARNING"}
-        self.report(level, f"{counts['error']} error(s), {counts['warning']} warning(s)")
+        self.report(
+            {"INFO"} if result.valid else {"WARNING"},
+            f"{counts['error']} error(s), {counts['warning']} warning(s)",
+        )
         return {"FINISHED"}
 
 
 class _BuildMixin:
     """Shared by Build Production and Build Department (Blender cannot register an operator subclass)."""
-
-    bl_options = {"REGISTER", "UNDO"}
 
     department: EnumProperty(  # type: ignore[valid-type]
         name="Department",
@@ -51,7 +55,7 @@ class _BuildMixin:
         default="ALL",
     )
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
         assert isinstance(self, bpy.types.Operator)
         if not _spec_path(context):
             self.report({"ERROR"}, "Choose a production spec (.yaml) first")
@@ -63,8 +67,9 @@ class _BuildMixin:
             self.report({"ERROR"}, f"The spec has errors; first: {first.path}: {first.message}")
             return {"CANCELLED"}
         only = None if self.department == "ALL" else [self.department]
-        report = build_into(scene, result, only, scene.backlot.reset_to_spec)
-        scene.backlot.reset_to_spec = False
+        state = scene_state(scene)
+        report = build_into(scene, result, only, state.reset_to_spec)
+        state.reset_to_spec = False
         self.report({"INFO"}, report.summary())
         return {"FINISHED"}
 
@@ -74,6 +79,7 @@ class BACKLOT_OT_build_production(_BuildMixin, bpy.types.Operator):
 
     bl_idname = "backlot.build_production"
     bl_label = "Build Production"
+    bl_options = {"REGISTER", "UNDO"}
 
 
 class BACKLOT_OT_build_department(_BuildMixin, bpy.types.Operator):
@@ -81,6 +87,7 @@ class BACKLOT_OT_build_department(_BuildMixin, bpy.types.Operator):
 
     bl_idname = "backlot.build_department"
     bl_label = "Build Department"
+    bl_options = {"REGISTER", "UNDO"}
 
 
 class BACKLOT_OT_open_spec(bpy.types.Operator):
@@ -89,7 +96,7 @@ class BACKLOT_OT_open_spec(bpy.types.Operator):
     bl_idname = "backlot.open_spec"
     bl_label = "Open Spec"
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
         path = Path(bpy.path.abspath(_spec_path(context)))
         if path.is_dir():
             path = path / "production.yaml"
@@ -113,7 +120,7 @@ class BACKLOT_OT_reveal_outputs(bpy.types.Operator):
 
     folder: StringProperty(name="Folder", subtype="DIR_PATH")  # type: ignore[valid-type]
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
         spec = Path(bpy.path.abspath(_spec_path(context)))
         folder = Path(self.folder) if self.folder else (spec if spec.is_dir() else spec.parent) / "output"
         if not folder.is_dir():

@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import bpy
 from bpy.props import StringProperty
 
 from ..departments.stage import built_scene
-from ..properties import production_state
+from ..properties import active_scene, production_state
+
+if TYPE_CHECKING:
+    from bpy.stub_internal.rna_enums import OperatorReturnItems
 
 
 def preview_shot(context: bpy.types.Context, shot_id: str) -> bool:
     """Switch to the shot's scene, bind its camera and preview its frame range. False if not built."""
-    state = production_state(context.scene)
+    state = production_state(active_scene(context))
     item = next((s for s in state.shots if s.shot_id == shot_id), None)
     if item is None:
         return False
@@ -37,7 +42,7 @@ class BACKLOT_OT_select_shot(bpy.types.Operator):
 
     shot_id: StringProperty(name="Shot")  # type: ignore[valid-type]
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
         if not preview_shot(context, self.shot_id):
             self.report({"ERROR"}, f"Shot {self.shot_id} is not built yet: press Build Production")
             return {"CANCELLED"}

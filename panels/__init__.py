@@ -2,20 +2,36 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 import bpy
 
 from ..departments import DEPARTMENT_NAMES
-from ..properties import production_state
+from ..properties import active_scene, production_state
 from . import continuity, render, script
 from .base import BacklotPanel
 
-SEVERITY_ICONS = {"error": "ERROR", "warning": "ERROR", "info": "INFO"}
+if TYPE_CHECKING:
+    from bpy.stub_internal.rna_enums import IconItems
+
+SEVERITY_ICONS: dict[str, IconItems] = {"error": "ERROR", "warning": "ERROR", "info": "INFO"}
 
 
 class BACKLOT_UL_issues(bpy.types.UIList):
     bl_idname = "BACKLOT_UL_issues"
 
-    def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0, flt_flag=0):  # type: ignore[no-untyped-def]
+    def draw_item(
+        self,
+        context: bpy.types.Context,
+        layout: bpy.types.UILayout,
+        data: Any,
+        item: Any,
+        icon: int | None,
+        active_data: Any,
+        active_property: str | None,
+        index: int | None = 0,
+        flt_flag: int | None = 0,
+    ) -> None:
         row = layout.row(align=True)
         row.label(
             text=f"{item.path}: {item.message}" if item.path else item.message,
@@ -26,7 +42,18 @@ class BACKLOT_UL_issues(bpy.types.UIList):
 class BACKLOT_UL_shots(bpy.types.UIList):
     bl_idname = "BACKLOT_UL_shots"
 
-    def draw_item(self, context, layout, data, item, icon, active_data, active_property, index=0, flt_flag=0):  # type: ignore[no-untyped-def]
+    def draw_item(
+        self,
+        context: bpy.types.Context,
+        layout: bpy.types.UILayout,
+        data: Any,
+        item: Any,
+        icon: int | None,
+        active_data: Any,
+        active_property: str | None,
+        index: int | None = 0,
+        flt_flag: int | None = 0,
+    ) -> None:
         row = layout.row(align=True)
         row.label(text=item.shot_id, icon="CAMERA_DATA")
         row.label(text=f"{item.size}  {item.frame_start}-{item.frame_end}")
@@ -39,7 +66,7 @@ class BACKLOT_PT_production(BacklotPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        state = production_state(context.scene)
+        state = production_state(active_scene(context))
         layout.prop(state, "spec_path")
         row = layout.row(align=True)
         row.operator("backlot.validate_spec", icon="CHECKMARK")
@@ -75,7 +102,7 @@ class BACKLOT_PT_shots(BacklotPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        state = production_state(context.scene)
+        state = production_state(active_scene(context))
         if not len(state.shots):
             layout.label(text="Validate a spec to list its shots")
             return
@@ -94,7 +121,7 @@ class BACKLOT_PT_departments(BacklotPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        state = production_state(context.scene)
+        state = production_state(active_scene(context))
         column = layout.column(align=True)
         column.enabled = state.valid
         for name in DEPARTMENT_NAMES:
@@ -115,4 +142,5 @@ CLASSES = (
 )
 
 
-register, unregister = bpy.utils.register_classes_factory(CLASSES)
+# the stub declares register_classes_factory as returning None
+register, unregister = bpy.utils.register_classes_factory(CLASSES)  # type: ignore[func-returns-value,misc]

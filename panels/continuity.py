@@ -9,7 +9,7 @@ from typing import Any
 
 import bpy
 
-from ..properties import production_state
+from ..properties import active_scene, production_state
 from .base import BacklotPanel
 
 
@@ -27,7 +27,7 @@ class BACKLOT_PT_continuity(BacklotPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        report = _report(production_state(context.scene).continuity)
+        report = _report(production_state(active_scene(context)).continuity)
         if not report:
             layout.label(text="Validate a spec to see its continuity")
             return

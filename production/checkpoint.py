@@ -117,8 +117,8 @@ class Checkpoint:
         for output, per_shot in other.frames.items():
             for shot, per_frame in per_shot.items():
                 self.frames.setdefault(output, {}).setdefault(shot, {}).update(per_frame)
-        for shot, per_frame in other.timings.items():
-            self.timings.setdefault(shot, {}).update(per_frame)
+        for shot, seconds_per_frame in other.timings.items():
+            self.timings.setdefault(shot, {}).update(seconds_per_frame)
         for shot, error in other.failures.items():
             self.failures.setdefault(shot, error)
         self.renders_done += max(0, other.renders_done - renders_before)

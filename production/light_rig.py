@@ -13,15 +13,15 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .colour_temperature import GelledLight, apply_gel, light_rgb
 from .model import Lighting
-from .photometry import AREA_SHAPES, LightGeometry, power_for_irradiance, stops
+from .photometry import AREA_SHAPES, AreaShape, LightGeometry, LightType, power_for_irradiance, stops
 
 KEY_IRRADIANCE = math.pi
 DEFAULT_KELVIN = 5600.0
-LAMP_TYPES = ("AREA", "POINT", "SPOT")
+LAMP_TYPES: tuple[LightType, ...] = ("AREA", "POINT", "SPOT")
 RIM_ROLES = ("rim", "back")
 Vec3 = tuple[float, float, float]
 
@@ -31,8 +31,8 @@ class RigLamp:
     """One lamp of a rig preset. `azimuth` None on the key means the spec's `key_angle`."""
 
     role: str
-    light_type: str = "AREA"
-    shape: str = "SQUARE"
+    light_type: LightType = "AREA"
+    shape: AreaShape = "SQUARE"
     size: float = 1.0
     size_y: float | None = None
     azimuth: float | None = None
@@ -66,8 +66,8 @@ class RigLamp:
             raise ValueError(f"{where}: lamp {role!r}: distance and size must be > 0 m")
         return cls(
             role,
-            light_type,
-            shape,
+            cast(LightType, light_type),  # checked against LAMP_TYPES and AREA_SHAPES above
+            cast(AreaShape, shape),
             numbers["size"] or 1.0,
             numbers["size_y"],
             numbers["azimuth"],
@@ -93,8 +93,8 @@ class LampPlan:
     """A lamp ready to build: where, aimed at what, its Blender power and linear RGB colour."""
 
     role: str
-    light_type: str
-    shape: str
+    light_type: LightType
+    shape: AreaShape
     size: float
     size_y: float | None
     position: Vec3
@@ -190,7 +190,7 @@ def plan_rig(
         if bounds is not None:
             position = pull_inside(position, subject, bounds)
         distance = math.dist(position, subject)
-        geometry = LightGeometry(lamp.light_type, distance, 0.0, lamp.size, lamp.shape, lamp.size_y)  # type: ignore[arg-type]
+        geometry = LightGeometry(lamp.light_type, distance, 0.0, lamp.size, lamp.shape, lamp.size_y)
         target = key_irradiance * 2.0 ** level_stops(lamp, lighting)
         colour = lamp_colour(lamp.kelvin or key_kelvin, list(gels.get(lamp.role, [])), white_balance)
         power = power_for_irradiance(geometry, target) / luminance(colour)

@@ -57,9 +57,10 @@ class SourceMap:
     def strip_prefix(self, prefix: PathKey) -> None:
         """Re-key everything recorded under `prefix` relative to it (used to drop `production:`)."""
         n = len(prefix)
-        for table in (self.positions, self.raw_text):
+        tables: tuple[dict[PathKey, Any], ...] = (self.positions, self.raw_text)
+        for table in tables:
             for key in [k for k in table if k[:n] == prefix]:
-                table[key[n:]] = table[key]  # type: ignore[index]
+                table[key[n:]] = table[key]
 
     def find(self, path: PathKey) -> Position | None:
         """Position of `path`, or of its nearest ancestor that has one."""

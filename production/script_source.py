@@ -37,7 +37,8 @@ def merge_script(loaded: LoadedSpec) -> None:
             )
         )
         return
-    fps = data.get("fps") if isinstance(data.get("fps"), int) else 24
+    given_fps = data.get("fps")
+    fps = given_fps if isinstance(given_fps, int) else 24
     derived = to_spec(screenplay, script, fps=fps)["production"]
     for part, key in _MERGED:
         explicit = data.get(part)

@@ -11,7 +11,7 @@ import hashlib
 import itertools
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -497,13 +497,13 @@ class Validator:
                 if key in value:
                     self._check_required_everywhere(walker, value[key], sub, (*path, key))
         elif node.kind in ("list", "map") and node.item is not None:
-            entries = (
+            entries: Iterable[tuple[str | int, Any]] = (
                 enumerate(value)
                 if isinstance(value, list)
                 else (value.items() if isinstance(value, dict) else [])
             )
-            for key, item in entries:
-                self._check_required_everywhere(walker, item, node.item, (*path, key))
+            for entry_key, item in entries:
+                self._check_required_everywhere(walker, item, node.item, (*path, entry_key))
 
     # -- pass 3 ------------------------------------------------------------------------------------
     def cross_check(self, data: dict[str, Any]) -> None:
@@ -740,7 +740,8 @@ class Validator:
                 )
 
     def _check_shots(self, data: dict[str, Any], scenes: dict[str, int], characters: dict[str, int]) -> None:
-        fps = data.get("fps") if isinstance(data.get("fps"), int | float) else 24
+        given_fps = data.get("fps")
+        fps = given_fps if isinstance(given_fps, int | float) else 24
         scene_items: dict[Any, dict[str, Any]] = {}
         for item, _ in self._items(data, "scenes"):
             scene_items.setdefault(item.get("id"), item)  # a duplicate id is reported; the first one counts

@@ -13,7 +13,7 @@ from backlot import compat
 from backlot.departments import build_production
 from backlot.departments.characters import PART_ATTRIBUTE, PARTS
 from backlot.production.api import load_production
-from mathutils import Vector
+from backlot.properties import active_scene
 
 # docs/characters.md: shoulder breadth (outer arms) and hip breadth as fractions of height, per build.
 DOCUMENTED = {
@@ -43,7 +43,7 @@ def write_spec(folder: Path, characters: list[dict[str, Any]], **extra: Any) -> 
 def build(spec: Path, departments: tuple[str, ...] = ("characters",)) -> Any:
     result = load_production(spec, [], compat.capabilities())
     assert result.production is not None, [i.message for i in result.issues]
-    return build_production(result.production, bpy.context.scene, list(departments))
+    return build_production(result.production, active_scene(bpy.context), list(departments))
 
 
 def keyed(key: str) -> bpy.types.Object:
@@ -163,7 +163,7 @@ def test_wrong_collection_at_build_is_a_problem_not_a_crash(clean_blender: None,
     spec = write_spec(tmp_path, [{"name": "Ann", "model": "assets/hero.blend", "collection": "Heroine"}])
     result = load_production(spec)
     assert result.production is not None
-    report = build_production(result.production, bpy.context.scene, ["characters"])
+    report = build_production(result.production, active_scene(bpy.context), ["characters"])
     assert len(report.problems) == 1 and "Hero" in report.problems[0]
     assert keyed("scene:1/character:Ann").type == "MESH"
 
@@ -187,14 +187,15 @@ def test_shot_walks_between_marks_at_constant_speed_facing_travel(
     positions = {}
     for frame in (1, 24, 25, 49, 73, 80):
         evaluate_in_context(root, frame=frame)
-        positions[frame] = Vector(root.matrix_world.translation)
+        positions[frame] = root.matrix_world.translation.copy()
         if frame >= 25:
             assert root.matrix_world.to_euler().z == pytest.approx(expected_facing, abs=1e-4)
-    assert tuple(positions[1]) == pytest.approx((0, 0, 0), abs=1e-5)
-    assert tuple(positions[25]) == pytest.approx((0, 0, 0), abs=1e-5)
-    assert tuple(positions[49]) == pytest.approx((1.5, 2.0, 0), abs=1e-4)  # halfway in time, halfway there
-    assert tuple(positions[73]) == pytest.approx((3, 4, 0), abs=1e-5)
-    assert tuple(positions[80]) == pytest.approx((3, 4, 0), abs=1e-5)
+    assert positions[1].to_tuple() == pytest.approx((0, 0, 0), abs=1e-5)
+    assert positions[25].to_tuple() == pytest.approx((0, 0, 0), abs=1e-5)
+    # halfway in time, halfway there
+    assert positions[49].to_tuple() == pytest.approx((1.5, 2.0, 0), abs=1e-4)
+    assert positions[73].to_tuple() == pytest.approx((3, 4, 0), abs=1e-5)
+    assert positions[80].to_tuple() == pytest.approx((3, 4, 0), abs=1e-5)
     signature = bpy.data.actions[0].get("backlot_walk")
     build(spec)
     assert len(bpy.data.actions) == 1 and bpy.data.actions[0].get("backlot_walk") == signature

@@ -245,7 +245,7 @@ def test_installed_extension_builds_the_example_and_the_saved_file_reopens_with_
     production = load_production(installed_session["spec"]).production
     assert production is not None
     plan = make_plan(production)
-    expected_markers = {
+    expected_markers: dict[str, list[dict[str, Any]]] = {
         f"scene:{scene.id}": [
             {"name": shot.shot_id, "frame": shot.frame_start, "camera": f"shot:{shot.shot_id}/camera"}
             for shot in plan.shots

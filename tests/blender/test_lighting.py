@@ -8,7 +8,7 @@ import itertools
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import bpy
 import numpy as np
@@ -18,6 +18,7 @@ from backlot.departments import build_production
 from backlot.departments.context import BuildReport
 from backlot.production.api import load_production
 from backlot.production.model import Production
+from backlot.properties import active_scene
 from mathutils import Vector
 
 SOLAR_TESTS = Path(__file__).resolve().parents[1] / "core" / "test_solar.py"
@@ -58,7 +59,7 @@ def build(
 ) -> tuple[Production, BuildReport]:
     loaded = load_production(path)
     assert loaded.production is not None, [i.message for i in loaded.issues]
-    return loaded.production, build_production(loaded.production, bpy.context.scene, only=list(only))
+    return loaded.production, build_production(loaded.production, active_scene(bpy.context), only=list(only))
 
 
 def keyed(kind: str, key: str) -> Any:
@@ -103,7 +104,7 @@ def irradiance_from(lamp: bpy.types.Object, point: Vector, samples: int = 160) -
     integrated as L cos(emitter) cos(receiver) / r^2 over its surface; a point or spot radiates P / (4 pi).
     """
     data = lamp.data
-    weight = sum(w * c for w, c in zip(LUMINANCE, data.color, strict=True))
+    weight = sum(w * c for w, c in zip(LUMINANCE, data.color[:], strict=True))
     centre = lamp.matrix_basis.translation
     receiver_normal = (centre - point).normalized()
     if data.type in ("POINT", "SPOT"):
@@ -233,9 +234,9 @@ def _grey_sphere(centre: Vector, radius: float, collection: bpy.types.Collection
     material = bpy.data.materials.new("grey")
     nodes = compat.material_node_tree(material).nodes
     principled = nodes["Principled BSDF"]
-    principled.inputs["Base Color"].default_value = (0.18, 0.18, 0.18, 1.0)
-    principled.inputs["Roughness"].default_value = 1.0
-    principled.inputs["Specular IOR Level"].default_value = 0.0
+    cast(bpy.types.NodeSocketColor, principled.inputs["Base Color"]).default_value = (0.18, 0.18, 0.18, 1.0)
+    cast(bpy.types.NodeSocketFloat, principled.inputs["Roughness"]).default_value = 1.0
+    cast(bpy.types.NodeSocketFloat, principled.inputs["Specular IOR Level"]).default_value = 0.0
     mesh.materials.append(material)
     sphere = bpy.data.objects.new("probe", mesh)
     sphere.location = centre
@@ -258,8 +259,9 @@ def test_rendered_sphere_shows_the_ratio(
     scene.world = None
     eye, radius = subject_eye(production), 0.3
     _grey_sphere(eye, radius, scene.collection)
-    camera = bpy.data.objects.new("probe camera", bpy.data.cameras.new("probe camera"))
-    camera.data.type, camera.data.ortho_scale = "ORTHO", 2.5 * radius
+    lens = bpy.data.cameras.new("probe camera")
+    lens.type, lens.ortho_scale = "ORTHO", 2.5 * radius
+    camera = bpy.data.objects.new("probe camera", lens)
     camera.location = eye + Vector((0.0, -5.0, 0.0))
     camera.rotation_euler = (math.pi / 2, 0.0, 0.0)  # looks along +Y
     scene.collection.objects.link(camera)
@@ -273,8 +275,9 @@ def test_rendered_sphere_shows_the_ratio(
     scene.render.filepath = str(tmp_path / "sphere.exr")
     bpy.ops.render.render(write_still=True, scene=scene.name)
     image = bpy.data.images.load(scene.render.filepath)
-    pixels = np.empty(len(image.pixels), np.float32)
-    image.pixels.foreach_get(pixels)
+    stored = cast("bpy.types.bpy_prop_array[float]", image.pixels)  # the stub types it as one float
+    pixels = np.empty(len(stored), np.float32)
+    stored.foreach_get(pixels)
     rgb = pixels.reshape(100, 100, 4)[..., :3] @ np.array(LUMINANCE)
 
     def luminance_at(normal: Vector) -> float:

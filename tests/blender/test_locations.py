@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import bpy
 import numpy as np
@@ -14,6 +14,7 @@ import pytest
 import yaml
 from backlot.departments import build_production
 from backlot.production.api import load_production
+from backlot.properties import active_scene
 from mathutils import Vector
 
 PRESETS = Path(__file__).resolve().parents[2] / "presets" / "locations"
@@ -51,7 +52,7 @@ def build(path: Path) -> Any:
     loaded = load_production(path)
     assert loaded.production is not None, [i.message for i in loaded.issues]
     return build_production(
-        loaded.production, bpy.context.scene, only=["locations", "characters", "lighting"]
+        loaded.production, active_scene(bpy.context), only=["locations", "characters", "lighting"]
     )
 
 
@@ -94,6 +95,7 @@ def test_set_leaves_the_view_of_every_mark_clear(
         view_layer = scene.view_layers[0]
         view_layer.update()
         depsgraph = view_layer.depsgraph
+        assert depsgraph is not None
         figure = {root.name, *(child.name for child in root.children_recursive)}
         for camera in camera_positions(root):
             for point in figure_points(root):
@@ -120,7 +122,7 @@ def test_set_renders_non_empty_in_workbench(
     camera.rotation_euler = (math.radians(80), 0.0, 0.0)  # looking along +Y, slightly down
     scene.collection.objects.link(camera)
     scene.camera = camera
-    scene.render.engine = "BLENDER_WORKBENCH"
+    scene.render.engine = "BLENDER_WORKBENCH"  # type: ignore[assignment]  # the 4.5 stub lists EEVEE only
     scene.display.shading.light = "STUDIO"
     scene.display.shading.color_type = "MATERIAL"
     scene.render.resolution_x, scene.render.resolution_y, scene.render.resolution_percentage = 96, 54, 100
@@ -128,8 +130,9 @@ def test_set_renders_non_empty_in_workbench(
     scene.render.filepath = str(tmp_path / f"{location}.png")
     bpy.ops.render.render(write_still=True, scene=scene.name)
     image = bpy.data.images.load(scene.render.filepath)
-    pixels = np.empty(len(image.pixels), np.float32)
-    image.pixels.foreach_get(pixels)
+    stored = cast("bpy.types.bpy_prop_array[float]", image.pixels)  # the stub types it as one float
+    pixels = np.empty(len(stored), np.float32)
+    stored.foreach_get(pixels)
     rgb = pixels.reshape(54, 96, 4)[..., :3]
     background = rgb[0, 0]
     differs = np.abs(rgb - background).sum(axis=-1) > 0.02
@@ -179,6 +182,6 @@ def test_user_weather_preset_shadows_the_built_in(
     wet["locations"][0]["weather"] = "rain"
     loaded = load_production(write_production(wet), [studio])
     assert loaded.production is not None, [i.message for i in loaded.issues]
-    build_production(loaded.production, bpy.context.scene, only=["locations"], presets=loaded.presets)
+    build_production(loaded.production, active_scene(bpy.context), only=["locations"], presets=loaded.presets)
     # docs/lighting-maths.md: a wet exterior surface's roughness scales by (1 - 0.8 w)
     assert floor.roughness == pytest.approx(dry_roughness * (1 - 0.8 * 0.5), rel=1e-4)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import math
 from pathlib import Path
+from typing import Literal, cast
 
 import pytest
 import yaml
@@ -40,7 +41,7 @@ def add_camera(scene, gate: optics.Sensor, focal: float, fit: str, location=(0, 
     data = bpy.data.cameras.new("cam")
     data.lens = focal
     data.sensor_width, data.sensor_height = optics.blender_sensor(gate)
-    data.sensor_fit = fit
+    data.sensor_fit = cast(Literal["AUTO", "HORIZONTAL", "VERTICAL"], fit)  # one of optics.SENSOR_FITS
     obj = bpy.data.objects.new("cam", data)
     scene.collection.objects.link(obj)
     obj.location, obj.rotation_euler = location, rotation

@@ -9,11 +9,19 @@ from __future__ import annotations
 
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, cast
 
 import bpy
 import pytest
 from backlot import panels
+
+# `bpy.ops.backlot` is registered at run time: the stubs do not know it (the attr-defined ignores below).
+
+
+def _enum_items(function: str, parameter: str) -> Any:
+    """The values a UILayout function accepts for `parameter` (the stub types `bl_rna` as BlenderRNA)."""
+    rna = cast(bpy.types.Struct, bpy.types.UILayout.bl_rna)
+    return cast(bpy.types.EnumProperty, rna.functions[function].parameters[parameter]).enum_items
 
 
 class RecordingLayout:
@@ -30,7 +38,7 @@ class RecordingLayout:
 
     def label(self, text: str = "", icon: str = "NONE", **kwargs: Any) -> None:
         if icon != "NONE":
-            assert icon in bpy.types.UILayout.bl_rna.functions["label"].parameters["icon"].enum_items, icon
+            assert icon in _enum_items("label", "icon"), icon
         self.log.append(f"label:{text}")
 
     def separator(self, **kwargs: Any) -> None:
@@ -38,7 +46,7 @@ class RecordingLayout:
 
     def progress(self, factor: float = 0.0, type: str = "BAR", text: str = "") -> None:
         assert 0.0 <= factor <= 1.0, factor
-        assert type in bpy.types.UILayout.bl_rna.functions["progress"].parameters["type"].enum_items, type
+        assert type in _enum_items("progress", "type"), type
         self.log.append(f"progress:{text}")
 
     def prop(self, data: Any, name: str, **kwargs: Any) -> None:
@@ -90,7 +98,7 @@ def test_invalid_spec_lists_issues(clean_blender: None, tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
     spec.write_text("production:\n  title: X\n  shots: [{scene: 1}]\n")
     bpy.context.scene.backlot.spec_path = str(spec)
-    bpy.ops.backlot.validate_spec()
+    bpy.ops.backlot.validate_spec()  # type: ignore[attr-defined]
     log = draw_all()
     assert "list:issues" in log
     assert any(line.startswith("label:Fix:") for line in log)
@@ -98,7 +106,7 @@ def test_invalid_spec_lists_issues(clean_blender: None, tmp_path: Path) -> None:
 
 def test_valid_built_spec_lists_shots(clean_blender: None, example_copy: Path) -> None:
     bpy.context.scene.backlot.spec_path = str(example_copy)
-    bpy.ops.backlot.build_production()
+    bpy.ops.backlot.build_production()  # type: ignore[attr-defined]
     log = draw_all()
     assert "list:shots" in log
     assert "operator:backlot.select_shot" in log
@@ -107,15 +115,15 @@ def test_valid_built_spec_lists_shots(clean_blender: None, example_copy: Path) -
 
 def test_select_shot_previews_its_range(clean_blender: None, example_copy: Path) -> None:
     bpy.context.scene.backlot.spec_path = str(example_copy)
-    bpy.ops.backlot.build_production()
+    bpy.ops.backlot.build_production()  # type: ignore[attr-defined]
     state = bpy.context.scene.backlot
     item = next(s for s in state.shots if s.shot_id == "2C")
-    assert bpy.ops.backlot.select_shot(shot_id="2C") == {"FINISHED"}
+    assert bpy.ops.backlot.select_shot(shot_id="2C") == {"FINISHED"}  # type: ignore[attr-defined]
     scene = next(s for s in bpy.data.scenes if s.get("backlot_key") == "scene:2")
     assert scene.camera.get("backlot_key") == "shot:2C/camera"
     assert (scene.frame_preview_start, scene.frame_preview_end) == (item.frame_start, item.frame_end)
     with pytest.raises(RuntimeError, match="not built"):
-        bpy.ops.backlot.select_shot(shot_id="nope")
+        bpy.ops.backlot.select_shot(shot_id="nope")  # type: ignore[attr-defined]
 
 
 def test_script_panel_offers_the_helper_and_cancel_only_while_busy(
@@ -139,7 +147,7 @@ def test_continuity_panel_shows_screen_time_costumes_and_warnings(
         text.replace("INT. WAREHOUSE - NIGHT", "INT. WAREHOUSE - CONTINUOUS"), encoding="utf-8"
     )
     bpy.context.scene.backlot.spec_path = str(example_copy)
-    bpy.ops.backlot.validate_spec()
+    bpy.ops.backlot.validate_spec()  # type: ignore[attr-defined]
     log = draw_all()
     # Hand-worked in tests/core/test_continuity.py: the Courier is seen for 25 s in 10 shots of the example.
     assert "label:Courier: 25 s on screen in 10 shot(s)" in log
@@ -152,5 +160,5 @@ def test_continuity_panel_is_empty_for_an_invalid_spec(clean_blender: None, tmp_
     spec = tmp_path / "bad.yaml"
     spec.write_text("production:\n  title: X\n  shots: [{scene: 1}]\n")
     bpy.context.scene.backlot.spec_path = str(spec)
-    bpy.ops.backlot.validate_spec()
+    bpy.ops.backlot.validate_spec()  # type: ignore[attr-defined]
     assert "label:Validate a spec to see its continuity" in draw_all()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -94,7 +95,7 @@ def test_warmer_is_redder() -> None:
 
 
 @pytest.mark.parametrize("bad", [500, 50000, float("nan"), "warm"])
-def test_bad_kelvin_says_the_range(bad: object) -> None:
+def test_bad_kelvin_says_the_range(bad: Any) -> None:
     with pytest.raises(ValueError, match=r"kelvin|K is outside"):
         ct.kelvin_to_rgb(bad)
 

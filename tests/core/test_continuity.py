@@ -9,7 +9,7 @@ import pytest
 from backlot.production.api import load_production
 from backlot.production.continuity import continuity_report, format_continuity
 from backlot.production.costume import fabric_shader, piece_slot, slot_rules
-from backlot.production.model import WardrobeEntry
+from backlot.production.model import Production, WardrobeEntry
 from backlot.production.schema import CONDITIONS, MATERIALS
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "neon_alley" / "production.yaml"
@@ -44,7 +44,7 @@ EXPECTED = {
 }
 
 
-def example():  # type: ignore[no-untyped-def]
+def example() -> Production:
     production = load_production(EXAMPLE).production
     assert production is not None
     return production

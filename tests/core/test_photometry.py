@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pytest
 from backlot.production import photometry as ph
-from backlot.production.photometry import LightGeometry
+from backlot.production.photometry import AreaShape, LightGeometry
 
 
 def test_point_light_hand_calculation() -> None:
@@ -58,7 +59,7 @@ def test_rectangle_area_light_matches_numerical_integration(
     expected = _lambertian_panel_irradiance(
         radiance, distance, _midpoints(-width / 2, width / 2, n), _midpoints(-height / 2, height / 2, n)
     )
-    shape = "SQUARE" if width == height else "RECTANGLE"
+    shape: AreaShape = "SQUARE" if width == height else "RECTANGLE"
     geometry = LightGeometry("AREA", distance=distance, size=width, size_y=height, shape=shape)
     assert ph.irradiance_at(geometry, power) == pytest.approx(expected, rel=1e-4)
 
@@ -146,7 +147,7 @@ def test_rim_one_stop_over_key_doubles_power_at_same_geometry() -> None:
         ({"light_type": "AREA", "size": 1.0, "shape": "TRIANGLE"}, "shape"),
     ],
 )
-def test_bad_geometry_says_what_and_how(kwargs: dict[str, object], message: str) -> None:
+def test_bad_geometry_says_what_and_how(kwargs: dict[str, Any], message: str) -> None:
     with pytest.raises(ValueError, match=message):
         LightGeometry(**kwargs)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import pytest
 from backlot.production import solar
@@ -241,7 +242,7 @@ def test_resolve_time_accepts_iso_and_names() -> None:
 
 
 @pytest.mark.parametrize("bad", ["teatime", "2026-13-40T25:00", "", 42])
-def test_bad_time_names_the_field_and_the_fix(bad: object) -> None:
+def test_bad_time_names_the_field_and_the_fix(bad: Any) -> None:
     with pytest.raises(ValueError, match=r"scenes\[0\]\.time.*(ISO|dusk)"):
         solar.resolve_time(bad, TOKYO, date(2026, 3, 14), where="scenes[0].time")
 
@@ -255,6 +256,6 @@ def test_bad_time_names_the_field_and_the_fix(bad: object) -> None:
         ({"latitude": "north", "longitude": 0.0}, "latitude"),
     ],
 )
-def test_bad_place_names_the_field(kwargs: dict[str, object], field: str) -> None:
+def test_bad_place_names_the_field(kwargs: dict[str, Any], field: str) -> None:
     with pytest.raises(ValueError, match=rf"geo\.{field}"):
         Place(**kwargs)

@@ -223,6 +223,6 @@ def test_model_is_immutable(tmp_path: Path, stubs: Path) -> None:
     production = kit.validate_spec(tmp_path, kit.base_spec(), stubs).production
     assert production is not None
     with pytest.raises(dataclasses.FrozenInstanceError):
-        production.title = "x"  # type: ignore[misc]
+        production.title = "x"
     with pytest.raises(dataclasses.FrozenInstanceError):
-        production.shots[0].duration = 1  # type: ignore[misc]
+        production.shots[0].duration = 1

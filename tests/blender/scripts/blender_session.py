@@ -21,7 +21,7 @@ import traceback
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 
 class HostModuleHider(importlib.abc.MetaPathFinder):
@@ -61,7 +61,12 @@ def install(repo: str, filepath: str) -> dict[str, Any]:
     import bpy
 
     result = bpy.ops.extensions.package_install_files(repo=repo, filepath=filepath, enable_on_install=True)
-    return {"result": sorted(result)}
+    return {"result": _sorted_result(result)}
+
+
+def _sorted_result(result: object) -> list[str]:
+    """An operator's result set, sorted; the stubs type operator calls as returning None."""
+    return sorted(cast(set[str], result))
 
 
 def addons() -> dict[str, Any]:
@@ -81,7 +86,7 @@ def import_module(module: str, attributes: Sequence[str] = ()) -> dict[str, Any]
 def disable(module: str) -> dict[str, Any]:
     import bpy
 
-    return {"result": sorted(bpy.ops.preferences.addon_disable(module=module))}
+    return {"result": _sorted_result(bpy.ops.preferences.addon_disable(module=module))}
 
 
 def build_production(spec_path: str) -> dict[str, Any]:
@@ -90,10 +95,10 @@ def build_production(spec_path: str) -> dict[str, Any]:
 
     scene = bpy.context.scene
     scene.backlot.spec_path = spec_path
-    result = bpy.ops.backlot.build_production()
+    result = bpy.ops.backlot.build_production()  # type: ignore[attr-defined]  # registered at run time
     operator_class = bpy.types.Operator.bl_rna_get_subclass_py("BACKLOT_OT_build_production")
     return {
-        "result": sorted(result),
+        "result": _sorted_result(result),
         "operator_module": operator_class.__module__,
         "build_report": scene.backlot.build_report,
     }
@@ -102,13 +107,13 @@ def build_production(spec_path: str) -> dict[str, Any]:
 def save(filepath: str) -> dict[str, Any]:
     import bpy
 
-    return {"result": sorted(bpy.ops.wm.save_as_mainfile(filepath=filepath))}
+    return {"result": _sorted_result(bpy.ops.wm.save_as_mainfile(filepath=filepath))}
 
 
 def open_file(filepath: str) -> dict[str, Any]:
     import bpy
 
-    return {"result": sorted(bpy.ops.wm.open_mainfile(filepath=filepath)), "file": bpy.data.filepath}
+    return {"result": _sorted_result(bpy.ops.wm.open_mainfile(filepath=filepath)), "file": bpy.data.filepath}
 
 
 def inventory(key_property: str) -> dict[str, Any]:
