@@ -96,9 +96,10 @@ def _word_pattern(words: list[str]) -> re.Pattern[str]:
     return re.compile(rf"\b(?:{alternatives})\b", re.IGNORECASE)
 
 
-_CATEGORY_OF_KEYWORD = {word: category for category, words in _KEYWORDS.items() for word in words}
+_KEYWORD_ITEM = {word: (category, word) for category, words in _KEYWORDS.items() for word in words}
+"""Each keyword's (category, keyword) item, made once."""
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
-_PAIR_STARTS = frozenset(word.split()[0] for word in _CATEGORY_OF_KEYWORD if " " in word)
+_PAIR_STARTS = frozenset(word.split()[0] for word in _KEYWORD_ITEM if " " in word)
 
 
 # Byte table: ASCII letters in lower case, hyphens kept, anything else a space (what separates _WORD's words).
@@ -119,8 +120,8 @@ def _words_of(action: str) -> list[str]:
 def keyword_items(action: str) -> list[tuple[str, str]]:
     """(category, keyword) for every keyword in the text; two-word keywords are tried before single words."""
     words = _words_of(action)
-    if _PAIR_STARTS.isdisjoint(words):  # the usual case: plain lookups, no pairs to try
-        return [(_CATEGORY_OF_KEYWORD[word], word) for word in words if word in _CATEGORY_OF_KEYWORD]
+    if _PAIR_STARTS.isdisjoint(words):  # the usual case: plain lookups (in C), no pairs to try
+        return list(map(_KEYWORD_ITEM.__getitem__, filter(_KEYWORD_ITEM.__contains__, words)))
     found: list[tuple[str, str]] = []
     skip = False
     for index, word in enumerate(words):
@@ -128,11 +129,11 @@ def keyword_items(action: str) -> list[tuple[str, str]]:
             skip = False
             continue
         pair = f"{word} {words[index + 1]}" if index + 1 < len(words) else ""
-        if pair in _CATEGORY_OF_KEYWORD:
-            found.append((_CATEGORY_OF_KEYWORD[pair], pair))
+        if pair in _KEYWORD_ITEM:
+            found.append(_KEYWORD_ITEM[pair])
             skip = True
-        elif word in _CATEGORY_OF_KEYWORD:
-            found.append((_CATEGORY_OF_KEYWORD[word], word))
+        elif word in _KEYWORD_ITEM:
+            found.append(_KEYWORD_ITEM[word])
     return found
 
 
@@ -393,27 +394,31 @@ def capitalised_things(action: str) -> list[tuple[str, str]]:
 
     Characters' names must already be gone from ``action`` (:func:`breakdown` puts ``|`` in their place).
     """
-    found: list[tuple[str, str]] = []
-    for match in _CAPS_PHRASE.finditer(action):
-        words = match.group(0).split()
-        while words and words[0] in STOP_WORDS:
-            words.pop(0)
-        while words and words[-1] in STOP_WORDS:
-            words.pop()
-        if not words:
-            continue
-        phrase = " ".join(words)
-        if SOUND_WORDS.intersection(words):
-            found.append(("sound", phrase))
-        elif PEOPLE_WORDS.intersection(words):
-            found.append(("background", phrase))
-        elif _VEHICLE_WORDS.search(phrase):
-            found.append(("vehicles", phrase))
-        elif _ANIMAL_WORDS.search(phrase):
-            found.append(("animals", phrase))
-        else:
-            found.append(("props", phrase))
-    return found
+    found = [_capitals_item(match) for match in _CAPS_PHRASE.findall(action)]
+    return [item for item in found if item is not None]
+
+
+@functools.lru_cache(maxsize=4096)
+def _capitals_item(capitals: str) -> tuple[str, str] | None:
+    """One run of capitals as (category, item), stop words trimmed; None when only stop words. Cached: a
+    script names the same props and sounds again and again."""
+    words = capitals.split()
+    while words and words[0] in STOP_WORDS:
+        words.pop(0)
+    while words and words[-1] in STOP_WORDS:
+        words.pop()
+    if not words:
+        return None
+    phrase = " ".join(words)
+    if SOUND_WORDS.intersection(words):
+        return ("sound", phrase)
+    if PEOPLE_WORDS.intersection(words):
+        return ("background", phrase)
+    if _VEHICLE_WORDS.search(phrase):
+        return ("vehicles", phrase)
+    if _ANIMAL_WORDS.search(phrase):
+        return ("animals", phrase)
+    return ("props", phrase)
 
 
 def category_of(tag: str) -> str | None:
@@ -455,7 +460,7 @@ def breakdown(
             headings[scene.heading.text] = read_heading(scene.heading.text)
         heading = headings[scene.heading.text]
         time = heading.time or time
-        found: list[tuple[str, str]] = []  # (category, item) in script order
+        actions: list[str] = []
         notes: list[str] = []
         synopsis: list[str] = []
         for element in scene.elements:
@@ -467,14 +472,9 @@ def breakdown(
             if kind == SYNOPSIS:
                 synopsis.append(element.text)
             elif kind == ACTION:
-                action = plain_text(element.text)
-                found += keyword_items(action)
-                if mentions is not None:  # cast named in the action, and the action without their names
-                    pieces = mentions.split(action)
-                    if len(pieces) > 1:
-                        cast += [by_upper[name.upper()] for name in pieces[1::2]]
-                        action = "|".join(pieces[::2])
-                found += capitalised_things(action)
+                actions.append(plain_text(element.text))
+        named, found = _action_items(actions, mentions)
+        cast += [by_upper[name.upper()] for name in named]
         found += note_tags(notes)
         sheets.append(
             SceneBreakdown(
@@ -494,6 +494,53 @@ def breakdown(
             )
         )
     return sheets
+
+
+_ACTIONS_APART = "\n|\n"
+"""Between a scene's actions read as one text: no rule matches across it (a cue name is one line, a run of
+capitals cannot go on past ``|``, a keyword is letters)."""
+
+
+def _action_items(
+    actions: list[str], mentions: re.Pattern[str] | None
+) -> tuple[list[str], list[tuple[str, str]]]:
+    """Characters named in the actions, in script order, and (category, item) for what they mention, in
+    script order within each category (each action's keywords before its capitals): all a sheet keeps.
+
+    The rules run once over all the actions joined, not once per action. That gives the same names, and the
+    same items in the same order per category, unless a category gets both keywords and capitals (their order
+    then depends on which action each came from) or a match might span two actions (see
+    :func:`_joining_may_differ`): then the actions are read one by one.
+    """
+    text = _ACTIONS_APART.join(actions)
+    keywords = keyword_items(text)
+    named: list[str] = []
+    if mentions is not None:  # cast named in the action, and the action without their names
+        pieces = mentions.split(text)
+        if len(pieces) > 1:
+            named = pieces[1::2]
+            text = "|".join(pieces[::2])
+    capitals = capitalised_things(text)
+    if len(actions) > 1 and _joining_may_differ(named, keywords, capitals):
+        named, found = [], []
+        for action in actions:
+            action_named, action_found = _action_items([action], mentions)
+            named += action_named
+            found += action_found
+        return named, found
+    return named, keywords + capitals
+
+
+def _joining_may_differ(
+    named: list[str], keywords: list[tuple[str, str]], capitals: list[tuple[str, str]]
+) -> bool:
+    """Whether reading the actions one by one could give other items or another order than reading them
+    joined: a category with keywords and capitals, a two-word keyword, or a name with ``|`` (which could have
+    matched part of :data:`_ACTIONS_APART`)."""
+    capital_categories = {category for category, _ in capitals}
+    if any(category in capital_categories or " " in word for category, word in keywords):
+        return True
+    return any("|" in name for name in named)
 
 
 def _categories(cast: list[str], found: list[tuple[str, str]]) -> dict[str, list[str]]:

@@ -564,7 +564,6 @@ def _unmarked(match: re.Match[str]) -> str:
 _SPACE_LINE = re.compile(r"^[^\S\n]+$", re.MULTILINE)
 
 
-@functools.lru_cache(maxsize=8192)
 def plain_text(text: str) -> str:
     """Text as printed: notes removed, emphasis markers and escapes resolved, held lines emptied.
 
@@ -576,6 +575,13 @@ def plain_text(text: str) -> str:
         maybe_space_line = text.startswith((" ", "\t")) or "\n " in text or "\n\t" in text
         if not maybe_space_line or _SPACE_TAB_LINE.search(text) is None:
             return text
+    return _marked_plain_text(text)
+
+
+@functools.lru_cache(maxsize=8192)
+def _marked_plain_text(text: str) -> str:
+    """:func:`plain_text` of text with markup. Cached, unlike the quick answer for text without any: checking
+    the cache would cost that text more than its substring tests."""
     if "[[" in text:
         text = _WHOLE_NOTE.sub("", text)
     if "\n" in text:

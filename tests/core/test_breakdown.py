@@ -144,6 +144,46 @@ def test_keywords_are_whole_words_in_any_text() -> None:
         assert bd._words_of(text) == [word.lower() for word in bd._WORD.findall(text)], text
 
 
+def test_scene_items_keep_action_order() -> None:
+    # A scene's actions are read joined; items must come out as if read one action at a time: each action's
+    # keywords, then its capitals, and no keyword pair or run of capitals across two actions.
+    script = fountain.parse(
+        "INT. ROOM - DAY\n\nThe PHONE RINGS. MAYA looks up at the police\n\n"
+        "MAYA\nHello?\n\nCar alarms. A radio plays. The GUN\n\nLEO\nHi.\n\nTABLE lamp."
+    )
+    (sheet,) = bd.breakdown(script)
+    assert sheet.categories["sound"] == ["PHONE RINGS", "radio"]  # capitals of action 1, keyword of action 2
+    assert sheet.categories["vehicles"] == ["car"]  # "police" + "car" in two actions is no police car
+    assert sheet.categories["props"] == ["GUN", "TABLE"]  # "GUN" and "TABLE" end and start two actions
+    assert sheet.categories["cast"] == ["Maya", "Leo"]
+
+
+def test_scene_items_match_reading_action_by_action() -> None:
+    # Reference: the rules applied to each action on its own, then concatenated in script order.
+    import random
+
+    rng = random.Random(11)
+    names = ["Maya", "Leo Ray"]
+    mentions = bd._mention_pattern(names)
+    pieces = ["MAYA", "Leo Ray", "LEO RAY", "car", "CAR", "police", "police car", "RINGS", "radio", "dog",
+              "DOG", "GUN", "the", ".", " ", "\n", "|", "-", "MAN", "crowd"]  # fmt: skip
+    for _ in range(2000):
+        actions = [
+            "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 8)))
+            for _ in range(rng.randint(1, 4))
+        ]
+        expected_names: list[str] = []
+        expected_items: list[tuple[str, str]] = []
+        for action in actions:
+            expected_items += bd.keyword_items(action)
+            split = mentions.split(action)
+            expected_names += split[1::2]
+            expected_items += bd.capitalised_things("|".join(split[::2]))
+        named, items = bd._action_items(actions, mentions)
+        assert named == expected_names, actions
+        assert bd._categories([], items) == bd._categories([], expected_items), actions  # order per category
+
+
 def test_strip_colours_follow_convention() -> None:
     # INT DAY white, EXT DAY yellow, INT NIGHT blue, EXT NIGHT green; INT/EXT strips as exterior.
     script = "\n\n".join(
