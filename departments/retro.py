@@ -10,7 +10,7 @@ render (Composite / Group Output) stays clean, because the exact retro outputs a
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import bpy
 
@@ -54,7 +54,7 @@ class _Graph:
             socket.default_value = value
 
     def math(self, operation: str, *operands: Value, clamp: bool = False) -> Any:
-        node = self.tree.nodes.new(compat.math_node_type())
+        node: Any = self.tree.nodes.new(compat.math_node_type())  # a math node; the stub returns Node
         node.operation = operation
         node.use_clamp = clamp
         for operand, socket in zip(operands, node.inputs, strict=False):
@@ -219,7 +219,7 @@ def _crt(graph: _Graph, clean: Any, inputs: Any) -> Any:
 
 def _ensure_interface(tree: bpy.types.NodeTree, look: LiveLook) -> None:
     existing = {(item.in_out, item.name) for item in tree.interface.items_tree if item.item_type == "SOCKET"}
-    wanted: list[tuple[str, str, str, float, float, float, str]] = [
+    wanted: list[tuple[Literal["INPUT", "OUTPUT"], str, str, float, float, float, str]] = [
         ("INPUT", "Image", "NodeSocketColor", 0.0, 0.0, 0.0, "The render"),
         ("INPUT", "Native Width", "NodeSocketFloat", look.native[0], 1.0, 8192.0, "Console pixels across"),
         ("INPUT", "Native Height", "NodeSocketFloat", look.native[1], 1.0, 8192.0, "Console pixels down"),
@@ -303,7 +303,7 @@ def _wire_scene(
         tree.nodes.remove(node)
     if not groups:
         return
-    render_layers = next((n for n in tree.nodes if n.bl_idname == "CompositorNodeRLayers"), None)
+    render_layers: Any = next((n for n in tree.nodes if n.bl_idname == "CompositorNodeRLayers"), None)
     if render_layers is None:
         render_layers = tree.nodes.new("CompositorNodeRLayers")
     if render_layers.scene != scene:  # 4.5's default tree reads the scene that was active when it was made

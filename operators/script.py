@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 import yaml
@@ -23,8 +23,11 @@ import yaml
 from ..production import breakdown, fountain, script_helper, script_to_spec
 from ..production.llm import LLMClient, LLMError, is_local_url
 from ..production.llm_jobs import JobEvent, JobRunner
-from ..properties import preferences, preset_folders, production_state
+from ..properties import active_scene, preferences, preset_folders, production_state
 from ..session import validate_into
+
+if TYPE_CHECKING:
+    from bpy.stub_internal.rna_enums import OperatorReturnItems
 
 TIMER_SECONDS = 0.05
 HEADLESS_TIMEOUT_SECONDS = 900.0
@@ -151,7 +154,7 @@ def start(context: bpy.types.Context, task: script_helper.Task, text_name: str, 
     global _active
     if _active is not None:
         return "The script helper is busy: wait for it or press Cancel"
-    state = production_state(context.scene).script
+    state = production_state(active_scene(context)).script
     try:
         client = make_client(context, state)
         request = next(task)
@@ -207,7 +210,7 @@ def make_client(context: bpy.types.Context, state: Any) -> LLMClient:
 
 def production_folder(context: bpy.types.Context) -> Path:
     """Where drafts go (its scripts/): the production spec's folder, else the saved .blend's folder."""
-    spec_path = production_state(context.scene).spec_path
+    spec_path = production_state(active_scene(context)).spec_path
     if spec_path:
         path = Path(bpy.path.abspath(spec_path))
         return path if path.is_dir() else path.parent
@@ -227,7 +230,7 @@ def _text_named(name: str, content: str = "") -> bpy.types.Text:
 def _script_source(state: Any) -> str:
     if state.script_text is None:
         raise ValueError("Pick the script (a Text with the screenplay) first, or draft one")
-    return state.script_text.as_string()  # type: ignore[no-any-return]
+    return str(state.script_text.as_string())
 
 
 def _keep_draft(state: Any, text_name: str, folder: Path, content: str) -> Path:
@@ -245,13 +248,14 @@ def _keep_draft(state: Any, text_name: str, folder: Path, content: str) -> Path:
 class _ScriptOperator:
     """Reports a start failure; subclasses give the task, the Text to stream into and the finisher."""
 
-    bl_options = {"REGISTER"}
+    def prepare(self, context: bpy.types.Context, state: Any) -> tuple[script_helper.Task, str, Finisher]:
+        raise NotImplementedError
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
         assert isinstance(self, bpy.types.Operator)
-        state = production_state(context.scene).script
+        state = production_state(active_scene(context)).script
         try:
-            task, text_name, finish = self.prepare(context, state)  # type: ignore[attr-defined]
+            task, text_name, finish = self.prepare(context, state)
         except (ValueError, script_helper.ScriptHelperError) as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
@@ -267,6 +271,7 @@ class BACKLOT_OT_script_draft(_ScriptOperator, bpy.types.Operator):
 
     bl_idname = "backlot.script_draft"
     bl_label = "Draft Screenplay"
+    bl_options = {"REGISTER"}
 
     def prepare(self, context: bpy.types.Context, state: Any) -> tuple[script_helper.Task, str, Finisher]:
         brief = script_helper.Brief(
@@ -299,6 +304,7 @@ class BACKLOT_OT_script_revise(_ScriptOperator, bpy.types.Operator):
 
     bl_idname = "backlot.script_revise"
     bl_label = "Revise Scene"
+    bl_options = {"REGISTER"}
 
     def prepare(self, context: bpy.types.Context, state: Any) -> tuple[script_helper.Task, str, Finisher]:
         source, folder = _script_source(state), production_folder(context)
@@ -317,6 +323,7 @@ class BACKLOT_OT_script_shots(_ScriptOperator, bpy.types.Operator):
 
     bl_idname = "backlot.script_shots"
     bl_label = "Propose Shots"
+    bl_options = {"REGISTER"}
 
     def prepare(self, context: bpy.types.Context, state: Any) -> tuple[script_helper.Task, str, Finisher]:
         source = _script_source(state)
@@ -338,8 +345,8 @@ class BACKLOT_OT_script_to_production(bpy.types.Operator):
     bl_label = "Script to Production"
     bl_options = {"REGISTER"}
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
-        state = production_state(context.scene)
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
+        state = production_state(active_scene(context))
         try:
             source, folder = _script_source(state.script), production_folder(context)
         except ValueError as error:
@@ -355,7 +362,9 @@ class BACKLOT_OT_script_to_production(bpy.types.Operator):
         html = breakdown.to_html(sheets, screenplay.title or "Breakdown")
         (folder / f"{spec_file.stem}-breakdown.html").write_text(html, encoding="utf-8")
         state.spec_path = str(spec_file)
-        result = validate_into(state.id_data, str(spec_file), preset_folders(context))
+        production_scene = state.id_data  # the scene holding the production state, maybe not the active one
+        assert isinstance(production_scene, bpy.types.Scene)
+        result = validate_into(production_scene, str(spec_file), preset_folders(context))
         counts = result.counts()
         self.report(
             {"INFO"}, f"Wrote {spec_file.name}: {counts['error']} error(s), {counts['warning']} warning(s)"
@@ -389,7 +398,7 @@ class BACKLOT_OT_script_cancel(bpy.types.Operator):
     bl_label = "Cancel"
     bl_options = {"REGISTER"}
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
         cancel()
         return {"FINISHED"}
 
@@ -401,9 +410,9 @@ class BACKLOT_OT_script_check_server(bpy.types.Operator):
     bl_label = "Check Server"
     bl_options = {"REGISTER"}
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
         global _checks_pending
-        state = production_state(context.scene).script
+        state = production_state(active_scene(context)).script
         try:
             client = make_client(context, state)
         except ValueError as error:

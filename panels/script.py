@@ -5,7 +5,7 @@ from __future__ import annotations
 import bpy
 
 from ..operators.script import active_run
-from ..properties import production_state
+from ..properties import active_scene, production_state
 from .base import BacklotPanel
 
 
@@ -16,7 +16,7 @@ class BACKLOT_PT_script(BacklotPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        state = production_state(context.scene).script
+        state = production_state(active_scene(context)).script
         busy = active_run() is not None
 
         server = layout.box()

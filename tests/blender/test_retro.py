@@ -4,6 +4,7 @@ the master render, keeps the artist's tweaks, and renders palette-exact pixels t
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any, cast
 
 import bpy
 import numpy as np
@@ -14,28 +15,30 @@ from backlot.production.retro import bayer_matrix, load_palette
 from backlot.production.retro.dither import palette_spread
 from backlot.production.retro.look import LiveLook, live_look
 from backlot.production.retro.palettes import Palette
+from backlot.properties import active_scene, scene_state
 
 BLOCK = 4  # render pixels per native pixel in the render tests
 NATIVE = (16, 12)
+OPS: Any = bpy.ops  # `bpy.ops.backlot` is registered at run time: the stubs do not know it
 
 
-def keyed(kind: str, key: str):  # type: ignore[no-untyped-def]
+def keyed(kind: str, key: str) -> Any:
     return next((b for b in getattr(bpy.data, kind) if b.get("backlot_key") == key), None)
 
 
 def build(spec: Path) -> None:
     """Stage + retro only: the department must stand on its own (the others are tested elsewhere)."""
-    bpy.context.scene.backlot.spec_path = str(spec)
-    assert bpy.ops.backlot.build_production(department="retro") == {"FINISHED"}
+    scene_state(active_scene(bpy.context)).spec_path = str(spec)
+    assert OPS.backlot.build_production(department="retro") == {"FINISHED"}
 
 
-def group_node(scene: bpy.types.Scene, output: str):  # type: ignore[no-untyped-def]
+def group_node(scene: bpy.types.Scene, output: str) -> Any:
     tree = compat.compositor_tree(scene, create=False)
     assert tree is not None, f"{scene.name} has no compositor"
     return next(n for n in tree.nodes if n.get("backlot_key") == f"output:{output}/retro")
 
 
-def upstream(socket):  # type: ignore[no-untyped-def]
+def upstream(socket: Any) -> Any:
     """The node feeding `socket`, looking through reroutes (4.5's default compositor has one)."""
     node = socket.links[0].from_node
     while node.bl_idname == "NodeReroute":
@@ -62,6 +65,7 @@ def test_build_wires_one_group_per_retro_output_and_keeps_the_master_clean(
     assert scenes
     for scene in scenes:
         tree = compat.compositor_tree(scene, create=False)
+        assert tree is not None
         node = group_node(scene, "snes")
         assert node.node_tree == group
         source = upstream(node.inputs["Image"])
@@ -121,7 +125,7 @@ def render_through_group(look: LiveLook, native_linear: np.ndarray, folder: Path
     """
     height, width = native_linear.shape[0] * BLOCK, native_linear.shape[1] * BLOCK
     scene = bpy.data.scenes.new("retro render")
-    scene.render.engine = "BLENDER_WORKBENCH"
+    scene.render.engine = "BLENDER_WORKBENCH"  # type: ignore[assignment]  # the 4.5 stub lists EEVEE only
     scene.render.resolution_x, scene.render.resolution_y = width, height
     scene.render.resolution_percentage = 100
     scene.render.dither_intensity = 0.0
@@ -137,15 +141,16 @@ def render_through_group(look: LiveLook, native_linear: np.ndarray, folder: Path
     source = bpy.data.images.new("source", width, height, float_buffer=True, alpha=True)
     big = np.repeat(np.repeat(native_linear, BLOCK, axis=0), BLOCK, axis=1)
     rgba = np.concatenate([big, np.ones((height, width, 1))], -1).astype(np.float32)
-    source.pixels.foreach_set(rgba.ravel())
+    cast("bpy.types.bpy_prop_array[float]", source.pixels).foreach_set(rgba.ravel())  # the stub: one float
     group = bpy.data.node_groups.new("look", "CompositorNodeTree")
     _ensure_interface(group, look)
     _fill_group(group, look)
     tree = compat.compositor_tree(scene)
+    assert tree is not None
     tree.nodes.clear()
-    image_node = tree.nodes.new("CompositorNodeImage")
+    image_node: Any = tree.nodes.new("CompositorNodeImage")
     image_node.image = source
-    node = tree.nodes.new("CompositorNodeGroup")
+    node: Any = tree.nodes.new("CompositorNodeGroup")
     node.node_tree = group
     for name in ("Native Width", "Native Height"):
         node.inputs[name].default_value = look.native[name == "Native Height"]
@@ -156,7 +161,7 @@ def render_through_group(look: LiveLook, native_linear: np.ndarray, folder: Path
     assert bpy.ops.render.render(write_still=True, scene=scene.name) == {"FINISHED"}
     written = bpy.data.images.load(str(folder / "retro.png"))
     pixels = np.empty(width * height * 4, dtype=np.float32)
-    written.pixels.foreach_get(pixels)
+    cast("bpy.types.bpy_prop_array[float]", written.pixels).foreach_get(pixels)
     return np.round(pixels.reshape(height, width, 4)[..., :3] * 255).astype(np.uint8)
 
 

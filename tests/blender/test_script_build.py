@@ -6,6 +6,7 @@ from pathlib import Path
 
 import bpy
 from backlot.production import fountain, script_to_spec
+from backlot.properties import active_scene, scene_state
 
 SCRIPT = """Title: Night Shift
 
@@ -36,8 +37,8 @@ def test_script_builds(clean_blender: None, tmp_path: Path) -> None:
     spec["production"]["outputs"] = [{"name": "preview", "format": "preview_540p", "path": "output/preview/"}]
     spec_file = tmp_path / "production.yaml"
     spec_file.write_text(script_to_spec.spec_yaml(spec))
-    bpy.context.scene.backlot.spec_path = str(spec_file)
-    assert bpy.ops.backlot.build_production() == {"FINISHED"}
+    scene_state(active_scene(bpy.context)).spec_path = str(spec_file)
+    assert bpy.ops.backlot.build_production() == {"FINISHED"}  # type: ignore[attr-defined]
     built = [s for s in bpy.data.scenes if str(s.get("backlot_key", "")).startswith("scene:")]
     assert len(built) == 3
     for scene in built:

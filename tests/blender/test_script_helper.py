@@ -7,11 +7,13 @@ import json
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import bpy
 import pytest
 import yaml
 from backlot.operators import script as script_ops
+from backlot.properties import active_scene, scene_state
 
 from tests.support.fake_llm_server import FakeLLMServer, Reply
 
@@ -36,6 +38,7 @@ INT. DINER - LATER
 MAYA counts the tips.
 """
 PUMP_BUDGET_SECONDS = 0.005
+OPS: Any = bpy.ops  # `bpy.ops.backlot` is registered at run time: the stubs do not know it
 
 
 @pytest.fixture
@@ -45,16 +48,16 @@ def server() -> Iterator[FakeLLMServer]:
 
 
 @pytest.fixture
-def helper(clean_blender: None, server: FakeLLMServer, tmp_path: Path) -> Iterator[object]:
+def helper(clean_blender: None, server: FakeLLMServer, tmp_path: Path) -> Iterator[Any]:
     """Scene state pointing at the fake server, drafts going to tmp_path/scripts."""
-    state = bpy.context.scene.backlot
+    state = scene_state(active_scene(bpy.context))
     state.spec_path = str(tmp_path / "production.yaml")
     state.script.server_url, state.script.model = server.url, "llama3.2"
     yield state.script
     script_ops.cancel()
 
 
-def brief(state: object) -> None:
+def brief(state: Any) -> None:
     state.title, state.logline, state.audience, state.runtime_minutes = (
         "Night Shift",
         "Maya quits.",
@@ -63,52 +66,50 @@ def brief(state: object) -> None:
     )
 
 
-def test_draft_streams_then_saves_numbered_drafts(
-    helper: object, server: FakeLLMServer, tmp_path: Path
-) -> None:
+def test_draft_streams_then_saves_numbered_drafts(helper: Any, server: FakeLLMServer, tmp_path: Path) -> None:
     beats = json.dumps({"beats": [{"name": "Quit", "summary": "Maya quits."}]})
     for _ in range(2):
         server.script(
             "/api/chat", Reply(tokens=(beats,)), Reply(tokens=("INT. DINER - NIGHT\n\n", "MAYA\n", "Bye."))
         )
     brief(helper)
-    assert bpy.ops.backlot.script_draft() == {"FINISHED"}
+    assert OPS.backlot.script_draft() == {"FINISHED"}
     first = tmp_path / "scripts" / "draft-1.fountain"
     assert first.read_text() == "Title: Night Shift\n\nINT. DINER - NIGHT\n\nMAYA\nBye.\n"
     assert helper.script_text.as_string() == first.read_text()
     assert Path(helper.script_text.filepath) == first
     assert "Saved draft-1.fountain: 1 scene(s)" in helper.status and "target 1:00" in helper.runtime_label
-    assert bpy.ops.backlot.script_draft() == {"FINISHED"}
+    assert OPS.backlot.script_draft() == {"FINISHED"}
     assert (tmp_path / "scripts" / "draft-2.fountain").is_file() and first.read_text().endswith("Bye.\n")
     assert "Backlot draft (streaming)" not in bpy.data.texts
 
 
-def test_a_thin_brief_gets_questions_and_no_request(helper: object, server: FakeLLMServer) -> None:
+def test_a_thin_brief_gets_questions_and_no_request(helper: Any, server: FakeLLMServer) -> None:
     helper.title = "X"
     with pytest.raises(RuntimeError, match="needs answers first"):
-        bpy.ops.backlot.script_draft()
+        OPS.backlot.script_draft()
     assert "logline" in helper.questions
     assert server.count("/api/chat") == 0
 
 
-def test_a_remote_server_needs_online_access(helper: object) -> None:
+def test_a_remote_server_needs_online_access(helper: Any) -> None:
     brief(helper)
     helper.server_url = "http://192.0.2.1:11434"
     assert not bpy.app.online_access
     with pytest.raises(RuntimeError, match="allow online access"):
-        bpy.ops.backlot.script_draft()
+        OPS.backlot.script_draft()
 
 
-def start_ui_style(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+def start_ui_style(monkeypatch: pytest.MonkeyPatch) -> list[Any]:
     """Make start() behave as in the UI (register the timer, return at once); the test plays the timer."""
-    timers: list[object] = []
+    timers: list[Any] = []
     monkeypatch.setattr(script_ops, "headless", lambda: False)
     monkeypatch.setattr(script_ops, "_ensure_timer", lambda: timers.append(script_ops.pump))
     return timers
 
 
 def test_every_pump_returns_within_5_ms_while_a_slow_server_streams(
-    helper: object, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+    helper: Any, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     tokens = tuple(f"line {number} of the scene\n" for number in range(150))
     server.script("/api/chat", Reply(tokens=("EXT. ROOF - DAY\n\n", *tokens), token_delay=0.01))
@@ -116,7 +117,7 @@ def test_every_pump_returns_within_5_ms_while_a_slow_server_streams(
     helper.script_text.from_string(SCRIPT)
     helper.scene_index, helper.instruction = 2, "move it to the roof"
     timers = start_ui_style(monkeypatch)
-    assert bpy.ops.backlot.script_revise() == {"FINISHED"}
+    assert OPS.backlot.script_revise() == {"FINISHED"}
     assert timers == [script_ops.pump] and script_ops.active_run() is not None
     durations, deadline = [], time.monotonic() + 30
     while script_ops.active_run() is not None:
@@ -136,33 +137,33 @@ def test_every_pump_returns_within_5_ms_while_a_slow_server_streams(
 
 
 def test_cancel_stops_the_stream_and_keeps_what_arrived(
-    helper: object, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
+    helper: Any, server: FakeLLMServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     server.script("/api/chat", Reply(tokens=tuple(f"word{n} " for n in range(500)), token_delay=0.02))
     helper.script_text = bpy.data.texts.new("script")
     helper.script_text.from_string(SCRIPT)
     helper.instruction = "longer"
     start_ui_style(monkeypatch)
-    bpy.ops.backlot.script_revise()
+    OPS.backlot.script_revise()
     streamed = bpy.data.texts["Backlot revision (streaming)"]
     deadline = time.monotonic() + 10
     while "word3" not in streamed.as_string():
         assert time.monotonic() < deadline
         script_ops.pump()
         time.sleep(0.01)
-    assert bpy.ops.backlot.script_cancel() == {"FINISHED"}
+    assert OPS.backlot.script_cancel() == {"FINISHED"}
     assert script_ops.active_run() is None and helper.status == "Cancelled"
     assert script_ops.pump() is None
     assert streamed.as_string().startswith("word0 word1 word2 word3")
     assert helper.script_text.as_string() == SCRIPT
 
 
-def test_shots_fall_back_to_rules_on_invalid_json(helper: object, server: FakeLLMServer) -> None:
+def test_shots_fall_back_to_rules_on_invalid_json(helper: Any, server: FakeLLMServer) -> None:
     server.script("/api/chat", Reply(tokens=("{not json",)), Reply(tokens=('{"shots": "none"}',)))
     helper.script_text = bpy.data.texts.new("script")
     helper.script_text.from_string(SCRIPT)
     helper.scene_index = 2
-    assert bpy.ops.backlot.script_shots() == {"FINISHED"}
+    assert OPS.backlot.script_shots() == {"FINISHED"}
     assert "coverage rules" in helper.status
     shots = yaml.safe_load(bpy.data.texts["Backlot shots - scene 2"].as_string())["shots"]
     # exterior, nobody speaks, one prop in capitals (ZIPPO; CAR is a vehicle): establishing, master, insert
@@ -170,25 +171,25 @@ def test_shots_fall_back_to_rules_on_invalid_json(helper: object, server: FakeLL
     assert {shot["scene"] for shot in shots} == {2}
 
 
-def test_script_to_production_validates_and_builds(helper: object, tmp_path: Path) -> None:
+def test_script_to_production_validates_and_builds(helper: Any, tmp_path: Path) -> None:
     helper.script_text = bpy.data.texts.new("night_shift.fountain")
     helper.script_text.from_string(SCRIPT)
-    assert bpy.ops.backlot.script_to_production() == {"FINISHED"}
-    state = bpy.context.scene.backlot
+    assert OPS.backlot.script_to_production() == {"FINISHED"}
+    state = scene_state(active_scene(bpy.context))
     assert Path(state.spec_path) == tmp_path / "production.yaml"
     assert (tmp_path / "scripts" / "draft-1.fountain").read_text() == SCRIPT
     assert (tmp_path / "production-breakdown.csv").read_text().count("\n") == 4  # header + 3 scenes
     assert state.valid, [issue.message for issue in state.issues]
-    assert bpy.ops.backlot.build_production() == {"FINISHED"}
+    assert OPS.backlot.build_production() == {"FINISHED"}
     built = [s for s in bpy.data.scenes if str(s.get("backlot_key", "")).startswith("scene:")]
     assert len(built) == 3
     assert all(
         len(scene.timeline_markers) and all(m.camera for m in scene.timeline_markers) for scene in built
     )
-    assert bpy.ops.backlot.script_to_production() == {"FINISHED"}
+    assert OPS.backlot.script_to_production() == {"FINISHED"}
     assert Path(state.spec_path).name == "production-2.yaml"  # never replaces the first spec
 
 
-def test_check_server_reports_version_and_models(helper: object) -> None:
-    assert bpy.ops.backlot.script_check_server() == {"FINISHED"}
+def test_check_server_reports_version_and_models(helper: Any) -> None:
+    assert OPS.backlot.script_check_server() == {"FINISHED"}
     assert helper.server_status.startswith("Online") and "llama3.2" in helper.server_status
