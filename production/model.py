@@ -151,6 +151,8 @@ class CameraSpec:
     seed: int = 0
     amount: float | None = None
     name: str | None = None  # extra cameras (A/B cams): B, C, ... when not given
+    projection: str = "perspective"  # perspective | isometric | dimetric (departments/isometric.py)
+    tile_size: float = 64.0  # isometric/dimetric: pixels across one 1 m ground tile
 
 
 @dataclass(frozen=True)

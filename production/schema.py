@@ -18,6 +18,7 @@ MATERIALS = ("cotton", "denim", "leather", "vinyl", "wool", "silk", "metal", "pl
 WEATHER = ("clear", "overcast", "rain", "fog", "snow")
 NAMED_TIMES = ("day", "night", "dawn", "dusk", "golden_hour")
 RIGS = ("tripod", "static", "dolly", "crane", "jib", "steadicam", "handheld", "drone")
+PROJECTIONS = ("perspective", "isometric", "dimetric")
 MOVES = (
     "static",
     "push_in",
@@ -189,6 +190,17 @@ CAMERA = obj(
     seed=integer("Seed for handheld shake.", minimum=0),
     amount=number(
         "Strength of the move (metres, degrees or zoom factor, by move).", minimum=-1000, maximum=1000
+    ),
+    projection=choice(
+        PROJECTIONS,
+        "perspective (lens), or a static orthographic tile view at 45 degrees azimuth: isometric (35.264 "
+        "degrees down, the three axes equal) or dimetric (30 degrees down, 2:1 pixel-art tiles).",
+    ),
+    tile_size=number(
+        "isometric/dimetric: on-screen width of a 1 m ground tile, in pixels of the scene's render "
+        "resolution.",
+        minimum=1,
+        maximum=8192,
     ),
 )
 

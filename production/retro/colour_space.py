@@ -79,6 +79,16 @@ def linear_srgb_to_oklab(rgb: npt.ArrayLike) -> FloatArray:
     return _lms_to_oklab(np.asarray(rgb, dtype=np.float64) @ _LINEAR_SRGB_TO_LMS.T)
 
 
+def oklab_jacobian(rgb: npt.ArrayLike, floor: float = 1e-4) -> FloatArray:
+    """d OKLab / d linear sRGB at each colour (..., 3) -> (..., 3, 3): how far a small linear step moves.
+
+    LMS responses are floored at `floor` so black (where the cube root's slope is infinite) stays finite.
+    """
+    lms = np.maximum(np.asarray(rgb, dtype=np.float64) @ _LINEAR_SRGB_TO_LMS.T, floor)
+    slope = lms ** (-2.0 / 3.0) / 3.0  # derivative of the cube root
+    return _LMS_CBRT_TO_LAB @ (slope[..., :, None] * _LINEAR_SRGB_TO_LMS)
+
+
 def xyz_to_oklab(xyz: npt.ArrayLike) -> FloatArray:
     """CIE XYZ (D65, Y of white = 1) to OKLab; the form in which Ottosson publishes his test pairs."""
     return _lms_to_oklab(np.asarray(xyz, dtype=np.float64) @ _XYZ_TO_LMS.T)

@@ -1,11 +1,9 @@
-"""Palette quantisation of linear-light images: error diffusion, ordered (Bayer, Knoll) and plain nearest
-colour.
+"""Palette quantisation of linear-light images: error diffusion, ordered (Bayer, Knoll), plain nearest.
 
 Every function returns palette indices (H, W); the caller turns them into pixels with
-`palette.srgb8[indices]`, so
-the output holds palette colours exactly. Errors are measured and spread in linear light (where light adds
-up) and
-colours are chosen in OKLab (where distance matches perception), both through `NearestColourLUT`.
+`palette.srgb8[indices]`, so the output holds palette colours exactly. Errors are measured and spread in
+linear light (where light adds up); targets outside the palette's gamut and plain nearest colours are chosen
+in OKLab (where distance matches perception), through `GamutMap` and `NearestColourLUT`.
 """
 
 from __future__ import annotations
@@ -15,9 +13,12 @@ from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
+from numpy.lib.stride_tricks import as_strided
 
+from . import native
 from .colour_space import luminance
-from .palettes import LINEAR_STEPS, NearestColourLUT, Palette, nearest_colour_lut
+from .gamut import gamut_map
+from .palettes import CHANNEL_OFFSETS, LINEAR_STEPS, NearestColourLUT, Palette, nearest_colour_lut
 
 Indices = npt.NDArray[np.intp]
 
@@ -104,11 +105,19 @@ KERNELS: dict[str, Kernel] = {
 
 
 def _as_rgb(image: npt.ArrayLike) -> npt.NDArray[np.float64]:
-    """Float64 RGB (H, W, 3) with NaN -> 0 and infinities clamped, so the lookups stay in range."""
+    """Float64 RGB (H, W, 3) with NaN -> 0 and infinities clamped, so the lookups stay in range. A finite
+    image comes back as a read-only view (no copy: callers never write into it)."""
     array = np.asarray(image, dtype=np.float64)
     if array.ndim != 3 or array.shape[2] not in (3, 4):
         raise ValueError(f"expected an image of shape (height, width, 3 or 4), got {array.shape}")
-    return np.nan_to_num(array[..., :3], nan=0.0, posinf=1.0, neginf=0.0)
+    rgb = array[..., :3]
+    # A NaN or infinity anywhere makes the sum non-finite (so may huge values or a bad alpha: the slow path is
+    # still right). The whole buffer, not the RGB view: numpy reduces a contiguous array ten times faster.
+    if math.isfinite(array.sum()):
+        view = rgb.view()
+        view.flags.writeable = False
+        return view
+    return np.nan_to_num(rgb, nan=0.0, posinf=1.0, neginf=0.0)
 
 
 def kernel_named(name: str) -> Kernel:
@@ -123,16 +132,31 @@ def error_diffuse(
     kernel: str = "floyd_steinberg",
     serpentine: bool = True,
     lut_bits: int = 6,
+    metric: str = "linear",
+    map_gamut: bool = True,
 ) -> Indices:
     """Error diffusion of linear RGB (H, W, 3|4) onto `palette`; returns palette indices (H, W).
 
-    Per pixel: value = source + diffused error, clamped to [0, 1]; colour = nearest in OKLab (table lookup);
-    error = value - colour in linear light, spread by the kernel. Serpentine reverses every other row
-    (mirroring
-    the kernel), which breaks the directional "worms" of raster order but makes the scan strictly serial.
+    First (`map_gamut`) every source colour moves to the nearest colour in OKLab that the palette can mix
+    (`gamut.GamutMap`), so the diffused error can always be paid back. Then per pixel: value = target +
+    diffused error, clamped to [0, 1]; colour = the nearest in `metric` space (table lookup); error = value -
+    colour in linear light, spread by the kernel. Choosing in linear light, the space the error lives in,
+    leaves the least low-frequency noise once the eye blurs the pattern (docs/retro.md has the figures);
+    "oklab" chooses the perceptually nearest colour per pixel instead. Serpentine reverses every other row
+    (mirroring the kernel), which breaks the directional "worms" of raster order but makes the scan serial.
     """
     rgb = _as_rgb(image)
-    lut = nearest_colour_lut(palette, "oklab", lut_bits)
+    mapping = gamut_map(palette) if map_gamut else None
+    if mapping is not None:
+        rgb = mapping.apply(rgb)
+    lut = nearest_colour_lut(palette, metric, lut_bits)
+    loaded = native.library()
+    tables = native.compact_tables(lut) if loaded is not None else None
+    if loaded is not None and tables is not None:  # the same loop compiled: bit-identical, any scan order
+        # The mapped image is already a fresh array; the diffusion overwrites its input.
+        work = np.ascontiguousarray(rgb) if mapping is not None else np.array(rgb, order="C")
+        taps = kernel_named(kernel).weighted()
+        return native.error_diffuse(loaded, work, taps, serpentine, tables, palette.linear)
     if serpentine:
         return _diffuse_serpentine(rgb, lut.table, lut.channel_codes, palette.linear, kernel_named(kernel))
     return _diffuse_wavefront(rgb, lut, palette.linear, kernel_named(kernel))
@@ -147,45 +171,61 @@ def _diffuse_wavefront(
     """Raster-order diffusion computed one anti-diagonal (x + k*y = t) at a time, each diagonal vectorised.
 
     Every pixel on a diagonal only depends on earlier diagonals, so they can be done together. Each pixel
-    *pulls*
-    its incoming errors, summed in the sources' raster order, which reproduces the serial push order exactly.
-    Buffers are planar (channel, padded flat pixel) and zero-padded, so a diagonal is a strided view per
-    channel.
+    *pulls* its incoming errors, summed in the sources' raster order, which reproduces the serial push order
+    exactly. The weighted errors of the last few diagonals live in a small ring buffer indexed by image row,
+    so every pull is a contiguous slice (numpy call overhead, not arithmetic, is what limits this loop).
     """
     height, width, _ = rgb.shape
     taps = sorted(kernel.weighted(), key=lambda tap: (-tap[0], -tap[1]))  # sources in raster order
-    top = max(dy for dy, _, _ in taps)
-    left = max(0, *(dx for _, dx, _ in taps))
-    right = max(0, *(-dx for _, dx, _ in taps))
-    row_len = width + left + right
-    source = np.zeros((3, height + top, row_len))
-    source[:, top:, left : left + width] = rgb.transpose(2, 0, 1)
-    source = source.reshape(3, -1)
-    error = np.zeros_like(source)
-    chosen = np.zeros(source.shape[1], dtype=np.intp)
-    (first_offset, first_weight), *rest = [(dy * row_len + dx, weight) for dy, dx, weight in taps]
     slope = kernel.slope
-    step = row_len - slope
+    top = max(dy for dy, _, _ in taps)
+    lags = [dx + slope * dy for dy, dx, _ in taps]  # diagonal t pulls tap k from diagonal t - lag
+    ring = max(lags) + 1
+    weights = np.array([weight for _, _, weight in taps])[:, None, None]
+    spread = np.zeros((ring, len(taps), height + top, 3))  # error * weight per tap, rows shifted by `top`
+    image = np.ascontiguousarray(rgb, dtype=np.float64)
+    chosen = np.zeros((height, width), dtype=np.intp)
+    # Views whose [p, j] is the j-th pixel of the diagonal that starts at flat pixel p (reads stay in bounds).
+    along, value_size, index_size = width - slope, image.itemsize, chosen.itemsize
+    diagonal_source = as_strided(
+        image,
+        shape=(height * width, height, 3),
+        strides=(3 * value_size, 3 * value_size * along, value_size),
+        writeable=False,
+    )
+    diagonal_chosen = as_strided(
+        chosen, shape=(height * width, height), strides=(index_size, index_size * along)
+    )
+    longest = min(height, (width - 1) // slope + 1)
+    value_buffer, code_buffer = np.empty((longest, 3)), np.empty((3, longest), dtype=np.intp)
+    codes = lut.flat_codes
+    channel_offsets = CHANNEL_OFFSETS[:, None]
     table = lut.table
-    red_codes, green_codes, blue_codes = (np.ascontiguousarray(lut.channel_codes[:, c]) for c in range(3))
-    colours = np.ascontiguousarray(palette_linear.T)
+    colours = np.ascontiguousarray(palette_linear)
     scale = float(LINEAR_STEPS)
+    (_, first_lag, first_shift), *later = [(k, lags[k], top - taps[k][0]) for k in range(len(taps))]
     for t in range(width + slope * (height - 1)):
         y_first = max(0, -((width - 1 - t) // slope))  # ceil((t - width + 1) / slope)
         y_last = min(height - 1, t // slope)
-        start = (y_first + top) * row_len + t - slope * y_first + left
-        stop = start + (y_last - y_first) * step + 1
-        value = error[:, start - first_offset : stop - first_offset : step] * first_weight
-        np.add(source[:, start:stop:step], value, out=value)
-        for offset, weight in rest:
-            value += error[:, start - offset : stop - offset : step] * weight
-        np.maximum(value, 0.0, out=value)
-        np.minimum(value, 1.0, out=value)
-        steps = (value * scale).astype(np.intp)
-        index = table.take(red_codes.take(steps[0]) + green_codes.take(steps[1]) + blue_codes.take(steps[2]))
-        chosen[start:stop:step] = index
-        np.subtract(value, colours.take(index, axis=1), out=error[:, start:stop:step])
-    return chosen.reshape(height + top, row_len)[top:, left : left + width].copy()
+        count = y_last - y_first + 1
+        start = y_first * width + t - slope * y_first
+        value = value_buffer[:count]
+        incoming = spread[(t - first_lag) % ring, 0, y_first + first_shift : y_last + first_shift + 1]
+        np.add(diagonal_source[start, :count], incoming, out=value)
+        for k, lag, shift in later:
+            np.add(value, spread[(t - lag) % ring, k, y_first + shift : y_last + shift + 1], out=value)
+        value.clip(0.0, 1.0, out=value)
+        code = code_buffer[:, :count]  # channels as rows: summing them is one vectorised add per row
+        np.multiply(value.T, scale, out=code, casting="unsafe")  # truncation, as astype(intp)
+        np.add(code, channel_offsets, out=code)
+        index = table.take(np.add.reduce(codes.take(code), axis=0))
+        diagonal_chosen[start, :count] = index
+        slot = spread[t % ring]
+        slot.fill(0.0)  # pixels off the image must pull zero
+        np.multiply(
+            value - colours.take(index, axis=0), weights, out=slot[:, y_first + top : y_last + top + 1]
+        )
+    return chosen
 
 
 def _diffuse_serpentine(

@@ -16,6 +16,7 @@ ELEVATIONS = {
     "dimetric": 30.0,  # asin(1/2): 2:1 tiles
 }
 AZIMUTH = 45.0
+SENSOR_FITS = ("AUTO", "HORIZONTAL", "VERTICAL")
 
 
 @dataclass(frozen=True)
@@ -30,26 +31,34 @@ class OrthoCamera:
 
 def tile_camera(
     mode: str,
-    tile_width_px: int,
+    tile_width_px: float,
     resolution_x: int,
     target: tuple[float, float, float] = (0.0, 0.0, 0.0),
     tile_world: float = 1.0,
     distance: float = 50.0,
+    resolution_y: int | None = None,
+    sensor_fit: str = "HORIZONTAL",
 ) -> OrthoCamera:
     """The orthographic camera that draws a `tile_world`-metre ground tile `tile_width_px` pixels wide.
 
     It looks at `target` from `distance` metres (far enough to clear the set; orthographic size does not
     depend on it) at 45° azimuth from the -X/-Y quadrant, so +X runs down-right and +Y up-right on screen.
     Blender's camera looks down its local -Z; rotation (90° - elevation, 0, -45°) tilts it from horizontal
-    and turns it to face the +X+Y diagonal. Assumes the frame is wider than tall (sensor fit on width).
+    and turns it to face the +X+Y diagonal. Blender's `ortho_scale` spans the frame's width with sensor fit
+    HORIZONTAL, its height with VERTICAL, and the longer side with AUTO: give `resolution_y` for the last two.
     """
     if mode not in ELEVATIONS:
         raise ValueError(f"tile camera mode {mode!r} is not one of {', '.join(ELEVATIONS)}")
-    if tile_width_px < 1 or resolution_x < 1 or tile_world <= 0:
+    if tile_width_px <= 0 or resolution_x < 1 or tile_world <= 0 or (resolution_y or 1) < 1:
         raise ValueError("tile width, resolution and tile size must be positive")
+    if sensor_fit not in SENSOR_FITS:
+        raise ValueError(f"sensor fit {sensor_fit!r} is not one of {', '.join(SENSOR_FITS)}")
     elevation = math.radians(ELEVATIONS[mode])
     diagonal = math.sqrt(2.0) * tile_world
-    ortho_scale = diagonal * resolution_x / tile_width_px
+    frame_width = diagonal * resolution_x / tile_width_px  # metres across the frame
+    height_ratio = (resolution_y or resolution_x) / resolution_x
+    fits_height = sensor_fit == "VERTICAL" or (sensor_fit == "AUTO" and height_ratio > 1.0)
+    ortho_scale = frame_width * height_ratio if fits_height else frame_width
     horizontal = distance * math.cos(elevation) / math.sqrt(2.0)
     location = (
         target[0] - horizontal,

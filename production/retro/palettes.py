@@ -33,6 +33,7 @@ _HEX_COLOUR = re.compile(r"^#[0-9a-fA-F]{6}$")
 # Linear values are first quantised to this many steps for the table-driven sRGB binning (resolution 1.5e-5).
 LINEAR_STEPS = 65535
 _RGB = np.arange(3)
+CHANNEL_OFFSETS = np.arange(3, dtype=np.intp) * (LINEAR_STEPS + 1)  # red, green, blue in `flat_codes`
 
 
 class PresetError(ValueError):
@@ -221,6 +222,8 @@ class NearestColourLUT:
     bits: int = 6
     table: npt.NDArray[np.intp] = field(init=False, repr=False)
     channel_codes: npt.NDArray[np.intp] = field(init=False, repr=False)  # (LINEAR_STEPS + 1, 3)
+    # The three columns of channel_codes end to end, so one `take` of steps + CHANNEL_OFFSETS codes all three.
+    flat_codes: npt.NDArray[np.intp] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         if self.metric not in ("oklab", "linear"):
@@ -237,6 +240,7 @@ class NearestColourLUT:
         own_cells = self._codes_of(np.clip(self.palette.linear, 0.0, 1.0), codes)
         table[own_cells] = np.arange(len(self.palette))
         object.__setattr__(self, "channel_codes", codes)
+        object.__setattr__(self, "flat_codes", np.ascontiguousarray(codes.T).ravel())
         object.__setattr__(self, "table", table)
 
     def _space(self, linear: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -264,7 +268,14 @@ class NearestColourLUT:
 
     def lookup_clipped(self, clipped: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
         """`lookup` for values the caller already clipped to [0, 1] (saves a pass in the hot loops)."""
-        return self.table[self._codes_of(clipped, self.channel_codes)]
+        return self.table.take(self.cells(clipped))
+
+    def cells(self, clipped: npt.NDArray[np.float64]) -> npt.NDArray[np.intp]:
+        """Table cell (...) of each clipped linear colour (..., 3): its sRGB bin per channel, packed."""
+        steps = (clipped * float(LINEAR_STEPS)).astype(np.intp)
+        steps += CHANNEL_OFFSETS
+        codes = self.flat_codes.take(steps)
+        return codes[..., 0] + codes[..., 1] + codes[..., 2]
 
     def exact(self, linear: npt.ArrayLike) -> npt.NDArray[np.intp]:
         """Palette indices by full distance computation: the reference the table approximates."""

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from . import native
 from .colour_space import linear_to_srgb8
 from .dither import KERNELS, error_diffuse, nearest, ordered_dither
 from .palettes import ConsolePreset, Palette, PaletteLock, PalettePreset, load_console, load_palette
@@ -44,6 +45,8 @@ class RetroSettings:
     scale: int = 1  # nearest-neighbour integer upscale ("pixel_size")
     scanlines: float = 0.0  # 0..1: odd output rows keep (1 - scanlines) of their light
     lut_bits: int = 6
+    diffusion_metric: str = "linear"  # linear | oklab: where error diffusion picks the nearest colour
+    gamut_mapping: bool = True  # error diffusion aims at the OKLab-nearest colour the palette can mix
 
     def __post_init__(self) -> None:
         problems = []
@@ -58,6 +61,7 @@ class RetroSettings:
             ("kernel", self.kernel, tuple(KERNELS)),
             ("ordered_method", self.ordered_method, ORDERED_METHODS),
             ("matrix_size", self.matrix_size, (2, 4, 8)),
+            ("diffusion_metric", self.diffusion_metric, ("linear", "oklab")),
         ):
             if value not in allowed:
                 problems.append(f"{key} {value!r} is not one of {', '.join(map(str, allowed))}")
@@ -149,24 +153,25 @@ def integer_scale(native: tuple[int, int], output: tuple[int, int]) -> int:
 # -------------------------------------------------------------------------------------------------- downscale
 
 
-def _area_rows(values: npt.NDArray, start: float, stop: float, count: int) -> npt.NDArray[np.float64]:
-    """Mean of `values` over `count` equal intervals tiling [start, stop) along axis 0 (fractional edges
-    weighted).
+def _area_rows(values: npt.NDArray, start: float, stop: float, count: int) -> npt.NDArray[np.floating]:
+    """Mean of `values` over `count` equal intervals tiling [start, stop) along axis 0, each source row
+    weighted by how much of it the interval covers. Float32 stays float32 (relative error ~1e-7, far below
+    one 8-bit step, and half the memory traffic of float64); other input is averaged in float64.
 
-    Sums of whole rows [floor(a), floor(b)) (one contiguous reduce per output row: much faster than reduceat),
-    minus the part of the first row before a, plus the part of the last row before b.
+    One matrix-vector product per output row over the rows it touches (BLAS reads them once, contiguously).
     """
     length = values.shape[0]
+    dtype = np.result_type(values.dtype, np.float32)
+    rows = np.ascontiguousarray(values, dtype=dtype).reshape(length, -1)
     edges = start + (stop - start) * np.arange(count + 1) / count
-    cells = np.floor(edges).astype(np.intp)
-    sums = np.zeros((count, *values.shape[1:]))
+    per_source = count / (stop - start)
+    out = np.empty((count, rows.shape[1]), dtype=dtype)
     for i in range(count):
-        if cells[i + 1] > cells[i]:
-            np.add.reduce(values[cells[i] : cells[i + 1]], axis=0, dtype=np.float64, out=sums[i])
-    edge_rows = np.take(values, np.minimum(cells, length - 1), axis=0).astype(np.float64)
-    fraction = (edges - cells).reshape((-1,) + (1,) * (values.ndim - 1))  # 0 where an edge is the image end
-    sums += fraction[1:] * edge_rows[1:] - fraction[:-1] * edge_rows[:-1]
-    return sums / ((stop - start) / count)
+        first, end = int(np.floor(edges[i])), min(length, int(np.ceil(edges[i + 1])))
+        sources = np.arange(first, end)
+        covered = np.minimum(edges[i + 1], sources + 1) - np.maximum(edges[i], sources)
+        np.dot((covered * per_source).astype(dtype), rows[first:end], out=out[i])
+    return out.reshape(count, *values.shape[1:])
 
 
 def area_downscale(
@@ -178,6 +183,8 @@ def area_downscale(
     `box` = (x0, y0, x1, y1) in source pixel units (fractions allowed) selects the source region; default the
     whole
     image. Average linear light, not sRGB codes, or dithered and downscaled detail comes out too dark.
+    Float32 renders are averaged in float32 (a few pixels per sum: relative error ~1e-7, far below one 8-bit
+    step, and half the memory traffic of float64); the result is float64.
     """
     array = np.asarray(image)
     if array.ndim != 3:
@@ -186,8 +193,16 @@ def area_downscale(
     x0, y0, x1, y1 = box if box is not None else (0.0, 0.0, float(width), float(height))
     if not (0 <= x0 < x1 <= width and 0 <= y0 < y1 <= height):
         raise ValueError(f"box {box} must lie inside the {width}x{height} image with x0 < x1 and y0 < y1")
-    rows = _area_rows(array, y0, y1, size[1])
-    return _area_rows(np.ascontiguousarray(rows.swapaxes(0, 1)), x0, x1, size[0]).swapaxes(0, 1)
+    # Whole rows first (contiguous in memory), then only the columns the box touches.
+    top, left = int(np.floor(y0)), int(np.floor(x0))
+    loaded = native.library()
+    packed = array.shape[2] <= 4 and array.strides[1:] == (4 * array.shape[2], 4)
+    if loaded is not None and array.dtype == np.float32 and packed:  # a float32 render, read in place
+        window = array[top : int(np.ceil(y1)), left : int(np.ceil(x1))]
+        return native.area_downscale(loaded, window, (x0 - left, y0 - top, x1 - left, y1 - top), size)
+    rows = _area_rows(array[top : int(np.ceil(y1))], y0 - top, y1 - top, size[1])
+    columns = _area_rows(rows[:, left : int(np.ceil(x1))].swapaxes(0, 1), x0 - left, x1 - left, size[0])
+    return np.ascontiguousarray(columns.swapaxes(0, 1), dtype=np.float64)  # row-major for later steps
 
 
 def fit_to_native(
@@ -227,10 +242,17 @@ def fit_to_native(
 
 
 def quantise(native: npt.ArrayLike, settings: RetroSettings) -> npt.NDArray[np.intp]:
-    """Palette indices for a native-resolution linear RGB image, by the settings' dither."""
+    """Palette indices for a native-resolution linear RGB(A) image (alpha ignored), by the settings'
+    dither."""
     if settings.dither == "error_diffusion":
         return error_diffuse(
-            native, settings.palette, settings.kernel, settings.serpentine, settings.lut_bits
+            native,
+            settings.palette,
+            settings.kernel,
+            settings.serpentine,
+            settings.lut_bits,
+            settings.diffusion_metric,
+            settings.gamut_mapping,
         )
     if settings.dither == "ordered":
         return ordered_dither(
@@ -250,8 +272,9 @@ def upscale_with_scanlines(indices: npt.NDArray[np.intp], settings: RetroSetting
     Scanline rows hold palette colours times (1 - scanlines) in linear light, so with scanlines on the output
     holds the palette plus its darkened copy; with scanlines = 0 it holds palette colours only.
     """
-    big = np.repeat(np.repeat(indices, settings.scale, axis=0), settings.scale, axis=1)
-    pixels = settings.palette.srgb8[big]
+    scale = settings.scale
+    big = indices if scale == 1 else np.repeat(np.repeat(indices, scale, axis=0), scale, axis=1)
+    pixels = settings.palette.srgb8.take(big, axis=0)
     if settings.scanlines > 0:
         darker = linear_to_srgb8(settings.palette.linear * (1.0 - settings.scanlines))
         pixels[1::2] = darker[big[1::2]]
@@ -269,7 +292,7 @@ def process_frame(linear_rgba: npt.ArrayLike, settings: RetroSettings) -> npt.ND
             f"process_frame expects a (height, width, 3 or 4) float array, got shape {frame.shape}; "
             "reshape Blender's flat Image.pixels with .reshape(height, width, 4)"
         )
-    native = fit_to_native(frame, settings.resolution, settings.pixel_aspect, settings.fit)[..., :3]
+    native = fit_to_native(frame, settings.resolution, settings.pixel_aspect, settings.fit)  # alpha ignored
     return upscale_with_scanlines(quantise(native, settings), settings)
 
 

@@ -46,3 +46,13 @@ def test_srgb_transfer_curve_reference_points() -> None:
     )
     codes = np.arange(256)
     assert np.array_equal(cs.linear_to_srgb8(cs.srgb_to_linear(codes / 255)), codes)
+
+
+def test_oklab_jacobian_matches_finite_differences() -> None:
+    rgb = np.random.default_rng(4).uniform(0.05, 1.0, (20, 3))  # away from black, where the floor applies
+    step = 1e-6
+    columns = [
+        (cs.linear_srgb_to_oklab(rgb + step * axis) - cs.linear_srgb_to_oklab(rgb - step * axis)) / (2 * step)
+        for axis in np.eye(3)
+    ]
+    assert cs.oklab_jacobian(rgb) == pytest.approx(np.stack(columns, axis=-1), rel=1e-5, abs=1e-7)

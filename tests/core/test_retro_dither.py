@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from backlot.production.retro import dither
+from backlot.production.retro.gamut import gamut_map
 from backlot.production.retro.palettes import Palette, nearest_colour_lut
+from retro_backends import retro_backend  # noqa: F401  (fixture: compiled kernels and numpy fallback)
 
 PALETTE = Palette.from_hex(["#000000", "#ffffff", "#ff0000", "#00ff00", "#0000ff", "#808080", "#ffff00"])
 
@@ -66,10 +68,10 @@ REFERENCE_KERNELS = {
 }
 
 
-def reference_diffusion(image: np.ndarray, kernel: str, serpentine: bool) -> np.ndarray:
+def reference_diffusion(image: np.ndarray, kernel: str, serpentine: bool, metric: str) -> np.ndarray:
     """Pixel by pixel, pushing each error to its neighbours; mirrored kernel on reversed rows."""
     divisor, taps = REFERENCE_KERNELS[kernel]
-    lut = nearest_colour_lut(PALETTE)
+    lut = nearest_colour_lut(PALETTE, metric)
     height, width, _ = image.shape
     work = image.astype(np.float64).copy()
     out = np.zeros((height, width), dtype=int)
@@ -94,12 +96,25 @@ def test_kernel_tables_match_literature() -> None:
 
 @pytest.mark.parametrize("kernel", sorted(REFERENCE_KERNELS))
 @pytest.mark.parametrize("serpentine", [False, True])
-def test_kernel_matches_reference_bit_for_bit(kernel: str, serpentine: bool) -> None:
+@pytest.mark.parametrize("metric", ["linear", "oklab"])
+@pytest.mark.usefixtures("retro_backend")
+def test_kernel_matches_reference_bit_for_bit(kernel: str, serpentine: bool, metric: str) -> None:
     rng = np.random.default_rng(sum(map(ord, kernel)) + serpentine)
-    for shape in ((9, 11), (4, 3), (1, 7), (6, 1)):
+    for shape in ((9, 11), (4, 3), (1, 7), (6, 1), (2, 2), (1, 1), (23, 5)):
         image = rng.random((*shape, 3)) * 1.2 - 0.1  # includes out-of-range values that must clamp
-        expected = reference_diffusion(image, kernel, serpentine)
-        assert np.array_equal(dither.error_diffuse(image, PALETTE, kernel, serpentine), expected), shape
+        expected = reference_diffusion(image, kernel, serpentine, metric)
+        result = dither.error_diffuse(image, PALETTE, kernel, serpentine, metric=metric, map_gamut=False)
+        assert np.array_equal(result, expected), shape
+
+
+@pytest.mark.usefixtures("retro_backend")
+def test_gamut_mapping_only_changes_the_target() -> None:
+    """With mapping on, diffusion equals the reference run on the mapped image (the kernel is unchanged)."""
+    image = np.random.default_rng(11).random((12, 10, 3))
+    mapped = gamut_map(PALETTE).apply(image)
+    for serpentine in (False, True):
+        expected = reference_diffusion(mapped, "floyd_steinberg", serpentine, "linear")
+        assert np.array_equal(dither.error_diffuse(image, PALETTE, serpentine=serpentine), expected)
 
 
 def test_lut_is_exact_on_palette_colours_and_close_elsewhere() -> None:

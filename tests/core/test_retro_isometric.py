@@ -48,3 +48,18 @@ def test_true_isometric_shows_the_three_axes_equally() -> None:
 def test_bad_mode_is_explained() -> None:
     with pytest.raises(ValueError, match="not one of isometric, dimetric"):
         tile_camera("cabinet", 32, 320)
+
+
+@pytest.mark.parametrize(
+    ("fit", "resolution", "frame_side"),
+    [("HORIZONTAL", (480, 640), "width"), ("VERTICAL", (640, 480), "height"), ("AUTO", (480, 640), "height")],
+)
+def test_ortho_scale_spans_the_side_the_sensor_fit_names(
+    fit: str, resolution: tuple, frame_side: str
+) -> None:
+    width, height = resolution
+    camera = tile_camera("dimetric", 40, width, resolution_y=height, sensor_fit=fit)
+    tile_diagonal_metres = math.sqrt(2.0)  # a 1 m tile seen corner to corner
+    frame_width_metres = tile_diagonal_metres * width / 40  # 40 px per tile diagonal across the width
+    expected = frame_width_metres * (height / width if frame_side == "height" else 1.0)
+    assert camera.ortho_scale == pytest.approx(expected)
