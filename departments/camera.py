@@ -17,14 +17,15 @@ from functools import cache
 from typing import Any
 
 import bpy
+from mathutils import Matrix
 
 from ..production import camera_moves, optics
 from ..production.camera_moves import CameraPose
 from ..production.model import CameraSpec, Production, Scene, Shot
-from ..production.optics import Subject, Vec3
+from ..production.optics import Bounds, Subject, Vec3
 from ..production.plan import ShotPlan
 from ..production.presets import PresetLibrary
-from . import camera_rigs
+from . import camera_rigs, isometric
 from .context import KEY, BuildContext
 from .stage import department_collection, story_scene
 
@@ -75,6 +76,7 @@ def _presets() -> PresetLibrary:
     return PresetLibrary()
 
 
+@cache
 def sensor(name: str) -> optics.Sensor:
     data = _presets().get("sensors", name)
     if data is None:
@@ -82,6 +84,7 @@ def sensor(name: str) -> optics.Sensor:
     return optics.sensor_from_preset(name, data)
 
 
+@cache
 def shot_size(name: str) -> optics.ShotSize:
     data = _presets().get("shot_sizes", name)
     if data is None:
@@ -90,14 +93,25 @@ def shot_size(name: str) -> optics.ShotSize:
 
 
 class SceneSubjects:
-    """What can be framed in one story scene, by name: its cast (evaluated bounds) and its location marks."""
+    """What can be framed in one story scene, by name: its cast (world bounds) and its location marks.
 
-    def __init__(self, ctx: BuildContext, production: Production, scene: Scene):
+    Built once per scene and asked per shot and frame, so it caches: figures nothing evaluates (plain
+    meshes under a root, the stand-ins) are measured from their own geometry; only linked models,
+    modified or animated figures need the scene's depsgraph, evaluated once on first need.
+    """
+
+    def __init__(
+        self, ctx: BuildContext, production: Production, scene: Scene, local_bounds: dict[int, list[Any]]
+    ):
         self.ctx = ctx
         self.scene = scene
         self.marks = production.location(scene.location).marks
+        self.local_bounds = local_bounds
         self._depsgraph: bpy.types.Depsgraph | None = None
+        self._children: dict[bpy.types.Object, list[bpy.types.Object]] | None = None
         self._found: dict[str, Subject | None] = {}
+        self._roots: dict[str, bpy.types.Object | None] = {}
+        self._paths: dict[tuple[str | None, int, int], list[Subject] | None] = {}
 
     def depsgraph(self) -> bpy.types.Depsgraph:
         if self._depsgraph is None:
@@ -106,6 +120,26 @@ class SceneSubjects:
             self._depsgraph = view_layer.depsgraph
         return self._depsgraph
 
+    def family(self, root: bpy.types.Object) -> list[bpy.types.Object]:
+        """`root` and everything parented under it in this scene (one pass over the scene's objects;
+        `children_recursive` scans every object of the file on each call)."""
+        if self._children is None:
+            self._children = {}
+            for obj in story_scene(self.ctx, self.scene.id).objects:
+                if obj.parent is not None:
+                    self._children.setdefault(obj.parent, []).append(obj)
+        found, stack = [], [root]
+        while stack:
+            obj = stack.pop()
+            found.append(obj)
+            stack += self._children.get(obj, [])
+        return found
+
+    def root(self, name: str) -> bpy.types.Object | None:
+        if name not in self._roots:
+            self._roots[name] = self.ctx.find("objects", f"scene:{self.scene.id}/character:{name}")
+        return self._roots[name]
+
     def get(self, name: str | None, frame: int | None = None) -> Subject | None:
         """The subject called `name`, where it is on `frame` (a walking character) or as evaluated now."""
         if name is None:
@@ -113,12 +147,27 @@ class SceneSubjects:
         if name not in self._found:
             self._found[name] = self._character(name) or self._mark(name)
         found = self._found[name]
-        root = self.ctx.find("objects", f"scene:{self.scene.id}/character:{name}")
+        root = self.root(name)
         if found is None or frame is None or root is None or root.animation_data is None:
             return found
-        evaluated = story_scene(
-            self.ctx, self.scene.id
-        ).frame_current  # the frame the bounds were measured on
+        return self._at_frame(found, root, frame)
+
+    def path(self, name: str | None, first_frame: int, frames: int) -> list[Subject] | None:
+        """The subject on every frame of a shot, None when there is no such subject (cached: the camera,
+        its focus and its move all ask)."""
+        key = (name, first_frame, frames)
+        if key not in self._paths:
+            found = self.get(name)
+            root = None if name is None else self.root(name)
+            if found is None or root is None or root.animation_data is None:
+                self._paths[key] = None if found is None else [found] * frames
+            else:
+                self._paths[key] = [self._at_frame(found, root, first_frame + i) for i in range(frames)]
+        return self._paths[key]
+
+    def _at_frame(self, found: Subject, root: bpy.types.Object, frame: int) -> Subject:
+        """`found` (measured on the scene's current frame) moved where the root's keys put it on `frame`."""
+        evaluated = story_scene(self.ctx, self.scene.id).frame_current
 
         def change(path: str, index: int) -> float:
             now = getattr(root, path)[index]
@@ -139,26 +188,42 @@ class SceneSubjects:
         )
         return replace(found, bounds=moved, facing=facing)
 
+    def _measure(self, obj: bpy.types.Object) -> Bounds | None:
+        """World bounds of `obj` and its family: from known geometry when that is exact (the family and
+        everything `obj` hangs from are static)."""
+        family = self.family(obj)
+        if _static_chain(obj) and all(camera_rigs.is_static(o) for o in family):
+            return camera_rigs.static_bounds(family, self.local_bounds)
+        return camera_rigs.world_bounds(self.depsgraph(), set(family))
+
+    def _world(self, obj: bpy.types.Object) -> Matrix:
+        """World matrix of `obj`: from the transforms when it and its parents are static, else evaluated."""
+        if _static_chain(obj):
+            return camera_rigs.world_matrix(obj)
+        self.depsgraph()
+        return obj.matrix_world
+
     def _character(self, name: str) -> Subject | None:
-        root = self.ctx.find("objects", f"scene:{self.scene.id}/character:{name}")
+        root = self.root(name)
         if root is None:
             return None
-        bounds = camera_rigs.world_bounds(self.depsgraph(), root)
+        bounds = self._measure(root)
         if bounds is None or bounds[1][2] - bounds[0][2] <= 0:
             return None
         height = bounds[1][2] - bounds[0][2]
         eye = self.ctx.find("objects", f"scene:{self.scene.id}/character:{name}/{CAST_EYE}")
         eye_from_top = optics.EYE_FROM_TOP
         if eye is not None:
-            eye_from_top = min(max((bounds[1][2] - eye.matrix_world.translation.z) / height, 0.0), 1.0)
-        return Subject(bounds, camera_rigs.facing_of(root), eye_from_top, name)
+            eye_z = self._world(eye).translation.z
+            eye_from_top = min(max((bounds[1][2] - eye_z) / height, 0.0), 1.0)
+        return Subject(bounds, camera_rigs.facing_of(self._world(root)), eye_from_top, name)
 
     def _mark(self, name: str) -> Subject | None:
         keyed = self.ctx.find("objects", f"scene:{self.scene.id}/mark:{name}")
         if keyed is not None:
-            bounds = camera_rigs.world_bounds(self.depsgraph(), keyed)
+            bounds = self._measure(keyed)
             if bounds is not None and bounds[1][2] > bounds[0][2]:
-                return Subject(bounds, camera_rigs.facing_of(keyed), name=name)
+                return Subject(bounds, camera_rigs.facing_of(self._world(keyed)), name=name)
         if name not in self.marks:
             return None
         x, y = self.marks[name][:2]
@@ -172,6 +237,16 @@ class SceneSubjects:
     def stand_in(self) -> Subject:
         """Nothing to frame (an empty set): a person-sized box at the set's origin."""
         return Subject(((-0.25, -0.15, 0.0), (0.25, 0.15, 1.75)), name="set")
+
+
+def _static_chain(obj: bpy.types.Object) -> bool:
+    """Whether `obj` and every parent above it are static (see `camera_rigs.is_static`)."""
+    link: bpy.types.Object | None = obj
+    while link is not None:
+        if not camera_rigs.is_static(link):
+            return False
+        link = link.parent
+    return True
 
 
 def choose_subjects(
@@ -258,8 +333,8 @@ def _move_parameters(
 
 def _eye_path(subjects: SceneSubjects, name: str | None, first_frame: int, frames: int) -> list[Vec3] | None:
     """A subject's eye point on every frame of the shot (it may walk); None when there is no such subject."""
-    path = [subjects.get(name, first_frame + i) for i in range(frames)]
-    return None if any(s is None for s in path) else [s.eye_point for s in path if s is not None]
+    path = subjects.path(name, first_frame, frames)
+    return None if path is None else [s.eye_point for s in path]
 
 
 def _focus_distances(
@@ -378,6 +453,7 @@ def build_camera(
         spec, camera_moves.move_samples(spec.move, start, frames, **parameters), production.fps
     )
     data = _camera_data(ctx, key, label, spec, shot, gate)
+    poses, focus_depth = isometric.tile_view(ctx, shot, spec, data, poses, focus_depth, framed)
     focus = _focus_distances(shot, poses, subjects, eyes, first_frame)
     animated: dict[tuple[str, int], list[float]] = {}
     for path, values in (("lens", [p.focal_mm for p in poses]), ("dof.focus_distance", focus)):
@@ -403,16 +479,20 @@ def build_camera(
         first_frame,
         camera_rigs.crane_pivot(start),
     )
-    parts.camera["backlot_framing"] = "; ".join(placement.warnings)
+    warnings = "; ".join(placement.warnings)
+    if parts.camera.get("backlot_framing") != warnings:
+        parts.camera["backlot_framing"] = warnings
     return parts
 
 
 def build(production: Production, ctx: BuildContext) -> None:
     plans = {p.shot_id: p for p in ctx.plan.shots}
     scene_subjects: dict[str, SceneSubjects] = {}
+    local_bounds: dict[int, list[Any]] = {}  # a mesh's own bounding box, shared by the scenes it is in
     for shot in production.shots:
         if shot.scene not in scene_subjects:
-            scene_subjects[shot.scene] = SceneSubjects(ctx, production, production.scene(shot.scene))
+            scene = production.scene(shot.scene)
+            scene_subjects[shot.scene] = SceneSubjects(ctx, production, scene, local_bounds)
         for name, spec in camera_names(shot):
             try:
                 build_camera(ctx, production, shot, plans[shot.id], name, spec, scene_subjects[shot.scene])

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import itertools
-import json
 import math
+from array import array
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,8 +29,6 @@ CRANE_ARM_M = 3.0
 """Reach of a crane/jib arm from its pivot to the camera, rising at CRANE_ARM_RISE_DEG."""
 CRANE_ARM_RISE_DEG = 20.0
 SAMPLES = "backlot_samples"
-TRACK_CONSTRAINT = "Backlot Track"
-AIM_CONSTRAINT = "Backlot Aim"
 LINEAR = 1  # index of 'LINEAR' in Keyframe.interpolation, for foreach_set
 
 
@@ -43,9 +41,8 @@ class RigParts:
     aim: bpy.types.Object
 
 
-def world_bounds(depsgraph: bpy.types.Depsgraph, root: bpy.types.Object) -> Bounds | None:
-    """Evaluated world-space bounds of `root` and everything under it (children, instanced collections)."""
-    family = {root, *root.children_recursive}
+def world_bounds(depsgraph: bpy.types.Depsgraph, family: set[bpy.types.Object]) -> Bounds | None:
+    """Evaluated world-space bounds of the objects in `family` and what they instance (linked models)."""
     corners: list[Vector] = []
     for instance in depsgraph.object_instances:
         owner = instance.parent.original if instance.is_instance else instance.object.original
@@ -53,15 +50,62 @@ def world_bounds(depsgraph: bpy.types.Depsgraph, root: bpy.types.Object) -> Boun
             continue
         matrix = instance.matrix_world.copy()
         corners += [matrix @ Vector(corner) for corner in instance.object.bound_box]
+    return _box(corners)
+
+
+def is_static(obj: bpy.types.Object) -> bool:
+    """Whether `obj` sits where its own transform and its parents' say, with the shape its mesh has:
+    nothing evaluated (modifiers, constraints, animation, drivers, instancing) can move or reshape it."""
+    animation = obj.animation_data
+    return (
+        obj.type in ("MESH", "EMPTY")
+        and obj.parent_type == "OBJECT"
+        and obj.instance_type == "NONE"
+        and not obj.modifiers
+        and not obj.constraints
+        and (animation is None or (animation.action is None and not animation.drivers))
+        and (obj.type != "MESH" or obj.data.shape_keys is None)
+    )
+
+
+def world_matrix(obj: bpy.types.Object) -> Matrix:
+    """World matrix of a static object (see `is_static`) and static parents, without a depsgraph."""
+    if obj.parent is None:
+        return obj.matrix_basis
+    return world_matrix(obj.parent) @ obj.matrix_parent_inverse @ obj.matrix_basis
+
+
+def static_bounds(family: list[bpy.types.Object], local_bounds: dict[int, list[Vector]]) -> Bounds | None:
+    """World bounds of static meshes (see `is_static`): each mesh's own box through its world matrix,
+    the same corners the evaluated bounding box gives. `local_bounds` caches boxes per mesh datablock."""
+    corners: list[Vector] = []
+    for obj in family:
+        if obj.type != "MESH" or not obj.data.vertices:
+            continue
+        mesh = obj.data
+        box = local_bounds.get(mesh.as_pointer())
+        if box is None:
+            co = array("f", bytes(12 * len(mesh.vertices)))
+            mesh.vertices.foreach_get("co", co)
+            low = [min(co[axis::3]) for axis in range(3)]
+            high = [max(co[axis::3]) for axis in range(3)]
+            box = [Vector(c) for c in itertools.product(*zip(low, high, strict=True))]
+            local_bounds[mesh.as_pointer()] = box
+        matrix = world_matrix(obj)
+        corners += [matrix @ corner for corner in box]
+    return _box(corners)
+
+
+def _box(corners: list[Vector]) -> Bounds | None:
     if not corners:
         return None
     xs, ys, zs = ([c[i] for c in corners] for i in range(3))
     return (min(xs), min(ys), min(zs)), (max(xs), max(ys), max(zs))
 
 
-def facing_of(obj: bpy.types.Object) -> tuple[float, float]:
-    """The horizontal way a figure faces: its local -Y in the world (Backlot's cast faces -Y at rest)."""
-    front = obj.matrix_world.to_3x3() @ Vector((0.0, -1.0, 0.0))
+def facing_of(matrix: Matrix) -> tuple[float, float]:
+    """The horizontal way a figure with this world matrix faces: its local -Y (Backlot's cast faces -Y)."""
+    front = matrix.to_3x3() @ Vector((0.0, -1.0, 0.0))
     return (front.x, front.y) if math.hypot(front.x, front.y) > 1e-6 else (0.0, -1.0)
 
 
@@ -95,11 +139,11 @@ def key_channels(
     the action is left alone (an artist's key edits survive); when the spec's samples changed, or on reset
     to spec, it is rewritten.
     """
-    signature = hashlib.sha1(
-        json.dumps(
-            [first_frame, sorted((p, i, [round(v, 6) for v in vals]) for (p, i), vals in channels.items())]
-        ).encode()
-    ).hexdigest()
+    digest = hashlib.sha1(str(first_frame).encode())
+    for (data_path, index), values in sorted(channels.items()):
+        # Single precision (7 digits) absorbs last-bit differences between runs; it is converted in C.
+        digest.update(f"{data_path}[{index}]".encode() + array("f", values).tobytes())
+    signature = digest.hexdigest()
     action = ctx.ensure("actions", key, f"{owner.name} Move", bpy.data.actions.new)
     if owner.animation_data is None:
         owner.animation_data_create()
@@ -155,25 +199,39 @@ def _parent(child: bpy.types.Object, parent: bpy.types.Object | None) -> None:
         child.matrix_parent_inverse = Matrix.Identity(4)
 
 
-def _constraint(obj: bpy.types.Object, kind: str, name: str) -> Any:
-    found = obj.constraints.get(name)
-    return found if found is not None else obj.constraints.new(kind)
+def _constraint(obj: bpy.types.Object, kind: str, settings: dict[str, Any]) -> Any:
+    """The object's constraint of type `kind` (a rig part carries one of each), made if missing, with
+    `settings` written where they differ.
+
+    Found by type and left with Blender's own name: renaming a constraint makes Blender fix animation paths
+    in every datablock of the file (half a millisecond each in a big production), and each write re-tags
+    the dependency graph.
+    """
+    found = next((c for c in obj.constraints if c.type == kind), None)
+    if found is None:
+        found = obj.constraints.new(kind)
+    for attribute, value in settings.items():
+        if getattr(found, attribute) != value:
+            setattr(found, attribute, value)
+    return found
 
 
 def _place(
     ctx: BuildContext,
     obj: bpy.types.Object,
     key: str,
-    path: str,
-    values: Sequence[Sequence[float]],
+    values: dict[str, Sequence[Sequence[float]]],
     first_frame: int,
 ) -> None:
-    """A still value is a tweak-aware assignment; a moving one is keyed per frame."""
-    if _moves(values):
-        key_channels(ctx, obj, f"{key}/action", _channels(values, path), first_frame)
+    """Per property path, one value per frame: a still value is a tweak-aware assignment, moving ones are
+    keyed per frame (together, in the object's one action)."""
+    moving = {path: series for path, series in values.items() if _moves(series)}
+    if moving:
+        channels = {ch: v for path, series in moving.items() for ch, v in _channels(series, path).items()}
+        key_channels(ctx, obj, f"{key}/action", channels, first_frame)
     else:
         unkey(obj)
-        ctx.assign(obj, path, tuple(values[0]))
+    ctx.assign_all(obj, {path: tuple(series[0]) for path, series in values.items() if path not in moving})
 
 
 def offset(point: Sequence[float], direction: Sequence[float], scale: float) -> Vec3:
@@ -186,8 +244,7 @@ def _track(
 ) -> bpy.types.Object:
     """A poly curve through the dolly's positions (relative to the rig root); Follow Path runs on it."""
     data = ctx.ensure("curves", key, name, lambda n: bpy.data.curves.new(n, "CURVE"))
-    data.dimensions = "3D"
-    data.use_path = True
+    ctx.assign_all(data, {"dimensions": "3D", "use_path": True})
     wanted = [(*p, 1.0) for p in points]
     spline = data.splines[0] if len(data.splines) == 1 else None
     current = [tuple(pt.co) for pt in spline.points] if spline is not None and spline.type == "POLY" else []
@@ -248,10 +305,9 @@ def build_rig(
         _parent(track, root)
         cart = _empty(ctx, f"{key}/cart", f"{label} Dolly", collection, "CUBE", 0.15)
         _parent(cart, None)  # Follow Path places it in the track's world space
-        follow = _constraint(cart, "FOLLOW_PATH", TRACK_CONSTRAINT)
-        follow.name, follow.target, follow.use_fixed_location = TRACK_CONSTRAINT, track, True
+        follow = _constraint(cart, "FOLLOW_PATH", {"target": track, "use_fixed_location": True})
         if _moves([(f,) for f in fractions]):
-            offset_path = f'constraints["{TRACK_CONSTRAINT}"].offset_factor'
+            offset_path = f'constraints["{follow.name}"].offset_factor'
             key_channels(ctx, cart, f"{key}/cart/action", {(offset_path, 0): fractions}, first_frame)
         else:
             unkey(cart)
@@ -264,14 +320,26 @@ def build_rig(
     else:
         _parent(camera, root)
         ctx.assign(root, "location", start)
-        _place(ctx, camera, key, "location", relative, first_frame)
+        _place(ctx, camera, key, {"location": relative}, first_frame)
     aim = _empty(ctx, f"{key}/aim", f"{label} Aim", collection, "SPHERE", 0.1)
     _parent(aim, None)
-    _place(ctx, aim, f"{key}/aim", "location", aims, first_frame)
-    track_to = _constraint(camera, "TRACK_TO", AIM_CONSTRAINT)
-    track_to.name, track_to.target = AIM_CONSTRAINT, aim
-    track_to.track_axis, track_to.up_axis, track_to.use_target_z = "TRACK_NEGATIVE_Z", "UP_Y", False
+    rolls = _aim_rolls(poses)
+    _place(ctx, aim, f"{key}/aim", {"location": aims, "rotation_euler": rolls}, first_frame)
+    aiming = {"target": aim, "track_axis": "TRACK_NEGATIVE_Z", "up_axis": "UP_Y"}
+    _constraint(camera, "TRACK_TO", aiming | ({"use_target_z": True} if _moves(rolls) else {}))
     return RigParts(root, camera, aim)
+
+
+def _aim_rolls(poses: list[CameraPose]) -> list[Vec3]:
+    """The aim empty's rotation per frame. With Target Z on, Track To takes the camera's up from the aim's
+    Z axis, so the aim carries the roll (a handheld operator's) the constraint would otherwise discard.
+
+    A pose R = Rz Ry Rx(pi/2 + pitch) has its up (local +Y) where R Rx(-pi/2) has its +Z: the aim's Euler
+    is the pose's with pi/2 off X. Poses without roll leave the aim unrotated: world Z up either way.
+    """
+    if all(abs(p.rotation_euler[1]) < 1e-9 for p in poses):
+        return [(0.0, 0.0, 0.0)]
+    return [(p.rotation_euler[0] - math.pi / 2, p.rotation_euler[1], p.rotation_euler[2]) for p in poses]
 
 
 def crane_pivot(start: CameraPose) -> Vec3:
@@ -311,5 +379,5 @@ def _crane(
         swing = heading
         rotations.append((0.0, -math.atan2(d[2], math.hypot(d[0], d[1])), heading))
         reaches.append((math.sqrt(sum(v * v for v in d)), 0.0, 0.0))
-    _place(ctx, arm, f"{key}/arm", "rotation_euler", rotations, first_frame)
-    _place(ctx, camera, key, "location", reaches, first_frame)
+    _place(ctx, arm, f"{key}/arm", {"rotation_euler": rotations}, first_frame)
+    _place(ctx, camera, key, {"location": reaches}, first_frame)

@@ -15,9 +15,20 @@ import math
 import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
+from functools import cache
 from typing import Any
 
-from .optics import Bounds, Vec3, box_corners, camera_axes, dot, look_at, sub
+from .optics import (
+    Bounds,
+    Vec3,
+    box_corners,
+    camera_axes,
+    camera_direction,
+    dot,
+    look_at,
+    look_at_keeping,
+    sub,
+)
 
 Window = tuple[float, float]
 
@@ -73,11 +84,15 @@ EASINGS: dict[str, Callable[[float], float]] = {
 
 def ease(name: str, t: float) -> float:
     """Eased progress; ``t`` outside [0, 1] is clamped."""
+    return _easing(name)(min(max(t, 0.0), 1.0))
+
+
+def _easing(name: str) -> Callable[[float], float]:
     if name not in EASINGS:
         close = difflib.get_close_matches(name, EASINGS, n=1)
         hint = f" (did you mean '{close[0]}'?)" if close else ""
         raise ValueError(f"unknown easing '{name}'{hint}; use one of {', '.join(EASINGS)}")
-    return EASINGS[name](min(max(t, 0.0), 1.0))
+    return EASINGS[name]
 
 
 def progress(frame_count: int, easing: str = "ease_in_out", window: Window = (0.0, 1.0)) -> list[float]:
@@ -90,8 +105,8 @@ def progress(frame_count: int, easing: str = "ease_in_out", window: Window = (0.
     start, end = window
     if not 0.0 <= start < end <= 1.0:
         raise ValueError(f"move window {window} must be fractions of the shot with 0 <= start < end <= 1")
-    last = max(frame_count - 1, 1)
-    return [ease(easing, (i / last - start) / (end - start)) for i in range(frame_count)]
+    last, curve = max(frame_count - 1, 1), _easing(easing)
+    return [curve(min(max((i / last - start) / (end - start), 0.0), 1.0)) for i in range(frame_count)]
 
 
 # ---------------------------------------------------------------- moves from a starting pose
@@ -102,7 +117,7 @@ def _translate(
 ) -> list[CameraPose]:
     """Move the camera `distance_m` along `direction` over the shot, orientation unchanged."""
     return [
-        replace(start, location=_along(start.location, direction, distance_m * t))
+        CameraPose(_along(start.location, direction, distance_m * t), start.rotation_euler, start.focal_mm)
         for t in progress(frame_count, easing)
     ]
 
@@ -188,7 +203,9 @@ def crane(
     swing_deg: float = 0.0,
     easing: str = "ease_in_out",
 ) -> list[CameraPose]:
-    """A jib arm from ``pivot`` to the camera booms up ``boom_deg``, swings ``swing_deg``, aims at target."""
+    """A jib arm from ``pivot`` to the camera booms up ``boom_deg`` and swings ``swing_deg``; the head keeps
+    ``target`` where the starting frame has it (the solved composition: headroom, third), not centred."""
+    seen = camera_direction(target, start.location, start.rotation_euler)
     dx, dy, dz = (start.location[i] - pivot[i] for i in range(3))
     reach, length = math.hypot(dx, dy), math.sqrt(dx * dx + dy * dy + dz * dz)
     elevation, heading = math.atan2(dz, reach), math.atan2(dy, dx)
@@ -201,7 +218,9 @@ def crane(
             pivot[1] + length * math.cos(el) * math.sin(az),
             pivot[2] + length * math.sin(el),
         )
-        poses.append(replace(start, location=location, rotation_euler=look_at(location, target)))
+        poses.append(
+            replace(start, location=location, rotation_euler=look_at_keeping(location, target, seen))
+        )
     return _unwrapped(poses)
 
 
@@ -391,25 +410,31 @@ def move_samples(move: str, start: CameraPose, frame_count: int, **params: Any) 
         hint = f"did you mean '{close[0]}'? " if close else ""
         raise ValueError(f"unknown camera move '{move}'; {hint}known moves: {', '.join(MOVES)}")
     function, defaults = MOVES[move]
-    accepted = [
-        name for name in inspect.signature(function).parameters if name not in ("start", "frame_count")
-    ]
+    accepted, required = _parameters(function)
     unknown = sorted(set(params) - set(accepted))
     if unknown:
         raise ValueError(
             f"camera move '{move}' has no parameter {', '.join(unknown)}; it takes {', '.join(accepted)}"
         )
-    missing = [
-        name
-        for name, p in inspect.signature(function).parameters.items()
-        if p.default is inspect.Parameter.empty and name not in ("start", "frame_count", *params, *defaults)
-    ]
+    missing = [name for name in required if name not in (*params, *defaults)]
     if missing:
         raise ValueError(f"camera move '{move}' needs {', '.join(missing)}")
     return function(start, frame_count, **{**defaults, **params})
 
 
 # ---------------------------------------------------------------- helpers
+
+
+@cache
+def _parameters(function: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A move's parameters after (start, frame_count), and those without a default (read once per move)."""
+    parameters = {
+        name: p
+        for name, p in inspect.signature(function).parameters.items()
+        if name not in ("start", "frame_count")
+    }
+    required = tuple(name for name, p in parameters.items() if p.default is inspect.Parameter.empty)
+    return tuple(parameters), required
 
 
 def _damped(series: Sequence[Vec3], lag_frames: float) -> list[Vec3]:

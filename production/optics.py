@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
-from functools import partial
+from dataclasses import dataclass, replace
+from functools import cached_property, lru_cache, partial
 from typing import Any
 
 Vec3 = tuple[float, float, float]
@@ -33,9 +33,13 @@ BODY_LEVEL_FROM_FLOOR = {"shoulder": 0.818, "hip": 0.530}
 GROUND_CLEARANCE_M = 0.15
 """Lowest lens height above the subject's floor (bounds min z): a camera on a ground plate or hi-hat."""
 MIN_STANDOFF_M = 0.05
-"""Closest a solved camera gets to the subject's front plane (for OTS: to the foreground subject's back)."""
-OTS_FOREGROUND_X = 0.85
-"""Where an over-the-shoulder puts the foreground subject's centre: this far across the frame on its side."""
+"""Closest a solved camera gets to the subject's front plane."""
+MAX_STANDOFF_M = 100_000.0
+CAMERA_CLEARANCE_M = 0.1
+"""Closest an over-the-shoulder camera gets to the foreground subject's bounds (half a camera body)."""
+OTS_FOREGROUND_EDGE = 0.6
+"""Where an over-the-shoulder puts the foreground subject's inner edge (its bounds' projected edge nearest
+the framed subject): this far across the frame from the subject's side, so the shoulder fills the rest."""
 WIDTH_FILL_LIMIT = 0.9
 """Largest share of the horizontal field of view the framed region may span (two-shots and wide props)."""
 THIRD = 1.0 / 3.0
@@ -96,9 +100,11 @@ class Subject:
     def height(self) -> float:
         return self.bounds[1][2] - self.bounds[0][2]
 
-    @property
+    @cached_property
     def eye_point(self) -> Vec3:
-        """The eyes at the front of the bounds (along the facing): where a POV looks from and focus lands."""
+        """The eyes at the front of the bounds (along the facing): where a POV looks from and focus lands.
+
+        Cached: a shot asks for it on every frame."""
         center = _box_center(self.bounds)
         facing = _unit2(self.facing)
         front = max(_dot2(sub(c, center), facing) for c in box_corners(self.bounds))
@@ -280,8 +286,14 @@ def rotation_matrix(rotation_euler: Vec3) -> tuple[Vec3, Vec3, Vec3]:
     )
 
 
-def camera_axes(rotation_euler: Vec3) -> tuple[Vec3, Vec3, Vec3]:
+def camera_axes(rotation_euler: Sequence[float]) -> tuple[Vec3, Vec3, Vec3]:
     """World-space (right, up, forward) of a camera: its local +X, +Y and -Z."""
+    return _camera_axes(tuple(rotation_euler))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=4096)
+def _camera_axes(rotation_euler: Vec3) -> tuple[Vec3, Vec3, Vec3]:
+    """Cached: moves and focus ask for the same rotation on every frame of a still or travelling shot."""
     m = rotation_matrix(rotation_euler)
     right = (m[0][0], m[1][0], m[2][0])
     up = (m[0][1], m[1][1], m[2][1])
@@ -303,6 +315,34 @@ def look_rotation(forward: Vec3) -> Vec3:
 def look_at(location: Vec3, target: Vec3) -> Vec3:
     """Euler XYZ aiming a camera at ``location`` toward ``target`` (Blender's Track To with -Z and up Y)."""
     return look_rotation(sub(target, location))
+
+
+def look_at_keeping(location: Vec3, target: Vec3, seen: Vec3) -> Vec3:
+    """Euler XYZ (no roll) of a camera at ``location`` that sees ``target`` along ``seen``, a direction in
+    camera space (+X right, +Y up, -Z ahead): a moving camera keeps its subject where the framing put it.
+
+    With R = Rz(yaw) Rx(pi/2 + pitch), the world height of R k (k = ``seen`` normalised) is
+    k_y cos(pitch) - k_z sin(pitch), which fixes the pitch; the yaw then turns R k onto the target.
+    """
+    length = math.sqrt(dot(seen, seen))
+    kx, ky, kz = (v / length for v in seen)
+    offset = sub(target, location)
+    distance = math.sqrt(dot(offset, offset))
+    if distance == 0 or kz >= 0:
+        raise ValueError("look_at_keeping: the target must be away from the camera and seen in front of it")
+    reach = math.hypot(ky, kz)
+    rise = max(-1.0, min(1.0, offset[2] / distance / reach))
+    pitch = math.asin(rise) - math.atan2(ky, -kz)
+    across = -ky * math.sin(pitch) - kz * math.cos(pitch)
+    yaw = math.atan2(offset[1], offset[0]) - math.atan2(across, kx)
+    return (math.pi / 2 + pitch, 0.0, yaw)
+
+
+def camera_direction(point: Vec3, location: Vec3, rotation_euler: Vec3) -> Vec3:
+    """Where ``point`` lies as a camera at ``location`` sees it: (right, up, -ahead) in camera space."""
+    right, up, forward = camera_axes(rotation_euler)
+    offset = sub(point, location)
+    return (dot(offset, right), dot(offset, up), -dot(offset, forward))
 
 
 def project_point(
@@ -363,6 +403,7 @@ def region_box(subject: Subject, region: tuple[float, float]) -> Bounds:
     return (x0, y0, z1 - bottom * subject.height), (x1, y1, z1 - top * subject.height)
 
 
+@lru_cache(maxsize=1024)
 def frame_subject(
     size: ShotSize,
     subject: Subject,
@@ -378,7 +419,8 @@ def frame_subject(
 
     ``other`` is the second subject: the partner of a TWO, the foreground shoulder of an OTS (``subject``
     is the one framed), the target a POV character looks at.
-    ``height`` and ``side_deg`` default to the size's row.
+    ``height`` and ``side_deg`` default to the size's row. Cached (every input and the answer are
+    immutable): shots of one scene often ask for the same framing.
     """
     _check_subject(subject)
     height = size.height if height is None else height
@@ -439,50 +481,92 @@ def _over_the_shoulder(
     height: CameraHeight,
     side: float,
 ) -> CameraPlacement:
-    """Camera behind ``foreground``'s shoulder on the line from ``subject`` through it, backed off."""
+    """Camera beside ``foreground``'s shoulder, looking at ``subject`` past it.
+
+    Works on the foreground's real horizontal bounds, not its centre: a wide lens stands close, where the
+    shoulder's projected size is nothing like a point's. See docs/camera.md, "Over the shoulder".
+    """
     assert size.region is not None
     box = region_box(subject, size.region)
     aim = _box_center(box)
-    fg_center = _box_center(foreground.bounds)
-    back_axis = _unit2(sub(fg_center, aim))
+    back_axis = _unit2(sub(_box_center(foreground.bounds), aim))
     shoulder_axis = (back_axis[1], -back_axis[0]) if side >= 0 else (-back_axis[1], back_axis[0])
-    back = max(_dot2(sub(c, fg_center), back_axis) for c in box_corners(foreground.bounds))
-    spacing = math.hypot(fg_center[0] - aim[0], fg_center[1] - aim[1])
+
+    def local(point: Vec3) -> tuple[float, float]:
+        """(along the line from the subject toward the foreground, toward the shoulder side)."""
+        offset = sub(point, aim)
+        return _dot2(offset, back_axis), _dot2(offset, shoulder_axis)
+
+    subject_front = max(local(c)[0] for c in box_corners(box))
+    foreground_corners = [local(c) for c in box_corners(foreground.bounds)[::2]]  # the 4 horizontal corners
+    along_extent = (min(c[0] for c in foreground_corners), max(c[0] for c in foreground_corners))
+    lateral_clear = max(c[1] for c in foreground_corners) + CAMERA_CLEARANCE_M
+    # The angle between the subject's centre (on its third) and the foreground's inner edge (at
+    # OTS_FOREGROUND_EDGE on the other side), for a level camera.
+    spread = math.tan(
+        math.atan((2 * OTS_FOREGROUND_EDGE - 1) * frame.tan_half_h) + math.atan(THIRD * frame.tan_half_h)
+    )
     eye_z = foreground.eye_point[2]
     ground_z = min(subject.bounds[0][2], foreground.bounds[0][2])
-    # Angle between the two subjects as seen by the camera when each sits where the frame wants it.
-    spread = math.tan(
-        math.atan((2 * OTS_FOREGROUND_X - 1) * frame.tan_half_h) + math.atan(THIRD * frame.tan_half_h)
-    )
 
-    def lateral(behind: float) -> float:
-        """Sideways offset L showing the centres ``spread`` apart: atan(L/behind) - atan(L/(behind+spacing)).
-
-        Too far back for that, it takes the widest spread there is (the shoulder nearer the centre).
-        """
-        far = behind + spacing
-        reachable = spacing**2 - 4 * spread**2 * behind * far
-        return (spacing - math.sqrt(max(reachable, 0.0))) / (2 * spread)
+    def lateral(along: float) -> float:
+        """Sideways offset putting the foreground's nearest corner ``spread`` from the subject's centre."""
+        offset = _ots_lateral(along, foreground_corners, spread)
+        if along_extent[0] - CAMERA_CLEARANCE_M < along < along_extent[1] + CAMERA_CLEARANCE_M:
+            offset = max(offset, lateral_clear)  # beside the foreground, never inside it
+        return offset
 
     def camera_at(distance: float) -> Vec3:
-        along = back + distance
+        along = subject_front + distance
         side_offset = lateral(along)
-        x = fg_center[0] + back_axis[0] * along + shoulder_axis[0] * side_offset
-        y = fg_center[1] + back_axis[1] * along + shoulder_axis[1] * side_offset
-        horizontal = math.hypot(x - aim[0], y - aim[1])
-        return (x, y, _camera_z(height, eye_z, ground_z, horizontal))
+        x = aim[0] + back_axis[0] * along + shoulder_axis[0] * side_offset
+        y = aim[1] + back_axis[1] * along + shoulder_axis[1] * side_offset
+        return (x, y, _camera_z(height, eye_z, ground_z, math.hypot(x - aim[0], y - aim[1])))
 
-    # The foreground shoulder shows on the camera's shoulder side, the subject on the other third.
-    right_of_view = (-back_axis[1], back_axis[0])
-    shoulder_on_right = _dot2(shoulder_axis, right_of_view) < 0
-    x_target = 0.5 + THIRD / 2 * (-1 if shoulder_on_right else 1)
+    # Turning from the subject toward the shoulder side is a left turn in a right-handed (back, shoulder)
+    # pair: the foreground then shows on frame left and the subject on the right third.
+    shoulder_on_left = back_axis[0] * shoulder_axis[1] - back_axis[1] * shoulder_axis[0] > 0
+    x_target = 0.5 + THIRD / 2 * (1 if shoulder_on_left else -1)
     hint = (
         f"the lens is too wide to frame {subject.name} from behind {foreground.name}; "
         "use a longer lens or move them apart"
     )
-    return _solve(
+    placement = _solve(
         size, [box], aim, camera_at, x_target, frame, focal_mm, sensor, fit, aspect, hint, subject.eye_point
     )
+    shows = [
+        project_point(c, placement.location, placement.rotation_euler, focal_mm, sensor, fit, aspect)
+        for c in box_corners(foreground.bounds)
+    ]
+    if not any(p[2] > 0 and 0 < p[0] < 1 for p in shows):
+        note = (
+            f"OTS: {foreground.name}'s shoulder is out of frame (the camera stands beside or in front of it "
+            f"to frame {subject.name} on this lens); use a longer lens or move them apart"
+        )
+        placement = replace(placement, warnings=(*placement.warnings, note))
+    return placement
+
+
+def _ots_lateral(along: float, corners: list[tuple[float, float]], spread: float) -> float:
+    """Smallest sideways offset L >= 0 of a camera at ``along`` that sees every corner at least
+    atan(``spread``) from the subject's centre (the origin), on the shoulder side.
+
+    For a corner (a, l) and the camera at (along, L), cross - spread * dot of the two view directions is
+    the downward parabola -k L^2 + (a + k l) L - (along l + k along^2 - k along a) (k = spread): the angle
+    reaches the spread between its roots. When some corner never reaches it (the camera is too far back
+    for the spread) the camera takes that corner's widest angle, the parabola's vertex.
+    """
+    k = spread
+    lowest, widest = 0.0, math.inf
+    for a, lat in corners:
+        b = a + k * lat
+        c = along * lat + k * along * along - k * along * a
+        discriminant = b * b - 4 * k * c
+        if discriminant < 0:
+            widest = min(widest, b / (2 * k))
+            continue
+        lowest = max(lowest, (b - math.sqrt(discriminant)) / (2 * k))
+    return lowest if widest == math.inf else max(0.0, widest)
 
 
 def _point_of_view(
@@ -523,9 +607,10 @@ def _solve(
     """Find the standoff distance, tilt and pan that put the region's box where the size's row says.
 
     In a camera's vertical plane a point's frame height depends only on its elevation angle from the lens,
-    so the tilt cannot change the region's angular height: the distance alone sets it (bisection, the angle
-    shrinks monotonically with distance), the tilt then puts the top on the headroom line, and the pan puts
-    the subject on its third. Pan and distance interact slightly: the two solves alternate until they agree.
+    so the tilt cannot change the region's angular height: the distance alone sets it (the angle shrinks
+    monotonically with distance, about as 1/distance, so secant steps on the logarithms converge in a few
+    evaluations), the tilt then puts the top on the headroom line, and the pan puts the subject on its
+    third. Pan and distance interact slightly: the two solves alternate until they agree.
     """
     assert size.fill is not None and size.headroom is not None
     y_top = 2 * (1 - size.headroom) - 1
@@ -534,49 +619,61 @@ def _solve(
     width_limit = 2 * math.atan(frame.tan_half_h) * WIDTH_FILL_LIMIT
     corners = [c for b in boxes for c in box_corners(b)]
     warnings: list[str] = []
-    pan = 0.0
 
     def heading(location: Vec3, pan_angle: float) -> tuple[float, float]:
         base = math.atan2(aim[1] - location[1], aim[0] - location[0]) + pan_angle
         return math.cos(base), math.sin(base)
 
     def angles(location: Vec3, pan_angle: float) -> tuple[list[float], list[float]] | None:
-        h = heading(location, pan_angle)
-        right = (h[1], -h[0])
+        """Elevations and (for sizes that fit the width) azimuths of the corners; None if one is behind."""
+        hx, hy = heading(location, pan_angle)
         elevations, azimuths = [], []
         for c in corners:
-            d = sub(c, location)
-            depth = d[0] * h[0] + d[1] * h[1]
+            dx, dy, dz = c[0] - location[0], c[1] - location[1], c[2] - location[2]
+            depth = dx * hx + dy * hy
             if depth <= 1e-6:
                 return None
-            elevations.append(math.atan2(d[2], depth))
-            azimuths.append(math.atan2(d[0] * right[0] + d[1] * right[1], depth))
+            elevations.append(math.atan2(dz, depth))
+            if size.fit_width:
+                azimuths.append(math.atan2(dx * hy - dy * hx, depth))
         return elevations, azimuths
 
-    def oversize(distance: float, pan_angle: float) -> float:
-        measured = angles(camera_at(distance), pan_angle)
+    def log_oversize(log_distance: float, pan_angle: float) -> float:
+        """log of (the region's angular size / the size the frame wants); decreasing in distance."""
+        measured = angles(camera_at(math.exp(log_distance)), pan_angle)
         if measured is None:
             return math.inf
         elevations, azimuths = measured
-        vertical = (max(elevations) - min(elevations)) / vertical_target
-        return max(vertical, (max(azimuths) - min(azimuths)) / width_limit) if size.fit_width else vertical
+        oversize = (max(elevations) - min(elevations)) / vertical_target
+        if size.fit_width:
+            oversize = max(oversize, (max(azimuths) - min(azimuths)) / width_limit)
+        return math.log(oversize)
 
-    distance = MIN_STANDOFF_M
-    tilt = 0.0
+    nearest, farthest = math.log(MIN_STANDOFF_M), math.log(MAX_STANDOFF_M)
+    # First guess: a pinhole seeing the region's height square on at the wanted share of the frame.
+    region_height = max(c[2] for c in corners) - min(c[2] for c in corners)
+    pinhole_distance = region_height / (2 * size.fill * frame.tan_half_v)
+    log_distance = min(max(math.log(max(pinhole_distance, MIN_STANDOFF_M)), nearest), farthest)
+    pan, tilt = 0.0, 0.0
+    at_nearest = math.nan
     for _ in range(30):
-        if oversize(MIN_STANDOFF_M, pan) <= 1.0:
-            distance = MIN_STANDOFF_M
+        # Whether the nearest stand-off is too close: once it is, the small pans that follow keep it so.
+        if not at_nearest > 0:
+            at_nearest = log_oversize(nearest, pan)
+        if at_nearest > 0:
+            oversize_now = partial(log_oversize, pan_angle=pan)
+            log_distance = _root(oversize_now, nearest, farthest, log_distance, at_nearest)
         else:
-            distance = _bisect(partial(_minus_one, oversize, pan), MIN_STANDOFF_M, 100_000.0)
-        location = camera_at(distance)
+            log_distance = nearest
+        location = camera_at(math.exp(log_distance))
         measured = angles(location, pan)
         assert measured is not None
         tilt = max(measured[0]) - math.atan(y_top * frame.tan_half_v)
-        new_pan = _pan_for_x(aim, location, heading(location, 0.0), tilt, 2 * x_target - 1, frame)
+        new_pan = _pan_for_x(aim, location, heading(location, 0.0), tilt, 2 * x_target - 1, frame, pan)
         if abs(new_pan - pan) < 1e-10:
             break
         pan = new_pan
-    location = camera_at(distance)
+    location = camera_at(math.exp(log_distance))
     h = heading(location, pan)
     rotation = (math.pi / 2 + tilt, 0.0, math.atan2(-h[0], h[1]))
     projected = [project_point(c, location, rotation, focal_mm, sensor, fit, aspect) for c in corners]
@@ -597,7 +694,13 @@ def _solve(
 
 
 def _pan_for_x(
-    point: Vec3, location: Vec3, base: tuple[float, float], tilt: float, x_norm: float, frame: _Frame
+    point: Vec3,
+    location: Vec3,
+    base: tuple[float, float],
+    tilt: float,
+    x_norm: float,
+    frame: _Frame,
+    guess: float,
 ) -> float:
     """Pan (radians, counter-clockwise from ``base``) that shows ``point`` at normalised x in [-1, 1]."""
     d = sub(point, location)
@@ -609,11 +712,7 @@ def _pan_for_x(
         return (d[0] * h[1] - d[1] * h[0]) / (depth * frame.tan_half_h) - x_norm
 
     limit = math.atan(frame.tan_half_h) * 1.2
-    return _bisect(x_at, -limit, limit)
-
-
-def _minus_one(oversize: Callable[[float, float], float], pan: float, distance: float) -> float:
-    return oversize(distance, pan) - 1.0
+    return _root(x_at, -limit, limit, guess)
 
 
 def _check_height(height: CameraHeight) -> None:
@@ -668,19 +767,37 @@ def _check_subject(subject: Subject) -> None:
         raise ValueError(f"{subject.name}: facing direction {subject.facing} has zero length")
 
 
-def _bisect(fn: Callable[[float], float], low: float, high: float) -> float:
-    """Root of a function that changes sign once on [low, high] (monotonic either way)."""
-    f_low = fn(low)
-    for _ in range(200):
-        mid = (low + high) / 2
-        f_mid = fn(mid)
-        if (f_mid > 0) == (f_low > 0):
-            low, f_low = mid, f_mid
+def _root(
+    fn: Callable[[float], float], low: float, high: float, guess: float, f_low: float | None = None
+) -> float:
+    """Where a function that changes sign once on [low, high] crosses zero, starting from ``guess``.
+
+    Secant steps (fast on the near-linear functions the solver hands in) inside a bracket that shrinks
+    every step; a step that would leave the bracket, or an infinite value, bisects instead. The answer is
+    the bracket's end on the negative side, so a root next to a pole (+inf) lands on the finite side.
+    ``f_low`` is ``fn(low)`` when the caller has it already.
+    """
+    f_low = fn(low) if f_low is None else f_low
+    rising = f_low < 0
+    negative, positive = (low, high) if rising else (high, low)
+    previous = (low, f_low)
+    x = min(max(guess, low), high)
+    for _ in range(100):
+        value = fn(x)
+        if value <= 0:
+            negative = x
         else:
-            high = mid
-        if high - low < 1e-12 * max(1.0, abs(high)):
+            positive = x
+        if abs(value) < 1e-12:
+            return x
+        if abs(positive - negative) < 1e-13 * max(1.0, abs(x)):
             break
-    return (low + high) / 2
+        step = math.nan
+        if math.isfinite(value) and math.isfinite(previous[1]) and value != previous[1]:
+            step = x - value * (x - previous[0]) / (value - previous[1])
+        previous = (x, value)
+        x = step if min(negative, positive) < step < max(negative, positive) else (negative + positive) / 2
+    return negative
 
 
 def _box_center(bounds: Bounds) -> Vec3:

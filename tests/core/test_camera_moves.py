@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from backlot.production import camera_moves as moves
 from backlot.production import optics
+from test_optics import euler_matrix
 
 LEVEL_NORTH = (math.pi / 2, 0.0, 0.0)  # looking down +Y, no tilt
 START = moves.CameraPose((0.0, -5.0, 1.6), LEVEL_NORTH, 50.0)
@@ -74,6 +75,24 @@ def test_crane_keeps_the_arm_length() -> None:
     arm = math.dist(START.location, pivot)
     assert all(math.dist(p.location, pivot) == pytest.approx(arm) for p in poses)
     assert poses[-1].location[2] > START.location[2]
+
+
+def camera_space(point, pose: moves.CameraPose) -> np.ndarray:
+    """Unit direction to ``point`` in the camera's frame (x right, y up, -z ahead): Blender's XYZ Euler."""
+    local = euler_matrix(*pose.rotation_euler).T @ np.subtract(point, pose.location)
+    return local / np.linalg.norm(local)
+
+
+@pytest.mark.parametrize(("boom", "swing"), [(40, 0), (25, 30), (-15, -45)])
+def test_crane_keeps_the_target_where_the_start_frame_composed_it(boom: float, swing: float) -> None:
+    target = (0.3, 0.0, 1.9)  # above and right of where START looks: the eyes on an upper third
+    pivot = (0.0, -7.0, 1.0)
+    poses = moves.crane(START, 30, pivot, target=target, boom_deg=boom, swing_deg=swing)
+    seen = camera_space(target, START)
+    assert seen[1] > 0.02 and seen[0] > 0.02, "the target is off centre to begin with"
+    for pose in poses:
+        assert camera_space(target, pose) == pytest.approx(seen, abs=1e-9)
+        assert pose.rotation_euler[1] == 0.0, "no roll"
 
 
 def test_dolly_zoom_keeps_the_subject_size_while_the_background_changes() -> None:

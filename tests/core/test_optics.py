@@ -290,24 +290,72 @@ def test_over_the_shoulder_frames_the_far_subject_past_the_near_shoulder(
     assert (a_x - 0.5) * (b_x - 0.5) < 0  # the shoulder is on the other side of frame
 
 
+OTS_FOREGROUND_EDGE = 0.6  # docs/camera.md: the near subject's bounds start 0.6 across the frame
+
+
+def near_edge(placement: optics.CameraPlacement, near: optics.Subject, aspect: float) -> float:
+    """Frame x of the near subject's bounds edge closest to the frame centre (corners in front only)."""
+    xs = pinhole_in_front(corners(near.bounds), placement, 36.0, 36.0 / aspect)
+    return float(xs.min() if xs.mean() > 0.5 else xs.max())
+
+
+def pinhole_in_front(
+    points, placement: optics.CameraPlacement, sensor_w: float, sensor_h: float
+) -> np.ndarray:
+    rot = euler_matrix(*placement.rotation_euler)
+    local = (np.asarray(points, float) - np.asarray(placement.location)) @ rot
+    local = local[-local[:, 2] > 0]
+    return local[:, 0] / -local[:, 2] * placement.focal_mm / sensor_w + 0.5
+
+
 def test_over_the_shoulder_puts_the_near_subject_at_the_frame_edge_when_the_spacing_allows() -> None:
     framed = person(1.8, facing=(0.0, 1.0), name="B")
-    near = person(1.8, y=5.0, facing=(0.0, -1.0), name="A")
+    near = person(1.8, y=3.0, facing=(0.0, -1.0), name="A")  # an 85 mm frames B from about 4.8 m
     placement = optics.frame_subject(shot_size("OTS"), framed, 85, sensor("full_frame"), ASPECT, other=near)
-    b_x, a_x = pinhole([(0.0, 0.0, 1.0), (0.0, 5.0, 1.0)], placement, 36.0, 36.0 / ASPECT)[:, 0]
+    assert placement.location[1] > 3.15 and not placement.warnings, "behind the near subject's back"
+    b_x = pinhole([(0.0, 0.0, 1.0)], placement, 36.0, 36.0 / ASPECT)[0, 0]
+    edge = near_edge(placement, near, ASPECT)
     # Horizontal angles are solved level; the camera's tilt moves both a little toward the centre.
     if b_x < 0.5:
-        assert (b_x, a_x) == pytest.approx((1 / 3, optics.OTS_FOREGROUND_X), abs=0.06)
+        assert (b_x, edge) == pytest.approx((1 / 3, OTS_FOREGROUND_EDGE), abs=0.06)
     else:
-        assert (b_x, a_x) == pytest.approx((2 / 3, 1 - optics.OTS_FOREGROUND_X), abs=0.06)
+        assert (b_x, edge) == pytest.approx((2 / 3, 1 - OTS_FOREGROUND_EDGE), abs=0.06)
 
 
-def test_over_the_shoulder_with_too_wide_a_lens_warns() -> None:
+@pytest.mark.parametrize("subject_height", HEIGHTS)
+@pytest.mark.parametrize("lens", LENSES)
+def test_over_the_shoulder_on_a_wide_lens_stands_beside_the_near_subject(
+    subject_height: float, lens: float
+) -> None:
+    """Dialogue spacing (1.2 m between centres, facing each other) on a 16:9 frame: a 24 mm must come
+    closer than the near subject's back; it stands beside the shoulder, never inside the near bounds."""
+    size, aspect = shot_size("OTS"), 16 / 9
+    framed = person(subject_height, x=-0.6, facing=(1.0, 0.0), name="A")
+    near = person(1.7, x=0.6, facing=(-1.0, 0.0), name="B")
+    placement = optics.frame_subject(size, framed, lens, sensor("full_frame"), aspect, other=near)
+    frame = pinhole(region_corners(framed, size.region), placement, 36.0, 36.0 / aspect)
+    assert frame[:, 1].max() - frame[:, 1].min() == pytest.approx(size.fill, rel=0.10)
+    assert frame.min() >= -1e-6 and frame.max() <= 1 + 1e-6
+    x, y, _ = placement.location
+    (x0, y0, _), (x1, y1, _) = near.bounds
+    clearance = 0.1  # docs/camera.md: a camera body stays 0.1 m clear of the near subject's bounds
+    assert not (x0 - clearance < x < x1 + clearance and y0 - clearance < y < y1 + clearance)
+    a_x = pinhole([(-0.6, 0.0, subject_height * 0.9)], placement, 36.0, 36.0 / aspect)[0, 0]
+    edge = near_edge(placement, near, aspect)
+    assert a_x == pytest.approx(1 / 3, abs=0.04) or a_x == pytest.approx(2 / 3, abs=0.04)
+    assert (edge - 0.5) * (a_x - 0.5) < 0, "the shoulder shows on the other side of the frame"
+    assert abs(edge - 0.5) == pytest.approx(OTS_FOREGROUND_EDGE - 0.5, abs=0.08)
+
+
+def test_over_the_shoulder_with_too_wide_a_lens_frames_the_subject_and_warns() -> None:
     framed = person(1.8, facing=(0.0, 1.0), name="B")
     near = person(1.8, y=3.0, facing=(0.0, -1.0), name="A")
-    placement = optics.frame_subject(shot_size("OTS"), framed, 18, sensor("full_frame"), ASPECT, other=near)
-    assert placement.warnings and "longer lens" in placement.warnings[0]
-    assert placement.region.fill < shot_size("OTS").fill
+    size = shot_size("OTS")
+    placement = optics.frame_subject(size, framed, 18, sensor("full_frame"), ASPECT, other=near)
+    assert placement.warnings and "out of frame" in placement.warnings[0]
+    assert placement.location[1] < 2.85, "the camera stands in front of the near subject"
+    frame = pinhole(region_corners(framed, size.region), placement, 36.0, 36.0 / ASPECT)
+    assert frame[:, 1].max() - frame[:, 1].min() == pytest.approx(size.fill, rel=0.10)
 
 
 def test_point_of_view_looks_from_the_eyes_at_the_target() -> None:
