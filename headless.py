@@ -8,6 +8,7 @@ from typing import Any
 
 import bpy
 
+from . import properties
 from .production.checkpoint import Checkpoint, recover_blend
 from .production.cli import (
     EXIT_INTERRUPTED,
@@ -17,6 +18,7 @@ from .production.cli import (
     UsageError,
     print_estimate,
     print_issues,
+    render_overrides,
     report_invalid,
     stdout_to_stderr,
 )
@@ -32,14 +34,12 @@ MEASURE_PERCENTAGE = 25  # sample frames render at a quarter of the size (1/16 o
 def _ensure_registered() -> None:
     """run.py imports the package without Blender's add-on system: register our properties once."""
     if not hasattr(bpy.types.Scene, "backlot"):
-        from . import properties
-
         properties.register()
 
 
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
     _ensure_registered()
-    scene = bpy.context.scene
+    scene = properties.active_scene(bpy.context)
     result = validate_into(scene, str(Path(args.spec).resolve()), args.presets)
     if not result.valid:
         return report_invalid(result, args, console)
@@ -83,14 +83,14 @@ def _open_checkpoint_blend(blend: Path, console: Console) -> None:
 def _production_scene(spec: Path) -> bpy.types.Scene:
     """The scene holding this spec's state in an opened .blend (else the current scene)."""
     for scene in bpy.data.scenes:
-        state = scene.backlot
+        state = properties.scene_state(scene)
         if (
             state.production_scene is None
             and state.spec_path
             and Path(bpy.path.abspath(state.spec_path)).resolve() == spec
         ):
             return scene
-    return bpy.context.scene
+    return properties.active_scene(bpy.context)
 
 
 def _request(args: argparse.Namespace, production: Any) -> RenderRequest:
@@ -130,16 +130,17 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
             console.emit_json(result.to_json())
         else:
             print_issues(result.issues, console)
-            console.print(f"valid: {scene.backlot.summary}")
+            console.print(f"valid: {properties.scene_state(scene).summary}")
         return EXIT_OK
     production = result.production
     assert production is not None
     request = _request(args, production)
-    checkpoint = Checkpoint.from_json(scene.backlot.checkpoint, production.spec_hash)
+    checkpoint = Checkpoint.from_json(properties.scene_state(scene).checkpoint, production.spec_hash)
     recorded = checkpoint.frame_count()
     if args.restart:
-        scene.backlot.checkpoint = ""
-        scene.backlot.retro_palettes = ""
+        state = properties.scene_state(scene)
+        state.checkpoint = ""
+        state.retro_palettes = ""
         checkpoint = Checkpoint(spec_hash=production.spec_hash)
     elif recorded and not args.resume and not args.dry_run:
         raise UsageError(
@@ -224,7 +225,9 @@ def cmd_submit(args: argparse.Namespace, console: Console) -> int:
     ensure_built(scene, result)
     save_blend(blend)  # libraries.write (the farm files) crashes Blender in a never-saved session
     try:
-        jobs = submit(scene.backlot, result.production, args.flamenco, args.output, args.priority, shots)
+        jobs = submit(
+            properties.scene_state(scene), result.production, args.flamenco, args.output, args.priority, shots
+        )
     except FlamencoError as error:
         raise UsageError(error.message, error.suggestion) from None
     finally:
@@ -244,7 +247,7 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
 
     scene, _, blend = _open_production(args, console)
     try:
-        jobs = poll(scene.backlot, args.flamenco)
+        jobs = poll(properties.scene_state(scene), args.flamenco)
     except FlamencoError as error:
         raise UsageError(error.message, error.suggestion) from None
     save_blend(blend)
@@ -267,8 +270,10 @@ def cmd_estimate_measured(args: argparse.Namespace, console: Console) -> int:
     if not result.valid or result.production is None:
         return report_invalid(result, args, console)
     ensure_built(scene, result)
-    measured = measure_shots(result.production, MEASURE_PERCENTAGE)
-    return print_estimate(estimate(result.production, make_plan(result.production), measured), console)
+    request = render_overrides(args)
+    measured = measure_shots(result.production, MEASURE_PERCENTAGE, request)
+    production = request.apply(result.production)
+    return print_estimate(estimate(production, make_plan(production), measured), console)
 
 
 COMMANDS = {

@@ -21,7 +21,7 @@ from .production.checkpoint import Checkpoint
 from .production.model import Production
 from .production.outputs import ProductionLog, ProductionResult
 from .production.plan import estimate, make_plan
-from .production.render_plan import LOG_NAME, RenderRequest, scratch_root, split_shots
+from .production.render_plan import LOG_NAME, RenderRequest, missing_work, scratch_root, split_shots
 from .render_loop import RenderLoop, save_blend
 
 ATTEMPTS = 2
@@ -72,9 +72,8 @@ def render_in_parallel(
     try:
         for attempt in range(1, ATTEMPTS + 1):
             checkpoint = Checkpoint.from_json(state.checkpoint, production.spec_hash)
-            groups = split_shots(
-                checkpoint.missing_frames(plan, request.outputs, request.shots), seconds, workers
-            )
+            work = missing_work(checkpoint, production, plan, request)
+            groups = split_shots([(t.shot_id, f, lacking) for t, f, lacking in work], seconds, workers)
             if not groups:
                 break
             save_blend(blend)  # workers start from this built, current file
@@ -104,7 +103,7 @@ def render_in_parallel(
                     checkpoint.merge(Checkpoint.from_json(sidecar(copy).read_text()), renders_before)
             state.checkpoint = checkpoint.to_json()
         checkpoint = Checkpoint.from_json(state.checkpoint, production.spec_hash)
-        unfinished = sorted({w[0] for w in checkpoint.missing_frames(plan, request.outputs, request.shots)})
+        unfinished = sorted({t.shot_id for t, _, _ in missing_work(checkpoint, production, plan, request)})
     finally:
         log.close()
     # Adopt and verify what the workers wrote, write the manifest and report; render nothing more here.

@@ -24,6 +24,7 @@ from .diagnostics import Issue
 from .json_schema import spec_json_schema
 from .plan import Estimate, estimate, make_plan
 from .presets import PresetLibrary
+from .render_plan import RenderRequest
 from .validate import ValidationResult
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_RENDER_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4
@@ -124,6 +125,7 @@ def build_parser() -> _Parser:
     estimate_command.add_argument(
         "--measure", action="store_true", help="render one small sample frame per shot (needs Blender)"
     )
+    add_render_overrides(estimate_command)
     schema = sub.add_parser("schema", help="print the spec's JSON Schema")
     schema.add_argument("--output", help="write to this file instead of stdout")
     create = sub.add_parser("create", help="scaffold a new production folder")
@@ -134,6 +136,41 @@ def build_parser() -> _Parser:
     _add_blender_commands(sub, spec_command)
     _script_cli().add_script_parser(sub)
     return parser
+
+
+def add_render_overrides(command: argparse.ArgumentParser) -> None:
+    """--engine, --samples, --resolution-percentage: what `render` renders with and `estimate` estimates."""
+    command.add_argument(
+        "--engine", choices=["workbench", "eevee", "cycles"], help="override every shot's engine"
+    )
+    command.add_argument(
+        "--resolution-percentage", type=_whole(1, 1000), metavar="P", help="scale every shot's render"
+    )
+    command.add_argument(
+        "--samples", type=_whole(1, 1 << 24), metavar="N", help="override every shot's samples"
+    )
+
+
+def _whole(low: int, high: int) -> Callable[[str], int]:
+    """argparse type: a whole number from `low` to `high` (a usage error names the range otherwise)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is outside {low}-{high}")
+        return value
+
+    return parse
+
+
+def render_overrides(args: argparse.Namespace) -> RenderRequest:
+    """The overrides given on the command line, as a request with every shot and output."""
+    return RenderRequest(
+        engine=args.engine, resolution_percentage=args.resolution_percentage, samples=args.samples
+    )
 
 
 def _add_blender_commands(sub: Any, spec_command: Callable[[str, str], argparse.ArgumentParser]) -> None:
@@ -156,11 +193,7 @@ def _add_blender_commands(sub: Any, spec_command: Callable[[str, str], argparse.
     render.add_argument(
         "--worker", action="store_true", help=argparse.SUPPRESS
     )  # one of --parallel's processes
-    render.add_argument(
-        "--engine", choices=["workbench", "eevee", "cycles"], help="override every shot's engine"
-    )
-    render.add_argument("--resolution-percentage", type=int, metavar="P", help="scale every shot's render")
-    render.add_argument("--samples", type=int, metavar="N", help="override every shot's samples")
+    add_render_overrides(render)
     submit = spec_command("submit", "queue one Flamenco job per shot (see docs/farm.md)")
     submit.add_argument(
         "--flamenco", required=True, metavar="URL", help="Flamenco Manager, e.g. http://manager:8080"
@@ -356,11 +389,11 @@ def cmd_estimate(args: argparse.Namespace, console: Console) -> int:
     result = load_production(args.spec, args.presets)
     if not result.valid or result.production is None:
         return report_invalid(result, args, console)
-    return print_estimate(estimate(result.production), console)
+    return print_estimate(estimate(render_overrides(args).apply(result.production)), console)
 
 
 def print_estimate(est: Estimate, console: Console) -> int:
-    payload = {
+    payload: dict[str, Any] = {
         "resolution": list(est.resolution),
         "model": est.model,
         "total_seconds": round(est.total_seconds, 2),

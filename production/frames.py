@@ -87,7 +87,47 @@ def to_depth(codes: npt.NDArray[np.uint16], depth: str) -> npt.NDArray[np.uint8]
     raise ValueError(f"PNG frames are 8 or 16 bits per channel, not {depth!r}")
 
 
-def picture_box(source: tuple[int, int], aspect: float | None) -> tuple[float, float, float, float]:
+def read_tga(path: Path) -> npt.NDArray[np.uint16]:
+    """An uncompressed 8-bit true-colour TGA (Blender's TARGA_RAW master) as 16-bit codes (code x 257, which
+    is exact: 65535 = 255 x 257), RGB, top row first. Plain numpy, so a worker thread can read it."""
+    data = np.fromfile(path, np.uint8)
+    problem = _tga_problem(data)
+    if problem:
+        raise ValueError(f"{path}: {problem}")
+    offset, width, height, channels, top_first = _tga_layout(data)
+    pixels = data[offset : offset + width * height * channels].reshape(height, width, channels)
+    rgb = pixels[:, :, 2::-1]  # stored BGR(A)
+    if not top_first:
+        rgb = rgb[::-1]
+    return rgb.astype(np.uint16) * np.uint16(257)
+
+
+def tga_problem(path: Path) -> str:
+    """'' when the file is a complete uncompressed 8-bit TGA, else why not (a master is checked)."""
+    try:
+        return _tga_problem(np.fromfile(path, np.uint8))
+    except OSError as error:
+        return f"cannot read: {error}"
+
+
+def _tga_layout(data: npt.NDArray[np.uint8]) -> tuple[int, int, int, int, bool]:
+    """(pixel offset, width, height, channels, top row first) from the 18-byte TGA header."""
+    width, height = struct.unpack("<HH", data[12:16].tobytes())
+    return 18 + int(data[0]), width, height, int(data[16]) // 8, bool(data[17] & 0x20)
+
+
+def _tga_problem(data: npt.NDArray[np.uint8]) -> str:
+    if len(data) < 18:
+        return "truncated TGA (no header)"
+    if data[1] != 0 or data[2] != 2 or data[16] not in (24, 32):
+        return "not an uncompressed 8-bit true-colour TGA"
+    offset, width, height, channels, _ = _tga_layout(data)
+    if len(data) < offset + width * height * channels:
+        return "truncated TGA (fewer pixels than its header says)"
+    return ""
+
+
+def picture_box(source: tuple[float, float], aspect: float | None) -> tuple[float, float, float, float]:
     """(x0, y0, x1, y1) of the production's picture inside a (w, h) frame: the frame cut to `aspect`."""
     width, height = source
     if aspect is None or abs(width / height - aspect) < 1e-3:
@@ -106,16 +146,18 @@ def fit_frame(
     letterbox: bool,
     to_linear: Callable[[npt.NDArray], npt.NDArray] | None = None,
     from_linear: Callable[[npt.NDArray], npt.NDArray] | None = None,
+    pixel_aspect: float = 1.0,
 ) -> npt.NDArray:
     """The master's picture (its `aspect` part) in a frame of `size` (w, h), same value type as `image`.
 
     letterbox: the whole picture fits inside `size`, with black bars; crop: the picture fills `size` and the
     overflow is cut. Resampling is by exact area averages of linear light (`to_linear` / `from_linear` convert
     when the values are encoded), so edges and fine detail keep their brightness; a picture that maps 1:1 onto
-    output pixels is copied untouched.
+    output pixels is copied untouched. `pixel_aspect` (width / height of a master pixel, 2 for a 2x anamorphic
+    master) desqueezes: boxes are laid out on the displayed picture, then mapped back to master columns.
     """
     height, width = image.shape[:2]
-    box = picture_box((width, height), aspect)
+    box = picture_box((width * pixel_aspect, height), aspect)
     picture_aspect = (box[2] - box[0]) / (box[3] - box[1])
     out_w, out_h = size
     if letterbox:
@@ -127,6 +169,7 @@ def fit_frame(
     else:
         inner = size
         box = _crop_box(box, out_w / out_h)
+    box = (box[0] / pixel_aspect, box[1], box[2] / pixel_aspect, box[3])  # displayed -> master columns
     x0, y0, x1, y1 = box
     if (round(x1 - x0), round(y1 - y0)) == inner and all(float(v).is_integer() for v in box):
         picture = image[int(y0) : int(y1), int(x0) : int(x1)]

@@ -5,12 +5,12 @@ Pure Python, so `--dry-run`, the panel and the tests agree on exactly which fram
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from .checkpoint import Checkpoint
 from .diagnostics import did_you_mean
-from .model import Output, Production
+from .model import CameraSpec, Output, Production, RenderSettings, Shot
 from .plan import Plan, estimate
 
 MOVIE_CONTAINERS = ("mp4", "mov")
@@ -35,6 +35,82 @@ class RenderRequest:
     engine: str | None = None  # overrides every shot's engine
     resolution_percentage: int | None = None  # overrides every shot's
     samples: int | None = None  # overrides every shot's
+
+    def apply(self, production: Production) -> Production:
+        """The production as this request renders it: engine, samples and size overrides on every shot, so
+        the plan, the dry run and the estimate see what the render will do."""
+        if self.engine is None and self.samples is None and self.resolution_percentage is None:
+            return production
+
+        def override(render: RenderSettings) -> RenderSettings:
+            return replace(
+                render,
+                engine=self.engine or render.engine,
+                samples=self.samples or render.samples,
+                resolution_percentage=self.resolution_percentage or render.resolution_percentage,
+            )
+
+        shots = tuple(replace(shot, render=override(shot.render)) for shot in production.shots)
+        return replace(production, shots=shots, render=override(production.render))
+
+
+PRIMARY_CAMERA = "A"
+EXTRA_CAMERA_NAMES = "BCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+@dataclass(frozen=True)
+class Take:
+    """One camera of one shot, rendered on its own: the primary camera (A) keeps the shot's id and layout, an
+    extra camera renders as `<shot id>_<camera name>` (its frames in `<output path>/<shot id>_B/`)."""
+
+    shot_id: str
+    camera: str
+    spec: CameraSpec
+
+    @property
+    def take_id(self) -> str:
+        return self.shot_id if self.camera == PRIMARY_CAMERA else f"{self.shot_id}_{self.camera}"
+
+
+def shot_takes(shot: Shot) -> list[Take]:
+    """A (`camera`), then `cameras` named by their `name` or B, C, ... in order (departments/camera.py keys
+    the camera objects by the same names)."""
+    extras = [Take(shot.id, spec.name or EXTRA_CAMERA_NAMES[i], spec) for i, spec in enumerate(shot.cameras)]
+    return [Take(shot.id, PRIMARY_CAMERA, shot.camera), *extras]
+
+
+def production_takes(production: Production, plan: Plan) -> dict[str, Take]:
+    """take id -> take, in plan order (each shot's takes after one another)."""
+    return {t.take_id: t for sp in plan.shots for t in shot_takes(production.shot(sp.shot_id))}
+
+
+def take_plan(production: Production, plan: Plan) -> Plan:
+    """The plan with one entry per take (same scene, frames and outputs as its shot), so the checkpoint's
+    work list, statuses and file layout treat a take like a shot."""
+    shots = tuple(
+        replace(sp, shot_id=take.take_id)
+        for sp in plan.shots
+        for take in shot_takes(production.shot(sp.shot_id))
+    )
+    return replace(plan, shots=shots)
+
+
+def take_ids(shots: tuple[str, ...] | None, takes: dict[str, Take]) -> tuple[str, ...] | None:
+    """Selected shot ids -> the ids of all their takes (None: every take)."""
+    if shots is None:
+        return None
+    return tuple(take_id for take_id, take in takes.items() if take.shot_id in shots)
+
+
+def missing_work(
+    checkpoint: Checkpoint, production: Production, plan: Plan, request: RenderRequest
+) -> list[tuple[Take, int, list[str]]]:
+    """What is left to render, one entry per render in plan order: (take, frame, outputs lacking it)."""
+    takes = production_takes(production, plan)
+    work = checkpoint.missing_frames(
+        take_plan(production, plan), request.outputs, take_ids(request.shots, takes)
+    )
+    return [(takes[take_id], frame, lacking) for take_id, frame, lacking in work]
 
 
 def select_shots(text: str | None, plan: Plan) -> tuple[str, ...] | None:
@@ -129,33 +205,39 @@ def movie_path(output: Output, shot_id: str) -> Path:
 def describe(
     production: Production, plan: Plan, checkpoint: Checkpoint, request: RenderRequest
 ) -> dict[str, object]:
-    """The dry-run plan: which shots and frames will render, to which outputs and files, and how long."""
-    work = checkpoint.missing_frames(plan, request.outputs, request.shots)
-    per_shot: dict[str, list[int]] = {}
-    for shot_id, frame, _ in work:
-        per_shot.setdefault(shot_id, []).append(frame)
+    """The dry-run plan: which takes and frames will render, to which outputs and files, and how long, with
+    the request's engine, samples and size overrides applied."""
+    production = request.apply(production)
+    takes = production_takes(production, plan)
+    per_take: dict[str, list[int]] = {}
+    for take, frame, _ in missing_work(checkpoint, production, plan, request):
+        per_take.setdefault(take.take_id, []).append(frame)
     times = {s.shot_id: s.seconds_per_frame for s in estimate(production, plan).shots}
     outputs = [o for o in production.outputs if request.outputs is None or o.name in request.outputs]
     shots = []
-    for shot_plan in plan.shots:
-        if shot_plan.shot_id not in per_shot:
+    for shot_plan in take_plan(production, plan).shots:
+        if shot_plan.shot_id not in per_take:
             continue
-        frames = per_shot[shot_plan.shot_id]
-        shot = production.shot(shot_plan.shot_id)
+        frames = per_take[shot_plan.shot_id]
+        take = takes[shot_plan.shot_id]
+        render = production.shot(take.shot_id).render
         shots.append(
             {
                 "shot": shot_plan.shot_id,
+                "camera": take.camera,
                 "scene": shot_plan.scene_id,
                 "frames": [frames[0], frames[-1]],
                 "count": len(frames),
-                "engine": request.engine or shot.render.engine,
+                "engine": render.engine,
+                "samples": render.samples,
+                "resolution_percentage": render.resolution_percentage,
                 "outputs": [o.name for o in outputs if o.name in shot_plan.outputs],
-                "estimate_seconds": round(times[shot_plan.shot_id] * len(frames), 2),
+                "estimate_seconds": round(times[take.shot_id] * len(frames), 2),
             }
         )
     return {
         "title": production.title,
-        "renders": len(work),
+        "renders": sum(map(len, per_take.values())),
         "frames_done": checkpoint.frame_count(),
         "estimate_seconds": round(sum(s["estimate_seconds"] for s in shots), 2),  # type: ignore[misc]
         "shots": shots,

@@ -106,3 +106,59 @@ def test_bit_depth() -> None:
     assert frames.to_depth(codes, "16") is codes
     with pytest.raises(ValueError):
         frames.to_depth(codes, "32")
+
+
+def tga_bytes(rgb: np.ndarray, top_first: bool) -> bytes:
+    """An uncompressed 24-bit TGA written from the format's definition (Truevision TGA 2.0): 18-byte header,
+    BGR pixels, rows bottom-up unless descriptor bit 5 is set, then a footer a reader must ignore."""
+    height, width = rgb.shape[:2]
+    header = struct.pack("<BBBHHBHHHHBB", 0, 0, 2, 0, 0, 0, 0, 0, width, height, 24, 0x20 if top_first else 0)
+    rows = rgb if top_first else rgb[::-1]
+    return header + rows[:, :, ::-1].astype(np.uint8).tobytes() + b"\0" * 8 + b"TRUEVISION-XFILE.\0"
+
+
+@pytest.mark.parametrize("top_first", [False, True])
+def test_tga_master_reads_as_16_bit_codes_top_row_first(tmp_path, top_first: bool) -> None:
+    rng = np.random.default_rng(3)
+    rgb = rng.integers(0, 256, (5, 7, 3), dtype=np.uint16)
+    path = tmp_path / "master.tga"
+    path.write_bytes(tga_bytes(rgb, top_first))
+    assert frames.tga_problem(path) == ""
+    codes = frames.read_tga(path)
+    assert codes.dtype == np.uint16 and codes.shape == (5, 7, 3)
+    assert np.array_equal(codes, rgb * 257)  # 8-bit code c is 16-bit code c * 257 (255 -> 65535)
+
+
+def test_a_cut_tga_master_is_refused(tmp_path) -> None:
+    path = tmp_path / "master.tga"
+    data = tga_bytes(np.zeros((4, 4, 3), np.uint16), top_first=False)
+    path.write_bytes(data[: 18 + 4 * 4 * 3 - 1])
+    assert "truncated" in frames.tga_problem(path)
+    with pytest.raises(ValueError, match="truncated"):
+        frames.read_tga(path)
+    path.write_bytes(b"\x89PNG\r\n\x1a\n" + data[8:])
+    assert "not an uncompressed" in frames.tga_problem(path)
+
+
+def test_anamorphic_master_is_desqueezed() -> None:
+    """A 2x anamorphic master holds every pair of columns of the scene in one wide pixel. Desqueezing it to
+    half the scene's size must equal averaging the scene itself over 2x2 blocks (both are exact area means
+    over the same footprints)."""
+    rng = np.random.default_rng(5)
+    scene = rng.random((8, 16, 3)).astype(np.float64)  # linear light, square pixels
+    squeezed = (scene[:, 0::2] + scene[:, 1::2]) / 2  # what the anamorphic camera records: 8 x 8
+    expected = scene.reshape(4, 2, 8, 2, 3).mean(axis=(1, 3))  # 4 x 8, by 2x2 blocks
+    desqueezed = frames.fit_frame(squeezed, (8, 4), None, True, pixel_aspect=2.0)
+    assert desqueezed.shape == (4, 8, 3)
+    assert np.allclose(desqueezed, expected, atol=1e-6)
+
+
+def test_anamorphic_master_letterboxes_by_its_displayed_aspect() -> None:
+    """An 8 x 6 master with 2:1 pixels shows as 16 x 6 (8:3). Into a 16 x 16 frame the picture is 16 wide
+    and 6 tall: 5 black rows above and below."""
+    master = np.ones((6, 8, 3), np.float32)
+    framed = frames.fit_frame(master, (16, 16), None, True, pixel_aspect=2.0)
+    assert framed.shape == (16, 16, 3)
+    lit = np.flatnonzero(framed[:, 0, 0] > 0.5)
+    assert lit.tolist() == list(range(5, 11))
+    assert np.allclose(framed[5:11], 1.0)
