@@ -7,7 +7,7 @@ editing one file.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import bpy
 
@@ -58,10 +58,10 @@ def sky_types() -> dict[str, str]:
 def compositor_tree(scene: bpy.types.Scene, create: bool = True) -> bpy.types.NodeTree | None:
     """The scene's compositor node tree: `scene.node_tree` on 4.5, a node group on 5.x."""
     if IS_5X:
-        tree = scene.compositing_node_group
+        tree = scene.compositing_node_group  # type: ignore[attr-defined]  # 5.x only; the stubs are 4.5's
         if tree is None and create:
             tree = bpy.data.node_groups.new(f"{scene.name} Compositor", "CompositorNodeTree")
-            scene.compositing_node_group = tree
+            scene.compositing_node_group = tree  # type: ignore[attr-defined]
         return tree
     if create and not scene.use_nodes:
         scene.use_nodes = True
@@ -127,7 +127,7 @@ def new_mix_color(tree: bpy.types.NodeTree) -> tuple[Any, Any, Any, Any, Any]:
     """A colour mix node and its (factor, a, b, result) sockets; 5.x's Mix has sockets per data type."""
     node = tree.nodes.new(compositor_node_type("mix_color"))
     if IS_5X:
-        node.data_type = "RGBA"
+        cast(bpy.types.ShaderNodeMix, node).data_type = "RGBA"
         inputs = {socket.identifier: socket for socket in node.inputs}
         result = next(socket for socket in node.outputs if socket.identifier == "Result_Color")
         return node, inputs["Factor_Float"], inputs["A_Color"], inputs["B_Color"], result
@@ -144,7 +144,8 @@ def set_node_option(node: Any, prop: str, socket: str, identifier: str) -> None:
 
 def blend_collections(path: Path) -> tuple[str, ...]:
     """Collection names inside a .blend, read without linking anything (so the validator can name them)."""
-    with bpy.data.libraries.load(str(path)) as (source, _):
+    # the stub declares load() as returning None, not its context manager
+    with bpy.data.libraries.load(str(path)) as (source, _):  # type: ignore[func-returns-value,attr-defined]
         return tuple(source.collections)
 
 
@@ -152,7 +153,9 @@ def material_node_tree(material: bpy.types.Material) -> bpy.types.NodeTree:
     """The material's shader tree: 4.5 needs `use_nodes`, 5.x always has nodes (and deprecates the flag)."""
     if not IS_5X and not material.use_nodes:
         material.use_nodes = True
-    return material.node_tree
+    tree = material.node_tree
+    assert tree is not None, "a material with nodes has a node tree"
+    return tree
 
 
 def fcurves(idblock: Any) -> Any:
@@ -162,7 +165,10 @@ def fcurves(idblock: Any) -> Any:
     anim = idblock.animation_data
     if anim is None or anim.action is None or anim.action_slot is None:
         return ()
-    channelbag = anim_utils.action_get_channelbag_for_slot(anim.action, anim.action_slot)
+    # the stub declares it as returning None, not the channelbag
+    channelbag = anim_utils.action_get_channelbag_for_slot(  # type: ignore[func-returns-value]
+        anim.action, anim.action_slot
+    )
     return () if channelbag is None else channelbag.fcurves
 
 
