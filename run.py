@@ -12,8 +12,10 @@ from __future__ import annotations
 import importlib.util
 import os
 import sys
+import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 if TYPE_CHECKING:
     import argparse
@@ -61,14 +63,29 @@ def main() -> int:
     return cli.main(_arguments(), _run_blender_command if blender_available else None)
 
 
+def exit_without_hang(code: int) -> NoReturn:
+    """Exit with `code`, skipping the interpreter's exit handlers: Blender 4.5's pip module can hang forever
+    in a thread-pool destructor at exit (seen here about one run in two). Call it only when everything the
+    process writes is flushed and closed."""
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def run_without_hang(main: Callable[[], int | None]) -> NoReturn:
+    """Run a script's `main` under the bpy module and exit without the hang, also when `main` raises."""
+    try:
+        code = main() or 0
+    except BaseException:  # report it, then still exit without the hang
+        traceback.print_exc()
+        code = 1
+    exit_without_hang(code)
+
+
 def _exit(code: int) -> None:
-    """Exit with `code`. Under plain Python with the bpy module, skip the interpreter's exit handlers:
-    Blender 4.5's module can hang forever in a thread-pool destructor at exit (seen here about one run in
-    two). Everything Backlot writes is flushed and closed by then."""
+    """Plain Python with the bpy module exits without the hang; inside Blender, Blender ends the process."""
     if "bpy" in sys.modules and Path(sys.argv[0]).resolve() == Path(__file__).resolve():
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(code)
+        exit_without_hang(code)
     sys.exit(code)
 
 

@@ -310,7 +310,9 @@ def strip_defaults(recipe: Recipe) -> None:
     fresh_nodes: dict[tuple[str, str], Any] = {}
     for tree in recipe.trees:
         tree_type = _tree_type(recipe, tree.owner)
-        host = scratch_trees.setdefault(tree_type, bpy.data.node_groups.new("defaults", tree_type))
+        if tree_type not in scratch_trees:
+            scratch_trees[tree_type] = _scratch_tree(tree_type)
+        host = scratch_trees[tree_type]
         for node in tree.nodes:
             default = fresh_nodes.get((tree_type, node.idname))
             if default is None:
@@ -328,6 +330,13 @@ def strip_defaults(recipe: Recipe) -> None:
     for constraint in recipe.constraints:
         default = scratch.constraints.new(constraint.type)
         constraint.settings = _changed(constraint.settings, rna_settings(default))
+
+
+def _scratch_tree(tree_type: str) -> Any:
+    """A tree to make default nodes in: 4.5 makes some compositor nodes only in a scene's compositor."""
+    if tree_type == "CompositorNodeTree":
+        return compat.compositor_tree(bpy.data.scenes.new("defaults"))
+    return bpy.data.node_groups.new("defaults", tree_type)
 
 
 def _changed_sockets(values: dict[int, Any], fresh: Any) -> dict[int, Any]:

@@ -101,7 +101,7 @@ def main() -> None:
     print(
         f"  render per frame           {render / frames * 1000:8.1f} ms in the loop, writing the master; "
         f"{bare_per_frame * 1000:.1f} ms bare, writing nothing (one per shot before the loop): "
-        f"{render / frames / bare_per_frame - 1:+.1%} (the master write, noise, the worker's share of the CPU)"
+        f"{render / frames / bare_per_frame - 1:+.1%} (master write, noise, the worker's share of the CPU)"
     )
     print(f"  whole run incl. finalize   {wall:8.2f} s")
     print(
@@ -113,8 +113,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
-    sys.stdout.flush()
-    import os
-
-    os._exit(0)  # skip Blender 4.5's exit-time thread-pool hang
+    run.run_without_hang(main)

@@ -16,7 +16,9 @@ from ..production.presets import PresetLibrary
 from . import camera, characters, lighting, locations, retro, stage, wardrobe
 from .context import BuildContext, BuildReport
 
-DEPARTMENTS: tuple[ModuleType, ...] = (locations, characters, wardrobe, lighting, camera, retro)
+# Retro names its compositor nodes before the camera fills the file with actions: on 4.5 naming a node walks
+# every animation in the file to fix its paths.
+DEPARTMENTS: tuple[ModuleType, ...] = (locations, characters, wardrobe, lighting, retro, camera)
 DEPARTMENT_NAMES: tuple[str, ...] = tuple(d.NAME for d in DEPARTMENTS)
 
 

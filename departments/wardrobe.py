@@ -26,6 +26,7 @@ from ..production.costume import (
 )
 from ..production.model import RGB, Character, Production
 from .context import BuildContext
+from .nodes import link_once
 
 NAME = "wardrobe"
 DIRT: RGB = (0.231, 0.184, 0.133)  # sRGB #3b2f22, the grime mixed in by dirty/worn/damaged conditions
@@ -60,11 +61,6 @@ def _node(tree: bpy.types.NodeTree, name: str, node_type: str, x: float) -> bpy.
     return node
 
 
-def _link(tree: bpy.types.NodeTree, output: bpy.types.NodeSocket, target: bpy.types.NodeSocket) -> None:
-    if not any(link.from_socket == output for link in target.links):
-        tree.links.new(output, target)
-
-
 def _socket_index(sockets: bpy.types.bpy_prop_collection, identifier: str) -> int:
     return next(i for i, socket in enumerate(sockets) if socket.identifier == identifier)
 
@@ -86,12 +82,12 @@ def _shaded_material(
     dye_in, dirt_in = _socket_index(grime.inputs, "A_Color"), _socket_index(grime.inputs, "B_Color")
     amount = _node(tree, "Grime Amount", "ShaderNodeMath", -600)
     cast(bpy.types.ShaderNodeMath, amount).operation = "MULTIPLY"
-    _link(tree, dye.outputs[0], fade.inputs["Color"])
-    _link(tree, fade.outputs[0], wet.inputs["Color"])
-    _link(tree, wet.outputs[0], grime.inputs[dye_in])
-    _link(tree, noise.outputs["Fac"], amount.inputs[0])
-    _link(tree, amount.outputs[0], grime.inputs[factor])
-    _link(tree, grime.outputs[_socket_index(grime.outputs, "Result_Color")], bsdf.inputs["Base Color"])
+    link_once(tree, dye.outputs[0], fade.inputs["Color"])
+    link_once(tree, fade.outputs[0], wet.inputs["Color"])
+    link_once(tree, wet.outputs[0], grime.inputs[dye_in])
+    link_once(tree, noise.outputs["Fac"], amount.inputs[0])
+    link_once(tree, amount.outputs[0], grime.inputs[factor])
+    link_once(tree, grime.outputs[_socket_index(grime.outputs, "Result_Color")], bsdf.inputs["Base Color"])
     linear = (*(srgb_to_linear(c) for c in colour), 1.0)
     ctx.assign_all(
         material,

@@ -20,6 +20,7 @@ from ..production.light_rig import lamp_colour, sky_strength, sun_irradiance, su
 from ..production.model import Location, Production, Scene
 from .context import BuildContext
 from .locations import weather
+from .nodes import link_once, named
 from .stage import department_collection, story_scene
 
 DEFAULT_PLACE = solar.Place(40.0, 0.0, 0.0)
@@ -87,13 +88,12 @@ def day_to_night_span(location: Location, start: datetime) -> tuple[datetime, da
 def _world_nodes(world: bpy.types.World, hdri: bool) -> None:
     """Background <- Sky Texture (or Environment Texture <- Mapping), Volume <- Principled Volume."""
     tree = compat.material_node_tree(world)  # type: ignore[arg-type]  # worlds use the same flag
-    nodes, links = tree.nodes, tree.links
+    nodes = tree.nodes
     output = next((n for n in nodes if n.bl_idname == "ShaderNodeOutputWorld"), None) or nodes.new(
         "ShaderNodeOutputWorld"
     )
-    background = nodes.get("Background") or nodes.new("ShaderNodeBackground")
-    background.name = "Background"
-    links.new(background.outputs[0], output.inputs["Surface"])
+    background = named(nodes.get("Background") or nodes.new("ShaderNodeBackground"), "Background")
+    link_once(tree, background.outputs[0], output.inputs["Surface"])
     source_type, stale_type = (
         ("ShaderNodeTexEnvironment", "ShaderNodeTexSky")
         if hdri
@@ -102,17 +102,15 @@ def _world_nodes(world: bpy.types.World, hdri: bool) -> None:
     for node in [n for n in nodes if n.bl_idname in (stale_type, "ShaderNodeMapping", "ShaderNodeTexCoord")]:
         nodes.remove(node)
     source = next((n for n in nodes if n.bl_idname == source_type), None) or nodes.new(source_type)
-    source.name = "Environment Texture" if hdri else "Sky Texture"
-    links.new(source.outputs["Color"], background.inputs["Color"])
+    named(source, "Environment Texture" if hdri else "Sky Texture")
+    link_once(tree, source.outputs["Color"], background.inputs["Color"])
     if hdri:
         coordinates = nodes.new("ShaderNodeTexCoord")
-        mapping = nodes.new("ShaderNodeMapping")
-        mapping.name = "Mapping"
-        links.new(coordinates.outputs["Generated"], mapping.inputs["Vector"])
-        links.new(mapping.outputs["Vector"], source.inputs["Vector"])
-    fog = nodes.get("Fog") or nodes.new("ShaderNodeVolumePrincipled")
-    fog.name = "Fog"
-    links.new(fog.outputs[0], output.inputs["Volume"])
+        mapping = named(nodes.new("ShaderNodeMapping"), "Mapping")
+        link_once(tree, coordinates.outputs["Generated"], mapping.inputs["Vector"])
+        link_once(tree, mapping.outputs["Vector"], source.inputs["Vector"])
+    fog = named(nodes.get("Fog") or nodes.new("ShaderNodeVolumePrincipled"), "Fog")
+    link_once(tree, fog.outputs[0], output.inputs["Volume"])
 
 
 def _sun_lamp(ctx: BuildContext, scene: Scene, role: str, angle: float) -> bpy.types.Object:
