@@ -103,7 +103,7 @@ DEMO := examples/neon_alley/production.yaml
 # The example production end to end: validate, report, estimate, build and render every shot to every output.
 # Workbench at half size in two processes keeps it to minutes on a CPU; DEMO_RENDER= uses the spec's own settings.
 DEMO_RENDER ?= --engine workbench --samples 1 --resolution-percentage 50 --parallel 2
-demo: .venv/b52/.installed
+demo: .venv/b52/.installed $(NATIVE_HOST_LIB)
 	.venv/b52/bin/python run.py validate $(DEMO)
 	.venv/b52/bin/python run.py info $(DEMO) --continuity
 	.venv/b52/bin/python run.py estimate $(DEMO)
