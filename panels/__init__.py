@@ -17,8 +17,8 @@ if TYPE_CHECKING:
 SEVERITY_ICONS: dict[str, IconItems] = {"error": "ERROR", "warning": "ERROR", "info": "INFO"}
 
 
-class BACKLOT_UL_issues(bpy.types.UIList):
-    bl_idname = "BACKLOT_UL_issues"
+class _RowList(bpy.types.UIList):
+    """A list drawn one row per item; subclasses fill the row."""
 
     def draw_item(
         self,
@@ -32,29 +32,26 @@ class BACKLOT_UL_issues(bpy.types.UIList):
         index: int | None = 0,
         flt_flag: int | None = 0,
     ) -> None:
-        row = layout.row(align=True)
+        self.draw_row(layout.row(align=True), item)
+
+    def draw_row(self, row: bpy.types.UILayout, item: Any) -> None:
+        raise NotImplementedError
+
+
+class BACKLOT_UL_issues(_RowList):
+    bl_idname = "BACKLOT_UL_issues"
+
+    def draw_row(self, row: bpy.types.UILayout, item: Any) -> None:
         row.label(
             text=f"{item.path}: {item.message}" if item.path else item.message,
             icon=SEVERITY_ICONS.get(item.severity, "DOT"),
         )
 
 
-class BACKLOT_UL_shots(bpy.types.UIList):
+class BACKLOT_UL_shots(_RowList):
     bl_idname = "BACKLOT_UL_shots"
 
-    def draw_item(
-        self,
-        context: bpy.types.Context,
-        layout: bpy.types.UILayout,
-        data: Any,
-        item: Any,
-        icon: int | None,
-        active_data: Any,
-        active_property: str | None,
-        index: int | None = 0,
-        flt_flag: int | None = 0,
-    ) -> None:
-        row = layout.row(align=True)
+    def draw_row(self, row: bpy.types.UILayout, item: Any) -> None:
         row.label(text=item.shot_id, icon="CAMERA_DATA")
         row.label(text=f"{item.size}  {item.frame_start}-{item.frame_end}")
         row.label(text=item.status)

@@ -14,6 +14,7 @@ from typing import Any, cast
 import bpy
 import pytest
 from backlot import panels
+from backlot.properties import active_scene, scene_state
 
 # `bpy.ops.backlot` is registered at run time: the stubs do not know it (the attr-defined ignores below).
 
@@ -88,6 +89,16 @@ def draw_all() -> list[str]:
     return log
 
 
+def draw_list_rows(state: Any) -> list[str]:
+    """Every issue and shot row as the UILists draw it (the row drawing does not use the list itself)."""
+    log: list[str] = []
+    for item in state.issues:
+        panels.BACKLOT_UL_issues.draw_row(None, RecordingLayout(log), item)  # type: ignore[arg-type]
+    for item in state.shots:
+        panels.BACKLOT_UL_shots.draw_row(None, RecordingLayout(log), item)  # type: ignore[arg-type]
+    return log
+
+
 def test_empty_spec(clean_blender: None) -> None:
     log = draw_all()
     assert "prop:spec_path" in log
@@ -101,6 +112,8 @@ def test_invalid_spec_lists_issues(clean_blender: None, tmp_path: Path) -> None:
     bpy.ops.backlot.validate_spec()  # type: ignore[attr-defined]
     log = draw_all()
     assert "list:issues" in log
+    rows = draw_list_rows(scene_state(active_scene(bpy.context)))
+    assert any(line.startswith("label:") and "shots" in line for line in rows), rows
     assert any(line.startswith("label:Fix:") for line in log)
 
 
@@ -109,6 +122,7 @@ def test_valid_built_spec_lists_shots(clean_blender: None, example_copy: Path) -
     bpy.ops.backlot.build_production()  # type: ignore[attr-defined]
     log = draw_all()
     assert "list:shots" in log
+    assert "label:1A" in draw_list_rows(scene_state(active_scene(bpy.context)))
     assert "operator:backlot.select_shot" in log
     assert "operator:backlot.build_department" in log
 
