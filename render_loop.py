@@ -18,12 +18,12 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Hashable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import bpy
 import numpy as np
@@ -73,6 +73,7 @@ from .production.render_plan import (
 )
 from .production.retro.palettes import Palette, PaletteLock, preset_dirs
 from .production.retro.pipeline import RetroSettings, palette_preset_for, settings_from_spec
+from .properties import scene_state
 
 PHASES = ("validate", "prepare", "build", "shots", "post_process", "export", "finalize")
 MASTER = "master"
@@ -152,13 +153,13 @@ class RenderLoop:
         self.result = ProductionResult()
         self.cancelled = False
         self.timing = _Timing()
-        self.checkpoint = Checkpoint.from_json(root.backlot.checkpoint, production.spec_hash)
+        self.checkpoint = Checkpoint.from_json(scene_state(root).checkpoint, production.spec_hash)
         self.outputs = [o for o in production.outputs if request.outputs is None or o.name in request.outputs]
         self.scratch = scratch_root(production)
         self.log = ProductionLog(production.base_dir / LOG_NAME, production.base_dir)
         self._palettes: dict[str, PaletteLock] = {}
         self._retro_settings: dict[tuple[str, str], RetroSettings] = {}
-        self._pinned = _read_palettes(root.backlot.retro_palettes)
+        self._pinned = _read_palettes(scene_state(root).retro_palettes)
         self._work: list[tuple[str, int, list[str]]] = []
         self._last_save = time.perf_counter()
         self._total = 0
@@ -169,7 +170,7 @@ class RenderLoop:
         self._pending: _Pending | None = None  # at most one frame with the worker
 
     # -- the steps -------------------------------------------------------------------------------------------
-    def steps(self) -> Iterator[Progress]:
+    def steps(self) -> Generator[Progress, None, None]:
         try:
             yield from self._prepare()
             yield from self._shots()
@@ -545,7 +546,7 @@ class RenderLoop:
         """Progress onto `scene.backlot` every frame; at a boundary the checkpoint and the .blend to disk.
         Between saves nothing is at risk: finished frames are on disk and the next run adopts them."""
         started = time.perf_counter()
-        state = self.root.backlot
+        state = scene_state(self.root)
         state.render_progress = int(100 * self._completed / self._total) if self._total else 100
         if not to_disk:
             return
@@ -615,7 +616,7 @@ class RenderLoop:
         self.result.output_paths = [base / MANIFEST_NAME, base / REPORT_NAME, *(o.path for o in self.outputs)]
         self.result.total_seconds = round(time.perf_counter() - self.timing.started, 3)
         self._update_shot_list()
-        self.root.backlot.render_status = (
+        scene_state(self.root).render_status = (
             "cancelled" if self.cancelled else ("done" if self.result.ok else "failed")
         )
         self.log.info(
@@ -627,7 +628,7 @@ class RenderLoop:
             render_seconds=round(self.timing.render_seconds, 3),
         )
         self._save_checkpoint()
-        yield Progress("finalize", self._completed, self._total, message=self.root.backlot.render_status)
+        yield Progress("finalize", self._completed, self._total, message=scene_state(self.root).render_status)
 
     def _manifest_entries(self) -> Iterator[ManifestEntry]:
         for output in self.production.outputs:
@@ -671,7 +672,7 @@ class RenderLoop:
     def _update_shot_list(self) -> None:
         """A shot's status in the panel's list sums up its takes: done when all are, failed when one is."""
         names = [o.name for o in self.production.outputs]
-        for item in self.root.backlot.shots:
+        for item in scene_state(self.root).shots:
             statuses = {
                 self.checkpoint.shot_status(self.plan, take_id, names)
                 for take_id, take in self.takes.items()
@@ -849,7 +850,7 @@ def load_pixels(path: Path) -> np.ndarray:
         image.colorspace_settings.name = "Non-Color"
         width, height = image.size
         pixels = np.empty(width * height * 4, np.float32)
-        image.pixels.foreach_get(pixels)
+        cast("bpy.types.bpy_prop_array[float]", image.pixels).foreach_get(pixels)  # the stub: one float
     finally:
         bpy.data.images.remove(image)
     rgb = pixels.reshape(height, width, 4)[::-1, :, :3]
@@ -866,7 +867,7 @@ def burn_in(codes: np.ndarray, text: str, scratch: Path) -> np.ndarray:
     size = max(8, height // 30)
     band = size * 2
     canvas = imbuf.new((width, band))
-    with blf.bind_imbuf(0, canvas):
+    with blf.bind_imbuf(0, canvas):  # type: ignore[func-returns-value, attr-defined]  # a context manager
         blf.size(0, size)
         blf.color(0, 1.0, 1.0, 1.0, 1.0)
         blf.position(0, size // 2, size // 2, 0)
@@ -889,7 +890,7 @@ def write_exr(path: Path, linear: np.ndarray, depth: str) -> None:
         image.colorspace_settings.name = "Non-Color"
         rgba = np.ones((height, width, 4), np.float32)
         rgba[..., :3] = linear[::-1]
-        image.pixels.foreach_set(rgba.ravel())
+        cast("bpy.types.bpy_prop_array[float]", image.pixels).foreach_set(rgba.ravel())  # the stub: one float
         image.filepath_raw = str(path)
         image.file_format = "OPEN_EXR"
         image.use_half_precision = depth != "32"
@@ -952,8 +953,9 @@ def encode_movie(sources: list[Path], target: Path, output: Output, fps: float) 
         written[0].replace(target)
 
 
-def _read_palettes(text: str) -> dict[str, dict[str, Palette]]:
-    """Locked palettes saved with the checkpoint (output -> shot -> colours); unreadable ones are dropped."""
+def _read_palettes(text: str) -> dict[str, dict[Hashable, Palette]]:
+    """Locked palettes saved with the checkpoint (output -> shot -> colours, shots keyed as `PaletteLock` keys
+    them); unreadable ones are dropped."""
     try:
         data = json.loads(text)
         return {o: {s: Palette.from_hex(p) for s, p in per.items()} for o, per in data.items()}

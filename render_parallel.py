@@ -22,6 +22,7 @@ from .production.model import Production
 from .production.outputs import ProductionLog, ProductionResult
 from .production.plan import estimate, make_plan
 from .production.render_plan import LOG_NAME, RenderRequest, missing_work, scratch_root, split_shots
+from .properties import scene_state
 from .render_loop import RenderLoop, save_blend
 
 ATTEMPTS = 2
@@ -63,7 +64,7 @@ def render_in_parallel(
     workers: int,
 ) -> ProductionResult:
     started = time.perf_counter()
-    state = scene.backlot
+    state = scene_state(scene)
     plan = make_plan(production)
     seconds = {s.shot_id: s.seconds_per_frame for s in estimate(production, plan).shots}
     folder = scratch_root(production) / "workers"

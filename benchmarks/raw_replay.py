@@ -332,7 +332,7 @@ def strip_defaults(recipe: Recipe) -> None:
         constraint.settings = _changed(constraint.settings, rna_settings(default))
 
 
-def _scratch_tree(tree_type: str) -> Any:
+def _scratch_tree(tree_type: NodeTreeType) -> Any:
     """A tree to make default nodes in: 4.5 makes some compositor nodes only in a scene's compositor."""
     if tree_type == "CompositorNodeTree":
         return compat.compositor_tree(bpy.data.scenes.new("defaults"))

@@ -72,7 +72,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         spec = Path(folder) / "production.yaml"
         spec.write_text(spec_text(10, args.frames, size))  # type: ignore[arg-type]
-        scene = bpy.context.scene
+        scene = properties.active_scene(bpy.context)
         result = validate_into(scene, str(spec))
         assert result.valid and result.production is not None, [i.message for i in result.issues]
         ensure_built(scene, result)

@@ -21,6 +21,7 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 from unittest import mock
 
 import numpy as np
@@ -96,19 +97,21 @@ NUMPY_SERPENTINE = "Backlot FS serpentine, numpy fallback"
 NUMPY_RASTER = "Backlot FS raster, numpy fallback"
 
 
-def numpy_only(run: Callable[[], object]) -> Callable[[], object]:
+def numpy_only(run: Callable[[], np.ndarray]) -> Callable[[], np.ndarray]:
     """`run` with the compiled kernels switched off (the fallback when a platform has none)."""
 
-    def forced() -> object:
+    def forced() -> np.ndarray:
         with mock.patch.dict(os.environ, {compiled.FORCE_NUMPY_VARIABLE: "1"}):
             return run()
 
     return forced
 
 
-def best_times(runs: dict[str, Callable[[], object]], repeats: int) -> dict[str, tuple[float, object]]:
+def best_times(
+    runs: dict[str, Callable[[], np.ndarray]], repeats: int
+) -> dict[str, tuple[float, np.ndarray]]:
     """Best wall time of each run over `repeats` rounds, interleaved so machine load hits all runs alike."""
-    best: dict[str, tuple[float, object]] = {}
+    best: dict[str, tuple[float, np.ndarray]] = {}
     for _ in range(repeats):
         for name, run in runs.items():
             start = time.perf_counter()
@@ -175,12 +178,15 @@ def main() -> None:
         ]
         return pillow_quantize(Image.fromarray(encode_srgb8(np.stack(channels, -1))))
 
-    variants = {
+    def variant(overrides: dict[str, Any]) -> Callable[[], np.ndarray]:
+        return lambda: process_frame(frame, replace(settings, **overrides))
+
+    variants: dict[str, dict[str, Any]] = {
         "Backlot FS raster": {"serpentine": False},
         "Backlot FS serpentine, OKLab choice": {"diffusion_metric": "oklab"},
         "Backlot FS serpentine, no gamut map": {"gamut_mapping": False},
     }
-    native_runs: dict[str, Callable[[], object]] = {
+    native_runs: dict[str, Callable[[], np.ndarray]] = {
         "Pillow FS (8-bit frame: resize+quantize)": lambda: pillow_quantize(
             source.resize(native, Image.Resampling.BOX, box=box)
         ),
@@ -189,15 +195,12 @@ def main() -> None:
         ),
         "Pillow FS (float frame: F resize, encode)": pillow_from_float,
         SPEC_DEFAULT: lambda: process_frame(frame, settings),
-        **{
-            label: lambda overrides=overrides: process_frame(frame, replace(settings, **overrides))
-            for label, overrides in variants.items()
-        },
+        **{label: variant(overrides) for label, overrides in variants.items()},
         NUMPY_SERPENTINE: numpy_only(lambda: process_frame(frame, settings)),
         NUMPY_RASTER: numpy_only(lambda: process_frame(frame, replace(settings, serpentine=False))),
     }
     full = RetroSettings(resolution=(width, height), palette=palette, fit="stretch")
-    full_runs: dict[str, Callable[[], object]] = {
+    full_runs: dict[str, Callable[[], np.ndarray]] = {
         "Pillow FS (8-bit frame: quantize)": lambda: pillow_quantize(source),
         "Pillow FS (float frame: encode+quantize)": lambda: pillow_quantize(
             Image.fromarray(encode_srgb8(frame))

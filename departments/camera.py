@@ -118,6 +118,7 @@ class SceneSubjects:
             view_layer = story_scene(self.ctx, self.scene.id).view_layers[0]
             view_layer.update()  # creates and evaluates the scene's depsgraph (headless has none until then)
             self._depsgraph = view_layer.depsgraph
+            assert self._depsgraph is not None, "update() evaluates the view layer's depsgraph"
         return self._depsgraph
 
     def family(self, root: bpy.types.Object) -> list[bpy.types.Object]:

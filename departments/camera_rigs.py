@@ -13,9 +13,9 @@ import hashlib
 import itertools
 import math
 from array import array
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import bpy
 from mathutils import Matrix, Vector
@@ -23,6 +23,9 @@ from mathutils import Matrix, Vector
 from ..production.camera_moves import CameraPose
 from ..production.optics import Bounds, Vec3, camera_axes
 from .context import BuildContext
+
+if TYPE_CHECKING:
+    from bpy.stub_internal.rna_enums import ConstraintTypeItems
 
 GEOMETRY_TYPES = {"MESH", "CURVE", "SURFACE", "META", "FONT", "CURVES", "POINTCLOUD", "VOLUME"}
 CRANE_ARM_M = 3.0
@@ -119,7 +122,7 @@ def keyed_value(obj: bpy.types.Object, data_path: str, index: int, frame: float,
         return default
     for layer in action.layers:
         for strip in layer.strips:
-            for bag in strip.channelbags:
+            for bag in cast("bpy.types.ActionKeyframeStrip", strip).channelbags:  # the only kind of strip
                 curve = bag.fcurves.find(data_path, index=index)
                 if curve is not None:
                     return float(curve.evaluate(frame))
@@ -128,9 +131,9 @@ def keyed_value(obj: bpy.types.Object, data_path: str, index: int, frame: float,
 
 def key_channels(
     ctx: BuildContext,
-    owner: bpy.types.ID,
+    owner: bpy.types.Object | bpy.types.Camera,
     key: str,
-    channels: dict[tuple[str, int], Sequence[float]],
+    channels: Mapping[tuple[str, int], Sequence[float]],
     first_frame: int,
 ) -> None:
     """Key one value per frame on `owner` from `first_frame` on, in an action keyed `key`.
@@ -167,7 +170,7 @@ def key_channels(
     action[SAMPLES] = signature
 
 
-def unkey(owner: bpy.types.ID) -> None:
+def unkey(owner: bpy.types.Object | bpy.types.Camera) -> None:
     """A rig that stopped moving: drop its action so the still values hold."""
     if owner.animation_data is not None and owner.animation_data.action is not None:
         owner.animation_data.action = None
@@ -199,7 +202,7 @@ def _parent(child: bpy.types.Object, parent: bpy.types.Object | None) -> None:
         child.matrix_parent_inverse = Matrix.Identity(4)
 
 
-def _constraint(obj: bpy.types.Object, kind: str, settings: dict[str, Any]) -> Any:
+def _constraint(obj: bpy.types.Object, kind: ConstraintTypeItems, settings: dict[str, Any]) -> Any:
     """The object's constraint of type `kind` (a rig part carries one of each), made if missing, with
     `settings` written where they differ.
 

@@ -9,7 +9,7 @@ stored: after a crash nothing needs clearing, the panel reads the checkpoint.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import bpy
 from bpy.props import BoolProperty, StringProperty
@@ -17,9 +17,12 @@ from bpy.props import BoolProperty, StringProperty
 from ..production.checkpoint import Checkpoint
 from ..production.plan import make_plan
 from ..production.render_plan import RenderRequest, SelectionError, select_outputs, select_shots
-from ..properties import preset_folders, production_state
+from ..properties import active_scene, preset_folders, production_state
 from ..render_loop import Progress, RenderLoop
 from ..session import default_blend_path, ensure_built, validate_into
+
+if TYPE_CHECKING:
+    from bpy.stub_internal.rna_enums import OperatorReturnItems
 
 TIMER_SECONDS = 0.05
 
@@ -51,8 +54,9 @@ class BACKLOT_OT_render_production(bpy.types.Operator):
 
     def begin(self, context: bpy.types.Context) -> str:
         """Validate, build if needed and set up the loop; '' or the message that stops the render."""
-        state = production_state(context.scene)
+        state = production_state(active_scene(context))
         scene = state.id_data
+        assert isinstance(scene, bpy.types.Scene), "a production state lives on a scene"
         if not state.spec_path:
             return "Choose a production spec (.yaml) first"
         result = validate_into(scene, state.spec_path, preset_folders(context))
@@ -73,11 +77,11 @@ class BACKLOT_OT_render_production(bpy.types.Operator):
         blend = Path(bpy.data.filepath) if bpy.data.filepath else default_blend_path(state.spec_path)
         self._loop = RenderLoop(scene, production, request, blend, preset_folders(context))
         self._steps = self._loop.steps()
-        self._timer = None
+        self._timer: bpy.types.Timer | None = None
         state.render_status = "rendering"
         return ""
 
-    def execute(self, context: bpy.types.Context) -> set[str]:
+    def execute(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
         problem = self.begin(context)
         if problem:
             self.report({"ERROR"}, problem)
@@ -86,7 +90,7 @@ class BACKLOT_OT_render_production(bpy.types.Operator):
             pass
         return self.finish(context)
 
-    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+    def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturnItems]:
         problem = self.begin(context)
         if problem:
             self.report({"ERROR"}, problem)
@@ -97,10 +101,10 @@ class BACKLOT_OT_render_production(bpy.types.Operator):
         wm.progress_begin(0, 1000)
         return {"RUNNING_MODAL"}
 
-    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[str]:
+    def modal(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturnItems]:
         if event.type == "ESC" and event.value == "PRESS":
             self._loop.cancel()  # honoured before the next frame; the loop then finalises
-            production_state(context.scene).render_status = "stopping after this frame"
+            production_state(active_scene(context)).render_status = "stopping after this frame"
             return {"RUNNING_MODAL"}
         if event.type != "TIMER":
             return {"PASS_THROUGH"}
@@ -111,14 +115,14 @@ class BACKLOT_OT_render_production(bpy.types.Operator):
         except Exception as error:  # the UI must never be left with a half-running render
             self._steps.close()
             self._cleanup(context)
-            production_state(context.scene).render_status = f"failed: {error}"
+            production_state(active_scene(context)).render_status = f"failed: {error}"
             self.report({"ERROR"}, f"Render stopped: {error}. Fix it and press Render to resume")
             return {"CANCELLED"}
         self._show(context, progress)
         return {"RUNNING_MODAL"}
 
     def _show(self, context: bpy.types.Context, progress: Progress) -> None:
-        state = production_state(context.scene)
+        state = production_state(active_scene(context))
         if progress.phase == "finalize":
             return  # the loop has written the outcome (done, cancelled, failed)
         state.render_progress = round(100 * progress.fraction)
@@ -139,15 +143,17 @@ class BACKLOT_OT_render_production(bpy.types.Operator):
         if context.workspace is not None:
             context.workspace.status_text_set(None)
 
-    def finish(self, context: bpy.types.Context) -> set[str]:
+    def finish(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
         self._cleanup(context)
         result = self._loop.result
         done, failed = len(result.shots_completed), len(result.shots_failed)
         if self._loop.cancelled:
             self.report({"WARNING"}, f"Render stopped: {done} shot(s) complete. Press Render to resume")
             return {"CANCELLED"}
-        level = {"INFO"} if result.ok else {"ERROR"}
-        self.report(level, f"Rendered {done} shot(s), {failed} failed, in {result.total_seconds:.0f} s")
+        self.report(
+            {"INFO"} if result.ok else {"ERROR"},
+            f"Rendered {done} shot(s), {failed} failed, in {result.total_seconds:.0f} s",
+        )
         return {"FINISHED"}
 
 

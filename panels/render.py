@@ -5,7 +5,7 @@ from __future__ import annotations
 import bpy
 
 from ..operators.render import checkpoint_summary
-from ..properties import production_state
+from ..properties import active_scene, production_state
 from .base import BacklotPanel
 
 
@@ -16,7 +16,7 @@ class BACKLOT_PT_render(BacklotPanel):
 
     def draw(self, context: bpy.types.Context) -> None:
         layout = self.layout
-        state = production_state(context.scene)
+        state = production_state(active_scene(context))
         files, renders = checkpoint_summary(state)
         if state.render_status:
             layout.progress(factor=state.render_progress / 100, type="BAR", text=state.render_status)

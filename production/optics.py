@@ -288,7 +288,7 @@ def rotation_matrix(rotation_euler: Vec3) -> tuple[Vec3, Vec3, Vec3]:
 
 def camera_axes(rotation_euler: Sequence[float]) -> tuple[Vec3, Vec3, Vec3]:
     """World-space (right, up, forward) of a camera: its local +X, +Y and -Z."""
-    return _camera_axes(tuple(rotation_euler))  # type: ignore[arg-type]
+    return _camera_axes(tuple(rotation_euler))
 
 
 @lru_cache(maxsize=4096)

@@ -14,7 +14,7 @@ import re
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import numpy.typing as npt
@@ -74,11 +74,12 @@ class Palette:
 
     @functools.cached_property
     def linear(self) -> npt.NDArray[np.float64]:
-        return srgb_to_linear(self.srgb8 / 255.0)
+        # colour_space types its results as any float array; they are float64 (it converts its inputs)
+        return cast("npt.NDArray[np.float64]", srgb_to_linear(self.srgb8 / 255.0))
 
     @functools.cached_property
     def oklab(self) -> npt.NDArray[np.float64]:
-        return linear_srgb_to_oklab(self.linear)
+        return cast("npt.NDArray[np.float64]", linear_srgb_to_oklab(self.linear))
 
 
 @dataclass(frozen=True)
@@ -236,7 +237,7 @@ class NearestColourLUT:
         grid = np.stack(np.meshgrid(centres_srgb, centres_srgb, centres_srgb, indexing="ij"), -1).reshape(
             -1, 3
         )
-        table = self._nearest(srgb_to_linear(grid))
+        table = self._nearest(cast("npt.NDArray[np.float64]", srgb_to_linear(grid)))
         own_cells = self._codes_of(np.clip(self.palette.linear, 0.0, 1.0), codes)
         table[own_cells] = np.arange(len(self.palette))
         object.__setattr__(self, "channel_codes", codes)
@@ -244,7 +245,11 @@ class NearestColourLUT:
         object.__setattr__(self, "table", table)
 
     def _space(self, linear: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
-        return linear_srgb_to_oklab(linear) if self.metric == "oklab" else linear
+        return (
+            cast("npt.NDArray[np.float64]", linear_srgb_to_oklab(linear))
+            if self.metric == "oklab"
+            else linear
+        )
 
     def _nearest(self, linear: npt.NDArray[np.float64], chunk: int = 32768) -> npt.NDArray[np.intp]:
         """Exact nearest palette index by Euclidean distance in the metric space (argmin |p|^2 - 2 c.p)."""

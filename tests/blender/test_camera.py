@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import bpy
 import pytest
@@ -17,6 +17,7 @@ import yaml
 from backlot.departments import build_production, camera_rigs
 from backlot.departments.camera import shot_cameras
 from backlot.production.api import load_production
+from backlot.properties import active_scene
 from bpy_extras.object_utils import world_to_camera_view
 from mathutils import Matrix, Vector
 
@@ -29,7 +30,7 @@ OTS_FOREGROUND_EDGE = 0.6  # docs/camera.md: an OTS's near subject starts 0.6 ac
 
 
 def preset(kind: str, name: str) -> dict[str, Any]:
-    return yaml.safe_load((PRESETS / kind / f"{name}.yaml").read_text())  # type: ignore[no-any-return]
+    return yaml.safe_load((PRESETS / kind / f"{name}.yaml").read_text())
 
 
 def build_spec(tmp_path: Path, shots: list[dict[str, Any]], heights: dict[str, float], **extra: Any) -> Any:
@@ -55,7 +56,7 @@ def build_spec(tmp_path: Path, shots: list[dict[str, Any]], heights: dict[str, f
     path.write_text(yaml.safe_dump(spec, sort_keys=False))
     result = load_production(path)
     assert result.production is not None, [i.message for i in result.issues]
-    build_production(result.production, bpy.context.scene, only=["characters", "camera"])
+    build_production(result.production, active_scene(bpy.context), only=["characters", "camera"])
     return result.production
 
 
@@ -108,7 +109,7 @@ def shot_id(size: str, lens: int) -> str:
 def test_every_shot_size_frames_the_subject_on_every_lens(
     clean_blender: None, tmp_path: Path, height: float
 ) -> None:
-    shots = [
+    shots: list[dict[str, Any]] = [
         {
             "id": shot_id(size, lens),
             "scene": 1,
@@ -203,7 +204,7 @@ def render_alpha_rows(
     bpy.ops.render.render(write_still=True, scene=scene.name)
     image = bpy.data.images.load(scene.render.filepath)
     width, height = image.size
-    pixels = list(image.pixels)
+    pixels = list(cast("bpy.types.bpy_prop_array[float]", image.pixels))  # the stub: one float
     rows = [any(pixels[(y * width + x) * 4 + 3] > 0.5 for x in range(width)) for y in range(height)]
     bpy.data.images.remove(image)
     return rows[::-1]
@@ -227,7 +228,7 @@ def test_rendered_wide_shot_shows_the_figure_at_the_table_fill(clean_blender: No
 def test_built_lens_matches_the_sensor_formula_for_every_fit(clean_blender: None, tmp_path: Path) -> None:
     sensors = ["full_frame", "super35", "aps_c", "16mm", "anamorphic_2x"]
     fits = ["AUTO", "HORIZONTAL", "VERTICAL"]
-    shots = [
+    shots: list[dict[str, Any]] = [
         {
             "id": f"{s}_{fit}".replace("_", ""),
             "scene": 1,
@@ -467,7 +468,9 @@ def test_extra_cameras_are_found_by_shot_and_frame_the_subject(clean_blender: No
 
 
 def test_hand_moved_rig_and_aim_survive_a_rebuild(clean_blender: None, tmp_path: Path) -> None:
-    shots = [{"id": "T", "scene": 1, "size": "MS", "subject": "A", "camera": {"lens": 40}, "duration": 2}]
+    shots: list[dict[str, Any]] = [
+        {"id": "T", "scene": 1, "size": "MS", "subject": "A", "camera": {"lens": 40}, "duration": 2}
+    ]
     build_spec(tmp_path, shots, {"A": 1.8})
     root, aim = keyed("shot:T/camera/rig"), keyed("shot:T/camera/aim")
     root.location.x += 0.7
@@ -499,15 +502,16 @@ def test_example_production_cameras_show_their_subject(
 ) -> None:
     result = load_production(EXAMPLE)
     assert result.production is not None
-    build_production(result.production, bpy.context.scene, only=["characters", "camera"])
+    build_production(result.production, active_scene(bpy.context), only=["characters", "camera"])
     scene_id = next(s.scene for s in result.production.shots if s.id == shot)
     scene = next(s for s in bpy.data.scenes if s.get("backlot_key") == f"scene:{scene_id}")
     at_frame(scene, scene.timeline_markers[shot].frame)
-    cast = {keyed(f"scene:{scene_id}/character:{name}") for name in framed}
-    figures = cast | {child for o in cast for child in o.children_recursive}
+    roots = {keyed(f"scene:{scene_id}/character:{name}") for name in framed}
+    figures = roots | {child for o in roots for child in o.children_recursive}
     rows = render_alpha_rows(scene, keyed(f"shot:{shot}/camera"), figures, tmp_path)
     covered = [i for i, row in enumerate(rows) if row]
     # The 2.39 framing sits in the centre band of the 16:9 master: the figure must show inside that band.
+    assert result.production.aspect_ratio is not None, "the example frames for 2.39"
     band = (1 - (16 / 9) / result.production.aspect_ratio) / 2
     assert covered, f"{shot}: empty frame"
     assert len(covered) / len(rows) > 0.2, f"{shot}: the subject covers only {len(covered)} rows"
@@ -519,7 +523,7 @@ def test_example_production_cameras_show_their_subject(
 def test_hand_edited_move_keys_survive_a_rebuild_until_the_move_changes(
     clean_blender: None, tmp_path: Path
 ) -> None:
-    shots = [
+    shots: list[dict[str, Any]] = [
         {"id": "K", "scene": 1, "size": "MS", "subject": "A", "camera": {"move": "truck"}, "duration": 12}
     ]
     build_spec(tmp_path, shots, {"A": 1.8})
@@ -555,7 +559,7 @@ def test_follow_keeps_a_walking_subject_in_frame(clean_blender: None, tmp_path: 
         at_frame(scene, frame)
         low, high = mesh_bounds(figure)
         centre = projected(scene, camera, [(low + high) / 2])[0]
-        assert 0.1 < centre.x < 0.9 and 0 < centre.y < 1, f"frame {frame}: subject at {tuple(centre)}"
+        assert 0.1 < centre.x < 0.9 and 0 < centre.y < 1, f"frame {frame}: subject at {centre.to_tuple()}"
         travelled.append((figure.matrix_world.translation.copy(), camera.matrix_world.translation.copy()))
     walk = (travelled[1][0] - travelled[0][0]).length
     chase = (travelled[1][1] - travelled[0][1]).length
@@ -578,8 +582,10 @@ def test_bounds_from_known_geometry_equal_the_evaluated_bounds(clean_blender: No
     child.location, child.rotation_euler = (0.5, 0.5, 1.0), (0.0, 0.4, -1.1)
     assert camera_rigs.is_static(root) and camera_rigs.is_static(child)
     known = camera_rigs.static_bounds([root, child], {})
-    scene.view_layers[0].update()
-    evaluated = camera_rigs.world_bounds(scene.view_layers[0].depsgraph, {root, child})
+    view_layer = scene.view_layers[0]
+    view_layer.update()
+    assert view_layer.depsgraph is not None, "update() evaluates the view layer's depsgraph"
+    evaluated = camera_rigs.world_bounds(view_layer.depsgraph, {root, child})
     assert known is not None and evaluated is not None
     assert [v for corner in known for v in corner] == pytest.approx(
         [v for corner in evaluated for v in corner], abs=1e-5

@@ -19,6 +19,7 @@ from test_panels import draw_all
 TIMER = types.SimpleNamespace(type="TIMER", value="NOTHING")
 ESC = types.SimpleNamespace(type="ESC", value="PRESS")
 MOUSE = types.SimpleNamespace(type="MOUSEMOVE", value="NOTHING")
+OPS: Any = bpy.ops  # `bpy.ops.backlot` is registered at run time: the stubs do not know it
 TOTAL_FRAMES = sum(len(f) for f in shot_frames().values())
 
 
@@ -53,7 +54,7 @@ def tiny_spec(tmp_path: Path) -> Path:
 
 def test_execute_renders_everything(clean_blender: None, tmp_path: Path) -> None:
     spec = tiny_spec(tmp_path)
-    assert bpy.ops.backlot.render_production() == {"FINISHED"}
+    assert OPS.backlot.render_production() == {"FINISHED"}
     assert files_on_disk(spec.parent) == expected_files(spec.parent)
     assert spec.with_suffix(".blend").is_file()  # the checkpoint lives in the saved .blend
     assert "progress:" + bpy.context.scene.backlot.render_status in draw_all()
@@ -86,7 +87,7 @@ def test_modal_advances_per_timer_stops_on_esc_and_resumes(clean_blender: None, 
     assert state.render_status == "cancelled"
     assert any("resume" in message for _, message in op.reports)
 
-    assert bpy.ops.backlot.render_production() == {"FINISHED"}  # Render again: resumes
+    assert OPS.backlot.render_production() == {"FINISHED"}  # Render again: resumes
     counts = rendered(spec.parent)
     assert sum(counts.values()) == TOTAL_FRAMES and set(counts.values()) == {1}
     assert files_on_disk(spec.parent) == expected_files(spec.parent)

@@ -5,8 +5,10 @@ from __future__ import annotations
 import io
 import struct
 import zlib
+from typing import cast
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from backlot.production import frames
 from PIL import Image
@@ -51,9 +53,13 @@ def decode_png(data: bytes) -> np.ndarray:
 
 
 @pytest.mark.parametrize("dtype, channels", [(np.uint8, 3), (np.uint8, 4), (np.uint16, 3), (np.uint8, 1)])
-def test_png_round_trips(dtype: type, channels: int) -> None:
+def test_png_round_trips(dtype: type[np.uint8] | type[np.uint16], channels: int) -> None:
     rng = np.random.default_rng(7)
-    pixels = rng.integers(0, np.iinfo(dtype).max + 1, (17, 23, channels), dtype=dtype)
+    # numpy's stubs cannot carry a union of dtypes through integers(): say which arrays these are
+    pixels = cast(
+        "npt.NDArray[np.uint8] | npt.NDArray[np.uint16]",
+        rng.integers(0, np.iinfo(dtype).max + 1, (17, 23, channels), dtype=dtype),
+    )
     data = frames.encode_png(pixels)
     assert np.array_equal(decode_png(data), pixels)
     with Image.open(io.BytesIO(data)) as image:  # and a real decoder accepts it

@@ -58,7 +58,10 @@ def corners(bounds) -> list[tuple[float, float, float]]:
     return [(x, y, z) for x in (x0, x1) for y in (y0, y1) for z in (z0, z1)]
 
 
-def region_corners(subject: optics.Subject, region: tuple[float, float]) -> list[tuple[float, float, float]]:
+def region_corners(
+    subject: optics.Subject, region: tuple[float, float] | None
+) -> list[tuple[float, float, float]]:
+    assert region is not None, "only a shot size that frames a region has corners"
     (x0, y0, _), (x1, y1, top) = subject.bounds
     h = subject.height
     return corners(((x0, y0, top - region[1] * h), (x1, y1, top - region[0] * h)))

@@ -14,6 +14,13 @@ from backlot.production.retro.palettes import Palette
 CUBE_CORNERS = Palette(np.array(list(itertools.product((0, 255), repeat=3)), dtype=np.uint8))
 
 
+def fixed_colours(name: str) -> Palette:
+    """The colours of a preset with a fixed palette (adaptive presets have none to map onto)."""
+    colours = load_palette(name).colors
+    assert colours is not None, f"{name} is an adaptive palette"
+    return colours
+
+
 def inside(points: np.ndarray, palette: Palette, tolerance: float = 1e-6) -> np.ndarray:
     normals, offsets = hull_planes(palette.linear)
     return np.all(points @ normals.T <= offsets + tolerance, axis=1)
@@ -37,12 +44,12 @@ def test_whole_cube_palette_maps_every_colour_to_itself() -> None:
 
 @pytest.mark.parametrize("name", ["pico8", "gameboy", "1bit", "c64", "nes"])
 def test_palette_colours_are_fixed_points(name: str) -> None:
-    palette = load_palette(name).colors
+    palette = fixed_colours(name)
     assert np.array_equal(gamut_map(palette).apply(palette.linear), palette.linear)
 
 
 def test_mapped_colours_lie_in_the_hull_and_no_farther_than_the_nearest_palette_colour() -> None:
-    palette = load_palette("pico8").colors
+    palette = fixed_colours("pico8")
     colours = np.random.default_rng(3).random((3000, 3))
     mapped = gamut_map(palette).apply(colours)
     # The table holds one displacement per 1/64 sRGB cell: a colour may land up to half a cell outside, and
@@ -59,7 +66,7 @@ def test_mapped_colours_lie_in_the_hull_and_no_farther_than_the_nearest_palette_
 
 def test_one_bit_maps_to_the_grey_of_nearest_lightness() -> None:
     """The hull of black and white is the grey axis; the nearest grey in OKLab keeps about the lightness."""
-    palette = load_palette("1bit").colors
+    palette = fixed_colours("1bit")
     colours = np.random.default_rng(4).uniform(0.05, 0.95, (400, 3))
     mapped = gamut_map(palette).apply(colours)
     # grey (r = g = b) up to the table's resolution: one 1/64 sRGB cell, at most this wide in linear light

@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import yaml
 from backlot.production.api import load_production
+from backlot.production.model import Output
 from backlot.production.retro import OutputProcessor, bayer_matrix, load_console, load_palette
 from backlot.production.retro.look import bayer_from_coordinates, live_look
 
@@ -18,7 +19,7 @@ FORMATS = ("16bit_game", "8bit_game", "gameboy", "1bit")
 
 
 @pytest.fixture(scope="module")
-def example_outputs(tmp_path_factory: pytest.TempPathFactory) -> dict:  # type: ignore[type-arg]
+def example_outputs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Output]:
     """The example production with one extra output per retro format preset, loaded through the spec."""
     folder = tmp_path_factory.mktemp("example") / "neon_alley"
     shutil.copytree(EXAMPLE, folder, ignore=shutil.ignore_patterns("output", "*.blend*"))
@@ -45,14 +46,18 @@ def animation(shot: int, frames: int = 3, size: tuple[int, int] = (96, 54)) -> l
 
 @pytest.mark.parametrize("name", FORMATS)
 def test_example_retro_outputs_hold_only_palette_colours_at_native_times_scale(
-    example_outputs: dict,  # type: ignore[type-arg]
+    example_outputs: dict[str, Output],
     name: str,
 ) -> None:
     output = example_outputs[name]
     retro = output.retro
-    assert retro is not None
+    assert retro is not None and retro.palette is not None, "every retro format names a palette"
     preset = load_palette(retro.palette)
-    native = retro.resolution or load_console(retro.console).resolution
+    if retro.resolution is None:
+        assert retro.console is not None, "a retro format without a resolution takes its console's"
+        native = load_console(retro.console).resolution
+    else:
+        native = retro.resolution
     processor = OutputProcessor(retro)
     for shot in ("1A", "1B"):
         for master in animation(int(shot == "1B")):
@@ -69,14 +74,14 @@ def test_example_retro_outputs_hold_only_palette_colours_at_native_times_scale(
                 assert len(shot_palette) <= 256
 
 
-def test_adaptive_palette_is_one_per_shot_across_frames(example_outputs: dict) -> None:  # type: ignore[type-arg]
+def test_adaptive_palette_is_one_per_shot_across_frames(example_outputs: dict[str, Output]) -> None:
     retro = example_outputs["16bit_game"].retro
     processor = OutputProcessor(retro)
     seen: dict[str, set[tuple[int, int, int]]] = {}
     for shot in ("1A", "1B"):
         for master in animation(int(shot == "1B"), frames=4):
             frame = processor.frame(master, shot)
-            seen.setdefault(shot, set()).update(map(tuple, frame.reshape(-1, 3).tolist()))
+            seen.setdefault(shot, set()).update((r, g, b) for r, g, b in frame.reshape(-1, 3).tolist())
     palettes = processor.palettes
     assert set(palettes) == {"1A", "1B"} and palettes["1A"] != palettes["1B"]
     for shot, colours in seen.items():  # every frame of a shot drew from that shot's single palette
@@ -85,7 +90,7 @@ def test_adaptive_palette_is_one_per_shot_across_frames(example_outputs: dict) -
     assert resumed.settings("1A").palette is palettes["1A"]
 
 
-def test_nes_output_is_limited_to_the_consoles_25_colours(example_outputs: dict) -> None:  # type: ignore[type-arg]
+def test_nes_output_is_limited_to_the_consoles_25_colours(example_outputs: dict[str, Output]) -> None:
     processor = OutputProcessor(example_outputs["8bit_game"].retro)
     processor.frame(animation(0)[0], "1A")
     assert len(processor.palettes["1A"]) == 25  # NESdev: 25 colours on screen

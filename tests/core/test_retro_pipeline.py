@@ -42,7 +42,7 @@ def test_user_folder_searched_after_project_and_bad_files_explained(tmp_path: Pa
     (tmp_path / "palettes" / "mine.yaml").write_text('colors: ["#102030", "#ffffff"]\nsource: me\n')
     (tmp_path / "palettes" / "pico8.yaml").write_text('colors: ["#123456"]\n')
     dirs = palettes.preset_dirs([tmp_path])
-    assert load_palette("mine", dirs).colors.to_hex() == ["#102030", "#ffffff"]  # type: ignore[union-attr]
+    assert load_palette("mine", dirs).colors.to_hex() == ["#102030", "#ffffff"]
     assert len(load_palette("pico8", dirs).colors or ()) == 16  # project preset wins
     (tmp_path / "palettes" / "bad.yaml").write_text('colors: ["#12345"]\n')
     with pytest.raises(PresetError, match=r"colors\[0\].*'#rrggbb'"):
