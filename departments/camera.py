@@ -76,20 +76,21 @@ def _presets() -> PresetLibrary:
     return PresetLibrary()
 
 
+def _preset(kind: str, name: str, what: str) -> dict[str, Any]:
+    data = _presets().get(kind, name)
+    if data is None:
+        raise ValueError(f"unknown {what} '{name}'; known: {', '.join(_presets().names(kind))}")
+    return data
+
+
 @cache
 def sensor(name: str) -> optics.Sensor:
-    data = _presets().get("sensors", name)
-    if data is None:
-        raise ValueError(f"unknown sensor preset '{name}'; known: {', '.join(_presets().names('sensors'))}")
-    return optics.sensor_from_preset(name, data)
+    return optics.sensor_from_preset(name, _preset("sensors", name, "sensor preset"))
 
 
 @cache
 def shot_size(name: str) -> optics.ShotSize:
-    data = _presets().get("shot_sizes", name)
-    if data is None:
-        raise ValueError(f"unknown shot size '{name}'; known: {', '.join(_presets().names('shot_sizes'))}")
-    return optics.shot_size_from_preset(name, data)
+    return optics.shot_size_from_preset(name, _preset("shot_sizes", name, "shot size"))
 
 
 class SceneSubjects:

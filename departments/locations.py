@@ -16,7 +16,6 @@ from typing import Any, cast
 import bpy
 from mathutils import Vector
 
-from .. import compat
 from ..production.colour_temperature import white_balance
 from ..production.light_rig import lamp_colour
 from ..production.model import Location, Production, Scene
@@ -24,6 +23,7 @@ from ..production.photometry import LightType
 from ..production.retro.colour_space import srgb_to_linear
 from ..production.values import parse_color
 from .context import BuildContext
+from .nodes import shader_material
 from .placement import aim
 from .sets import build_set, shape_mesh
 from .stage import department_collection
@@ -69,13 +69,9 @@ def _surface_values(ctx: BuildContext, location: Location, surface: str) -> dict
 
 
 def _material(ctx: BuildContext, location: Location, surface: str) -> bpy.types.Material:
-    material = ctx.ensure(
-        "materials",
-        f"location:{location.name}/surface:{surface}",
-        f"{location.name} {surface}",
-        bpy.data.materials.new,
+    material = shader_material(
+        ctx, f"location:{location.name}/surface:{surface}", f"{location.name} {surface}"
     )
-    compat.material_node_tree(material)
     values = _surface_values(ctx, location, surface)
     ctx.assign_all(
         material,
@@ -205,13 +201,7 @@ def _practical(
         points, faces = shape_mesh(fixture, fixture_size)
         mesh.from_pydata([(x, y, z - fixture_size[2] / 2) for x, y, z in points], [], faces)
         mesh.update()
-    glow = ctx.ensure(
-        "materials",
-        f"scene:{scene.id}/practical:{name}/glow",
-        f"{scene.id} {name} glow",
-        bpy.data.materials.new,
-    )
-    compat.material_node_tree(glow)
+    glow = shader_material(ctx, f"scene:{scene.id}/practical:{name}/glow", f"{scene.id} {name} glow")
     ctx.assign_all(
         glow,
         {

@@ -26,7 +26,7 @@ from ..production.costume import (
 )
 from ..production.model import RGB, Character, Production
 from .context import BuildContext
-from .nodes import link_once
+from .nodes import link_once, shader_material
 
 NAME = "wardrobe"
 DIRT: RGB = (0.231, 0.184, 0.133)  # sRGB #3b2f22, the grime mixed in by dirty/worn/damaged conditions
@@ -69,7 +69,7 @@ def _shaded_material(
     ctx: BuildContext, key: str, name: str, colour: RGB, shader: FabricShader
 ) -> bpy.types.Material:
     """Dye colour -> saturation (condition) -> wet darkening (gamma) -> grime mix -> Principled BSDF."""
-    material = ctx.ensure("materials", key, name, bpy.data.materials.new)
+    material = shader_material(ctx, key, name)
     tree = compat.material_node_tree(material)
     bsdf = next(n for n in tree.nodes if n.bl_idname == "ShaderNodeBsdfPrincipled")
     dye = _node(tree, "Dye", "ShaderNodeRGB", -1000)
