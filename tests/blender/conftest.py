@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable, Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
-import yaml
 
 bpy = pytest.importorskip("bpy", reason="the Blender tier needs the bpy module (make venv)")
 
 import backlot  # noqa: E402
+from build_kit import write_spec_file  # noqa: E402
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "neon_alley"
 
@@ -41,9 +42,4 @@ def example_copy(tmp_path: Path) -> Path:
 def write_production(tmp_path: Path) -> Callable[[dict], Path]:
     """Write `{"production": body}` as a spec file in the test's folder and return its path."""
 
-    def write(body: dict) -> Path:
-        path = tmp_path / "production.yaml"
-        path.write_text(yaml.safe_dump({"production": body}, sort_keys=False), encoding="utf-8")
-        return path
-
-    return write
+    return partial(write_spec_file, tmp_path)

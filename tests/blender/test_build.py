@@ -4,29 +4,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import bpy
 import pytest
 import yaml
-from backlot.production.api import load_production
 from backlot.production.plan import make_plan
+from build_kit import build_with_operator, keyed, validated
 
 KINDS = ("scenes", "objects", "meshes", "cameras", "lights", "materials", "collections", "worlds")
 
 
 def counts() -> dict[str, int]:
     return {kind: len(getattr(bpy.data, kind)) for kind in KINDS}
-
-
-def keyed(kind: str, key: str) -> Any:
-    return next((b for b in getattr(bpy.data, kind) if b.get("backlot_key") == key), None)
-
-
-# `bpy.ops.backlot` is registered at run time: the stubs do not know it (the attr-defined ignores below).
-def build(spec: Path, department: str = "ALL") -> set[str]:
-    bpy.context.scene.backlot.spec_path = str(spec)
-    return bpy.ops.backlot.build_production(department=department)  # type: ignore[attr-defined]
 
 
 def report() -> str:
@@ -36,9 +25,8 @@ def report() -> str:
 def test_build_through_operator_saves_and_reopens(
     clean_blender: None, example_copy: Path, tmp_path: Path
 ) -> None:
-    assert build(example_copy) == {"FINISHED"}
-    production = load_production(example_copy).production
-    assert production is not None
+    assert build_with_operator(example_copy) == {"FINISHED"}
+    production = validated(example_copy).production
     plan = make_plan(production)
     blend = tmp_path / "built.blend"
     bpy.ops.wm.save_as_mainfile(filepath=str(blend))
@@ -59,15 +47,15 @@ def test_build_through_operator_saves_and_reopens(
 
 
 def test_rebuild_is_idempotent(clean_blender: None, example_copy: Path) -> None:
-    build(example_copy)
+    build_with_operator(example_copy)
     first = counts()
-    build(example_copy)
+    build_with_operator(example_copy)
     assert counts() == first
     assert '"created": []' in report()
 
 
 def test_hand_tweaks_are_kept_then_spec_wins_then_reset(clean_blender: None, example_copy: Path) -> None:
-    build(example_copy)
+    build_with_operator(example_copy)
     light = keyed("lights", "scene:1/light:key")
     camera = keyed("cameras", "shot:1C/camera")
     courier = keyed("objects", "scene:1/character:Courier")
@@ -76,7 +64,7 @@ def test_hand_tweaks_are_kept_then_spec_wins_then_reset(clean_blender: None, exa
     camera.lens = 135.0
     courier.location = (3.0, 2.0, 0.0)
 
-    build(example_copy)
+    build_with_operator(example_copy)
     assert light.energy == pytest.approx(1234.0)
     assert camera.lens == pytest.approx(135.0)
     assert tuple(courier.location) == pytest.approx((3.0, 2.0, 0.0))
@@ -88,13 +76,13 @@ def test_hand_tweaks_are_kept_then_spec_wins_then_reset(clean_blender: None, exa
     shot = next(s for s in spec["production"]["shots"] if s["id"] == "1C")
     shot["camera"]["lens"] = 100
     example_copy.write_text(yaml.safe_dump(spec, sort_keys=False))
-    build(example_copy)
+    build_with_operator(example_copy)
     assert camera.lens == pytest.approx(100.0)
     assert "1C Camera: lens" in str(eval_report()["spec_won"])
     assert light.energy == pytest.approx(1234.0), "an unrelated tweak must survive a spec change"
 
     bpy.context.scene.backlot.reset_to_spec = True
-    build(example_copy)
+    build_with_operator(example_copy)
     assert light.energy != pytest.approx(1234.0)
     assert tuple(courier.location) != pytest.approx((3.0, 2.0, 0.0))
     assert camera.lens == pytest.approx(100.0)
@@ -111,13 +99,13 @@ def eval_report() -> dict[str, list[str]]:
 def test_removed_shot_is_cleaned_up_and_foreign_data_untouched(
     clean_blender: None, example_copy: Path
 ) -> None:
-    build(example_copy)
+    build_with_operator(example_copy)
     mine = bpy.data.objects.new("Artist Prop", None)
     bpy.data.scenes[0].collection.objects.link(mine)
     spec = yaml.safe_load(example_copy.read_text())
     spec["production"]["shots"] = [s for s in spec["production"]["shots"] if s["id"] != "2D"]
     example_copy.write_text(yaml.safe_dump(spec, sort_keys=False))
-    build(example_copy)
+    build_with_operator(example_copy)
     assert keyed("objects", "shot:2D/camera") is None
     scene_2 = keyed("scenes", "scene:2")
     assert "2D" not in scene_2.timeline_markers
@@ -126,7 +114,7 @@ def test_removed_shot_is_cleaned_up_and_foreign_data_untouched(
 
 
 def test_single_department_rebuild_touches_only_it(clean_blender: None, example_copy: Path) -> None:
-    build(example_copy)
+    build_with_operator(example_copy)
     light = keyed("objects", "scene:1/light:key")
     camera = keyed("cameras", "shot:1A/camera")
     bpy.data.objects.remove(light)
@@ -134,7 +122,7 @@ def test_single_department_rebuild_touches_only_it(clean_blender: None, example_
     spec = yaml.safe_load(example_copy.read_text())
     spec["production"]["shots"][0]["camera"] = {"lens": 20}
     example_copy.write_text(yaml.safe_dump(spec, sort_keys=False))
-    assert build(example_copy, department="lighting") == {"FINISHED"}
+    assert build_with_operator(example_copy, department="lighting") == {"FINISHED"}
     assert keyed("objects", "scene:1/light:key") is not None, "lighting rebuild recreates its light"
     assert camera.lens == pytest.approx(70.0), "camera department was not rebuilt"
 
@@ -142,9 +130,8 @@ def test_single_department_rebuild_touches_only_it(clean_blender: None, example_
 def test_invalid_spec_cancels_with_message(clean_blender: None, tmp_path: Path) -> None:
     spec = tmp_path / "bad.yaml"
     spec.write_text("production:\n  title: X\n  version: '1'\n  shots: [{scene: 9, duration: 4s}]\n")
-    bpy.context.scene.backlot.spec_path = str(spec)
     with pytest.raises(RuntimeError, match="errors"):
-        bpy.ops.backlot.build_production()  # type: ignore[attr-defined]
+        build_with_operator(spec)
     state = bpy.context.scene.backlot
     assert state.valid is False
     assert any(issue.path == "shots[0].scene" for issue in state.issues)
@@ -155,6 +142,6 @@ def test_scene_frame_rate_matches_the_spec(clean_blender: None, example_copy: Pa
     spec = yaml.safe_load(example_copy.read_text())
     spec["production"]["fps"] = fps
     example_copy.write_text(yaml.safe_dump(spec, sort_keys=False))
-    build(example_copy)
+    build_with_operator(example_copy)
     scene = keyed("scenes", "scene:1")
     assert scene.render.fps / scene.render.fps_base == pytest.approx(fps, rel=1e-6)

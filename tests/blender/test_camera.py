@@ -14,11 +14,11 @@ from typing import Any, cast
 import bpy
 import pytest
 import yaml
-from backlot.departments import build_production, camera_rigs
+from backlot.departments import camera_rigs
 from backlot.departments.camera import shot_cameras
-from backlot.production.api import load_production
-from backlot.properties import active_scene
+from backlot.production.model import Production
 from bpy_extras.object_utils import world_to_camera_view
+from build_kit import build_departments, write_spec_file
 from mathutils import Matrix, Vector
 
 PRESETS = Path(__file__).resolve().parents[2] / "presets"
@@ -27,37 +27,33 @@ PAIRS = ["TWO", "OTS"]
 LENSES = [24, 50, 85]
 EYE_FROM_TOP = 0.064  # Drillis & Contini: eyes at 0.936 of stature
 OTS_FOREGROUND_EDGE = 0.6  # docs/camera.md: an OTS's near subject starts 0.6 across the frame
+CAST_AND_CAMERAS = ("characters", "camera")
 
 
 def preset(kind: str, name: str) -> dict[str, Any]:
     return yaml.safe_load((PRESETS / kind / f"{name}.yaml").read_text())
 
 
-def build_spec(tmp_path: Path, shots: list[dict[str, Any]], heights: dict[str, float], **extra: Any) -> Any:
+def build_spec(
+    tmp_path: Path, shots: list[dict[str, Any]], heights: dict[str, float], **extra: Any
+) -> Production:
     """Write and build (cast and cameras) a production: scene 1 holds A alone, scene 2 every character."""
     names = list(heights)
-    spec = {
-        "production": {
-            "title": "Camera test",
-            "version": "1",
-            "aspect_ratio": "16:9",
-            "characters": [{"name": n, "height": h} for n, h in heights.items()],
-            "locations": [{"name": "Stage", "preset": "stage"}],
-            "scenes": [
-                {"id": 1, "location": "Stage", "characters": names[:1]},
-                {"id": 2, "location": "Stage", "characters": names},
-            ],
-            "shots": shots,
-            "outputs": [{"name": "preview", "format": "preview_540p", "path": "output/"}],
-            **extra,
-        }
+    body = {
+        "title": "Camera test",
+        "version": "1",
+        "aspect_ratio": "16:9",
+        "characters": [{"name": n, "height": h} for n, h in heights.items()],
+        "locations": [{"name": "Stage", "preset": "stage"}],
+        "scenes": [
+            {"id": 1, "location": "Stage", "characters": names[:1]},
+            {"id": 2, "location": "Stage", "characters": names},
+        ],
+        "shots": shots,
+        "outputs": [{"name": "preview", "format": "preview_540p", "path": "output/"}],
+        **extra,
     }
-    path = tmp_path / "production.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    result = load_production(path)
-    assert result.production is not None, [i.message for i in result.issues]
-    build_production(result.production, active_scene(bpy.context), only=["characters", "camera"])
-    return result.production
+    return build_departments(write_spec_file(tmp_path, body), CAST_AND_CAMERAS).production
 
 
 def keyed(key: str) -> Any:
@@ -500,10 +496,8 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "neon_alley" / "pro
 def test_example_production_cameras_show_their_subject(
     clean_blender: None, tmp_path: Path, shot: str, framed: list[str]
 ) -> None:
-    result = load_production(EXAMPLE)
-    assert result.production is not None
-    build_production(result.production, active_scene(bpy.context), only=["characters", "camera"])
-    scene_id = next(s.scene for s in result.production.shots if s.id == shot)
+    production = build_departments(EXAMPLE, CAST_AND_CAMERAS).production
+    scene_id = next(s.scene for s in production.shots if s.id == shot)
     scene = next(s for s in bpy.data.scenes if s.get("backlot_key") == f"scene:{scene_id}")
     at_frame(scene, scene.timeline_markers[shot].frame)
     roots = {keyed(f"scene:{scene_id}/character:{name}") for name in framed}
@@ -511,8 +505,8 @@ def test_example_production_cameras_show_their_subject(
     rows = render_alpha_rows(scene, keyed(f"shot:{shot}/camera"), figures, tmp_path)
     covered = [i for i, row in enumerate(rows) if row]
     # The 2.39 framing sits in the centre band of the 16:9 master: the figure must show inside that band.
-    assert result.production.aspect_ratio is not None, "the example frames for 2.39"
-    band = (1 - (16 / 9) / result.production.aspect_ratio) / 2
+    assert production.aspect_ratio is not None, "the example frames for 2.39"
+    band = (1 - (16 / 9) / production.aspect_ratio) / 2
     assert covered, f"{shot}: empty frame"
     assert len(covered) / len(rows) > 0.2, f"{shot}: the subject covers only {len(covered)} rows"
     assert band - 0.02 <= covered[0] / len(rows) < 0.5, (

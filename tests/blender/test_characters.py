@@ -8,12 +8,11 @@ from typing import Any
 
 import bpy
 import pytest
-import yaml
 from backlot import compat
-from backlot.departments import build_production
 from backlot.departments.characters import PART_ATTRIBUTE, PARTS
+from backlot.departments.context import BuildReport
 from backlot.production.api import load_production
-from backlot.properties import active_scene
+from build_kit import build_departments, write_spec_file
 
 # docs/characters.md: shoulder breadth (outer arms) and hip breadth as fractions of height, per build.
 DOCUMENTED = {
@@ -34,16 +33,11 @@ def write_spec(folder: Path, characters: list[dict[str, Any]], **extra: Any) -> 
         "scenes": [{"id": 1, "location": "Stage", "characters": names}],
         "shots": [{"scene": 1, "size": "WS", "duration": 24}],
     }
-    production.update(extra)
-    spec = folder / "production.yaml"
-    spec.write_text(yaml.safe_dump({"production": production}))
-    return spec
+    return write_spec_file(folder, production | extra)
 
 
-def build(spec: Path, departments: tuple[str, ...] = ("characters",)) -> Any:
-    result = load_production(spec, [], compat.capabilities())
-    assert result.production is not None, [i.message for i in result.issues]
-    return build_production(result.production, active_scene(bpy.context), list(departments))
+def build(spec: Path, departments: tuple[str, ...] = ("characters",)) -> BuildReport:
+    return build_departments(spec, departments, capabilities=compat.capabilities()).report
 
 
 def keyed(key: str) -> bpy.types.Object:
@@ -161,9 +155,7 @@ def test_wrong_collection_at_build_is_a_problem_not_a_crash(clean_blender: None,
     """The pure validator cannot open .blend files; the build then reports the name and uses a stand-in."""
     make_asset(tmp_path)
     spec = write_spec(tmp_path, [{"name": "Ann", "model": "assets/hero.blend", "collection": "Heroine"}])
-    result = load_production(spec)
-    assert result.production is not None
-    report = build_production(result.production, active_scene(bpy.context), ["characters"])
+    report = build_departments(spec, ["characters"]).report
     assert len(report.problems) == 1 and "Hero" in report.problems[0]
     assert keyed("scene:1/character:Ann").type == "MESH"
 

@@ -14,11 +14,8 @@ import bpy
 import numpy as np
 import pytest
 from backlot import compat
-from backlot.departments import build_production
-from backlot.departments.context import BuildReport
-from backlot.production.api import load_production
 from backlot.production.model import Production
-from backlot.properties import active_scene
+from build_kit import Built, build_departments, keyed
 from mathutils import Vector
 
 SOLAR_TESTS = Path(__file__).resolve().parents[1] / "core" / "test_solar.py"
@@ -54,16 +51,8 @@ def body(
     }
 
 
-def build(
-    path: Path, only: tuple[str, ...] = ("locations", "characters", "lighting")
-) -> tuple[Production, BuildReport]:
-    loaded = load_production(path)
-    assert loaded.production is not None, [i.message for i in loaded.issues]
-    return loaded.production, build_production(loaded.production, active_scene(bpy.context), only=list(only))
-
-
-def keyed(kind: str, key: str) -> Any:
-    return next((b for b in getattr(bpy.data, kind) if b.get("backlot_key") == key), None)
+def build(path: Path, only: tuple[str, ...] = ("locations", "characters", "lighting")) -> Built:
+    return build_departments(path, only)
 
 
 def light_direction(obj: bpy.types.Object) -> Vector:

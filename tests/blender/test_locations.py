@@ -12,9 +12,8 @@ import bpy
 import numpy as np
 import pytest
 import yaml
-from backlot.departments import build_production
-from backlot.production.api import load_production
-from backlot.properties import active_scene
+from backlot.departments.context import BuildReport
+from build_kit import build_departments
 from mathutils import Vector
 
 PRESETS = Path(__file__).resolve().parents[2] / "presets" / "locations"
@@ -48,12 +47,8 @@ def body(location: str, mark: str | None) -> dict[str, Any]:
     }
 
 
-def build(path: Path) -> Any:
-    loaded = load_production(path)
-    assert loaded.production is not None, [i.message for i in loaded.issues]
-    return build_production(
-        loaded.production, active_scene(bpy.context), only=["locations", "characters", "lighting"]
-    )
+def build(path: Path) -> BuildReport:
+    return build_departments(path, ["locations", "characters", "lighting"]).report
 
 
 def keyed(key: str) -> Any:
@@ -180,8 +175,6 @@ def test_user_weather_preset_shadows_the_built_in(
     (studio / "weather" / "rain.yaml").write_text("description: drizzle\nwetness: 0.5\n", encoding="utf-8")
     wet = body("street", None)
     wet["locations"][0]["weather"] = "rain"
-    loaded = load_production(write_production(wet), [studio])
-    assert loaded.production is not None, [i.message for i in loaded.issues]
-    build_production(loaded.production, active_scene(bpy.context), only=["locations"], presets=loaded.presets)
+    build_departments(write_production(wet), ["locations"], preset_folders=[studio])
     # docs/lighting-maths.md: a wet exterior surface's roughness scales by (1 - 0.8 w)
     assert floor.roughness == pytest.approx(dry_roughness * (1 - 0.8 * 0.5), rel=1e-4)

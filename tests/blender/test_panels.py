@@ -15,6 +15,7 @@ import bpy
 import pytest
 from backlot import panels
 from backlot.properties import active_scene, scene_state
+from build_kit import build_with_operator
 
 # `bpy.ops.backlot` is registered at run time: the stubs do not know it (the attr-defined ignores below).
 
@@ -118,8 +119,7 @@ def test_invalid_spec_lists_issues(clean_blender: None, tmp_path: Path) -> None:
 
 
 def test_valid_built_spec_lists_shots(clean_blender: None, example_copy: Path) -> None:
-    bpy.context.scene.backlot.spec_path = str(example_copy)
-    bpy.ops.backlot.build_production()  # type: ignore[attr-defined]
+    assert build_with_operator(example_copy) == {"FINISHED"}
     log = draw_all()
     assert "list:shots" in log
     assert "label:1A" in draw_list_rows(scene_state(active_scene(bpy.context)))
@@ -128,8 +128,7 @@ def test_valid_built_spec_lists_shots(clean_blender: None, example_copy: Path) -
 
 
 def test_select_shot_previews_its_range(clean_blender: None, example_copy: Path) -> None:
-    bpy.context.scene.backlot.spec_path = str(example_copy)
-    bpy.ops.backlot.build_production()  # type: ignore[attr-defined]
+    assert build_with_operator(example_copy) == {"FINISHED"}
     state = bpy.context.scene.backlot
     item = next(s for s in state.shots if s.shot_id == "2C")
     assert bpy.ops.backlot.select_shot(shot_id="2C") == {"FINISHED"}  # type: ignore[attr-defined]

@@ -14,9 +14,8 @@ import bpy
 import pytest
 import yaml
 from backlot.departments.camera import camera_names
-from backlot.production.api import load_production
-from backlot.production.model import CameraSpec
 from backlot.production.render_plan import shot_takes
+from build_kit import validated
 from PIL import Image
 from render_kit import OUTPUT_SIZES, TINY, expected_files, files_on_disk, log_events, render, shot_frames
 
@@ -115,10 +114,10 @@ def test_dry_run_shows_the_overrides_and_every_take(takes: Path) -> None:
 
 def test_takes_are_named_like_the_cameras_the_camera_department_builds(takes: Path) -> None:
     """render_plan (pure) and departments/camera.py each name extra cameras; they must agree."""
-    production = load_production(takes).production
-    assert production is not None
+    production = validated(takes).production
+    primary = production.shot("1B").camera
     shot = replace(
-        production.shot("1B"), cameras=(CameraSpec(lens=85), CameraSpec(name="wide"), CameraSpec())
+        production.shot("1B"), cameras=(replace(primary, lens=85), replace(primary, name="wide"), primary)
     )
     assert (
         [t.camera for t in shot_takes(shot)]

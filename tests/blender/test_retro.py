@@ -15,21 +15,15 @@ from backlot.production.retro import bayer_matrix, load_palette
 from backlot.production.retro.dither import palette_spread
 from backlot.production.retro.look import LiveLook, live_look
 from backlot.production.retro.palettes import Palette
-from backlot.properties import active_scene, scene_state
+from build_kit import build_with_operator, keyed
 
 BLOCK = 4  # render pixels per native pixel in the render tests
 NATIVE = (16, 12)
-OPS: Any = bpy.ops  # `bpy.ops.backlot` is registered at run time: the stubs do not know it
-
-
-def keyed(kind: str, key: str) -> Any:
-    return next((b for b in getattr(bpy.data, kind) if b.get("backlot_key") == key), None)
 
 
 def build(spec: Path) -> None:
     """Stage + retro only: the department must stand on its own (the others are tested elsewhere)."""
-    scene_state(active_scene(bpy.context)).spec_path = str(spec)
-    assert OPS.backlot.build_production(department="retro") == {"FINISHED"}
+    assert build_with_operator(spec, department="retro") == {"FINISHED"}
 
 
 def group_node(scene: bpy.types.Scene, output: str) -> Any:

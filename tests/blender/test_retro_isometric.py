@@ -10,11 +10,8 @@ from typing import Any
 
 import bpy
 import pytest
-import yaml
-from backlot.departments import build_production
-from backlot.production.api import load_production
-from backlot.properties import active_scene
 from bpy_extras.object_utils import world_to_camera_view
+from build_kit import build_departments, write_spec_file
 from mathutils import Vector
 
 SHOTS = [
@@ -27,22 +24,16 @@ SHOTS = [
 
 
 def build(tmp_path: Path, shots: list[dict[str, Any]]) -> None:
-    spec = {
-        "production": {
-            "title": "Tiles",
-            "version": "1",
-            "characters": [{"name": "A", "height": 1.8}],
-            "locations": [{"name": "Stage", "preset": "stage"}],
-            "scenes": [{"id": 1, "location": "Stage", "characters": ["A"]}],
-            "shots": shots,
-            "outputs": [{"name": "preview", "format": "preview_540p", "path": "output/"}],
-        }
+    body = {
+        "title": "Tiles",
+        "version": "1",
+        "characters": [{"name": "A", "height": 1.8}],
+        "locations": [{"name": "Stage", "preset": "stage"}],
+        "scenes": [{"id": 1, "location": "Stage", "characters": ["A"]}],
+        "shots": shots,
+        "outputs": [{"name": "preview", "format": "preview_540p", "path": "output/"}],
     }
-    path = tmp_path / "production.yaml"
-    path.write_text(yaml.safe_dump(spec, sort_keys=False))
-    result = load_production(path)
-    assert result.production is not None, [i.message for i in result.issues]
-    build_production(result.production, active_scene(bpy.context), only=["characters", "camera"])
+    build_departments(write_spec_file(tmp_path, body), ["characters", "camera"])
 
 
 def keyed(key: str) -> Any:

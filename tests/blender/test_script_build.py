@@ -6,28 +6,10 @@ from pathlib import Path
 
 import bpy
 from backlot.production import fountain, script_to_spec
-from backlot.properties import active_scene, scene_state
+from build_kit import build_with_operator
+from script_kit import night_shift
 
-SCRIPT = """Title: Night Shift
-
-INT. DINER - NIGHT
-
-MAYA wipes the counter. LEO enters.
-
-LEO
-Coffee?
-
-MAYA
-Always.
-
-EXT. PARKING LOT - NIGHT
-
-LEO lights a cigarette by his CAR.
-
-INT. DINER - LATER
-
-MAYA counts the tips.
-"""
+SCRIPT = night_shift()
 
 
 def test_script_builds(clean_blender: None, tmp_path: Path) -> None:
@@ -37,8 +19,7 @@ def test_script_builds(clean_blender: None, tmp_path: Path) -> None:
     spec["production"]["outputs"] = [{"name": "preview", "format": "preview_540p", "path": "output/preview/"}]
     spec_file = tmp_path / "production.yaml"
     spec_file.write_text(script_to_spec.spec_yaml(spec))
-    scene_state(active_scene(bpy.context)).spec_path = str(spec_file)
-    assert bpy.ops.backlot.build_production() == {"FINISHED"}  # type: ignore[attr-defined]
+    assert build_with_operator(spec_file) == {"FINISHED"}
     built = [s for s in bpy.data.scenes if str(s.get("backlot_key", "")).startswith("scene:")]
     assert len(built) == 3
     for scene in built:

@@ -14,37 +14,13 @@ import pytest
 import yaml
 from backlot.operators import script as script_ops
 from backlot.properties import active_scene, scene_state
+from script_kit import PARKING_LOT_ACTION_WITH_ZIPPO, night_shift
 
 from tests.support.fake_llm_server import FakeLLMServer, Reply
 
-SCRIPT = """Title: Night Shift
-
-INT. DINER - NIGHT
-
-MAYA wipes the counter. LEO enters.
-
-LEO
-Coffee?
-
-MAYA
-Always.
-
-EXT. PARKING LOT - NIGHT
-
-LEO lights a cigarette with his ZIPPO by the CAR.
-
-INT. DINER - LATER
-
-MAYA counts the tips.
-"""
+SCRIPT = night_shift(parking_lot_action=PARKING_LOT_ACTION_WITH_ZIPPO)
 PUMP_BUDGET_SECONDS = 0.005
 OPS: Any = bpy.ops  # `bpy.ops.backlot` is registered at run time: the stubs do not know it
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer(models=["llama3.2"]) as fake:
-        yield fake
 
 
 @pytest.fixture

@@ -6,13 +6,12 @@ from pathlib import Path
 
 import bpy
 import pytest
-from backlot.departments import build_production
-from backlot.production.api import load_production
 from backlot.production.plan import make_plan
-from backlot.properties import active_scene
+from build_kit import build_departments
 from test_characters import evaluate_in_context, keyed, write_spec
 
 SLOTS = ("skin", "hair", "top", "bottom", "shoes", "outerwear", "headwear", "accessory")
+CAST_IN_COSTUME = ("characters", "wardrobe")
 # Hand-checked from examples/neon_alley and presets/wardrobe/slots.yaml: a raincoat is outerwear and covers
 # the top; no trousers -> the stand-in grey (#808080); no hat -> the hair; no belt -> the trousers.
 COURIER = {
@@ -57,9 +56,7 @@ def dye_srgb(material: bpy.types.Material) -> tuple[float, ...]:
 
 
 def test_every_shot_wears_the_scene_costume(clean_blender: None, example_copy: Path) -> None:
-    production = load_production(example_copy).production
-    assert production is not None
-    build_production(production, active_scene(bpy.context), ["characters", "wardrobe"])
+    production = build_departments(example_copy, CAST_IN_COSTUME).production
     checked = 0
     for shot_plan in make_plan(production).shots:
         for name in production.scene(shot_plan.scene_id).characters:
@@ -101,9 +98,7 @@ def test_condition_changes_the_documented_shader_inputs(
             }
         },
     )
-    production = load_production(spec).production
-    assert production is not None
-    build_production(production, active_scene(bpy.context), ["characters", "wardrobe"])
+    build_departments(spec, CAST_IN_COSTUME)
     material = next(m for m in bpy.data.materials if m.get("backlot_key") == "costume:shirt/top")
     nodes = material.node_tree.nodes
     saturation, gamma, grime, roughness, coat = CONDITIONS[condition]

@@ -7,7 +7,6 @@ import random
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import jsonschema
@@ -51,12 +50,6 @@ VALID_SHOT_LIST = {
     "scene": 3,
     "shots": [{"size": "wide", "subject": "diner"}, {"size": "close", "subject": "AVA"}],
 }
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer(models=["llama3.2"]) as fake:
-        yield fake
 
 
 class SleepRecorder:

@@ -25,12 +25,6 @@ PUMP_BUDGET_SECONDS = 0.005  # the acceptance bound for one main-thread pump cal
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer(models=["llama3.2"]) as fake:
-        yield fake
-
-
-@pytest.fixture
 def runner() -> Iterator[JobRunner]:
     jobs = JobRunner(progress_interval=0.05)
     yield jobs

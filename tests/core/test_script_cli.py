@@ -5,31 +5,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import yaml
+from script_kit import PARKING_LOT_ACTION, night_shift
 from test_spec_common import ROOT
 
 from tests.support.fake_llm_server import FakeLLMServer, Reply
 
-SCRIPT = """Title: Night Shift
-
-INT. DINER - NIGHT
-
-MAYA wipes the counter. LEO enters.
-
-LEO
-Coffee?
-
-MAYA
-Always.
-
-EXT. PARKING LOT - NIGHT
-
-LEO lights a cigarette by his CAR.
-"""
+SCRIPT = night_shift(back_in_the_diner=False)
 BRIEF = ["--title", "Night Shift", "--logline", "A waitress quits.", "--runtime", "1", "--audience", "adults"]
 
 
@@ -49,12 +34,6 @@ def script(tmp_path: Path) -> Path:
     path.parent.mkdir()
     path.write_text(SCRIPT)
     return path
-
-
-@pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer(models=["llama3.2"]) as fake:
-        yield fake
 
 
 def test_parse_reports_pages_scenes_and_cast(script: Path) -> None:
@@ -119,7 +98,7 @@ def test_revise_saves_a_new_draft_beside_the_script(script: Path, server: FakeLL
     done = run("script", "revise", script, "--scene", "2", "--instruction", "he leaves", *model)
     assert done.returncode == 0, done.stderr
     revised = (script.parent / "draft-1.fountain").read_text()
-    assert revised == SCRIPT.replace("LEO lights a cigarette by his CAR.", "LEO drives off.")
+    assert revised == SCRIPT.replace(PARKING_LOT_ACTION, "LEO drives off.")
     assert script.read_text() == SCRIPT
 
 

@@ -36,12 +36,6 @@ BRIEF = helper.Brief("Night Shift", "A waitress decides to leave town.", 2.0, "a
 
 
 @pytest.fixture
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer(models=["llama3.2"]) as fake:
-        yield fake
-
-
-@pytest.fixture
 def runner() -> Iterator[JobRunner]:
     jobs = JobRunner()
     yield jobs
