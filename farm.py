@@ -70,6 +70,10 @@ def write_farm_blends(production: Production, output: Output, folder: Path) -> d
             {
                 "render.resolution_x": output.resolution[0],
                 "render.resolution_y": output.resolution[1],
+                # The farm writes the output itself, so an anamorphic camera (its sensor_width already the
+                # desqueezed gate) renders desqueezed: square pixels, not the render loop's squeezed master.
+                "render.pixel_aspect_x": 1.0,
+                "render.pixel_aspect_y": 1.0,
                 "render.image_settings.color_mode": "RGB",
                 "render.image_settings.color_depth": "16"
                 if output.container == "exr"

@@ -56,7 +56,7 @@ from .production.outputs import (
     write_manifest,
     write_report,
 )
-from .production.plan import Plan, ShotPlan, estimate, make_plan, master_resolution
+from .production.plan import Plan, ShotPlan, camera_resolution, estimate, make_plan
 from .production.render_plan import (
     LOG_NAME,
     RenderRequest,
@@ -498,7 +498,7 @@ class RenderLoop:
 
     def _squeeze(self, take_id: str) -> float:
         """Width / height of a master pixel for this take: its sensor's anamorphic squeeze."""
-        return camera.sensor(self.takes[take_id].spec.sensor).squeeze
+        return self.takes[take_id].spec.sensor.squeeze
 
     def _burn_in_text(self, take_id: str, frame: int) -> str:
         fps = self.production.fps
@@ -696,9 +696,9 @@ def shot_render_settings(
     render = shot.render
     engine = request.engine or render.engine
     samples = request.samples or render.samples
-    sensor = camera.sensor((camera_spec or shot.camera).sensor)
-    width, height = optics.squeezed_resolution(*master_resolution(production), sensor)
-    pixel_aspect_x, pixel_aspect_y = optics.render_pixel_aspect(sensor)
+    spec = camera_spec or shot.camera
+    width, height = camera_resolution(production, spec)
+    pixel_aspect_x, pixel_aspect_y = optics.render_pixel_aspect(spec.sensor)
     settings: dict[str, Any] = {
         "render.engine": compat.engine_id(engine),
         "render.resolution_x": width,

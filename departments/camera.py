@@ -84,11 +84,6 @@ def _preset(kind: str, name: str, what: str) -> dict[str, Any]:
 
 
 @cache
-def sensor(name: str) -> optics.Sensor:
-    return optics.sensor_from_preset(name, _preset("sensors", name, "sensor preset"))
-
-
-@cache
 def shot_size(name: str) -> optics.ShotSize:
     return optics.shot_size_from_preset(name, _preset("shot_sizes", name, "shot size"))
 
@@ -431,7 +426,7 @@ def build_camera(
     """One camera of one shot: framed on its subject, moved, focused, on its rig."""
     key = camera_key(shot.id, name)
     label = f"{shot.id} Camera" if name == PRIMARY else f"{shot.id} Camera {name}"
-    size, gate = shot_size(shot.size), sensor(spec.sensor)
+    size, gate = shot_size(shot.size), spec.sensor
     first_frame, frames = shot_plan.frame_start, shot_plan.frames
     framed, second = choose_subjects(shot, size, subjects, first_frame)
     placement = optics.frame_subject(

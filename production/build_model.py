@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import fields
 from pathlib import Path
 from typing import Any, TypeVar
 
 from . import model as m
+from .optics import Sensor
 from .presets import deep_merge
 from .values import Duration
 
@@ -35,8 +37,9 @@ def _lighting(data: dict[str, Any] | None) -> m.Lighting:
     return _make(m.Lighting, data, gels=dict(data.get("gels") or {}))
 
 
-def _camera(data: dict[str, Any] | None) -> m.CameraSpec:
-    return _make(m.CameraSpec, data)
+def _camera(data: dict[str, Any] | None, sensors: Mapping[str, Sensor]) -> m.CameraSpec:
+    data = data or {}
+    return _make(m.CameraSpec, data, sensor=sensors[data.get("sensor") or m.DEFAULT_SENSOR])
 
 
 def _scene_lighting(location: dict[str, Any], scene: dict[str, Any]) -> dict[str, Any]:
@@ -46,7 +49,10 @@ def _scene_lighting(location: dict[str, Any], scene: dict[str, Any]) -> dict[str
     return deep_merge(location, scene)
 
 
-def build_model(data: dict[str, Any], base_dir: Path, spec_hash: str) -> m.Production:
+def build_model(
+    data: dict[str, Any], base_dir: Path, spec_hash: str, sensors: Mapping[str, Sensor]
+) -> m.Production:
+    """`sensors`: every sensor preset the cameras name (or default to), resolved by the validation."""
     fps = float(data.get("fps") or 24)
     render = _render(data.get("render"))
 
@@ -109,8 +115,8 @@ def build_model(data: dict[str, Any], base_dir: Path, spec_hash: str) -> m.Produ
                 s,
                 duration=duration.to_frames(fps),
                 size=s.get("size") or "MS",
-                camera=_camera(s.get("camera")),
-                cameras=tuple(_camera(c) for c in s.get("cameras") or []),
+                camera=_camera(s.get("camera"), sensors),
+                cameras=tuple(_camera(c, sensors) for c in s.get("cameras") or []),
                 focus=_make(
                     m.Focus, focus, pull=tuple(focus.get("pull") or ()), at=tuple(focus.get("at") or ())
                 ),

@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .optics import Sensor
 from .values import TimeOfDay
 
 RGB = tuple[float, float, float]
+DEFAULT_SENSOR = "full_frame"
+"""Sensor preset of a camera that names none (a user preset folder may redefine it)."""
 
 
 @dataclass(frozen=True)
@@ -135,7 +138,8 @@ class Scene:
 @dataclass(frozen=True)
 class CameraSpec:
     lens: float = 35.0
-    sensor: str = "full_frame"
+    sensor: Sensor = field(kw_only=True)
+    """The gate, resolved at validation from the sensor preset it names (user preset folders included)."""
     sensor_fit: str = "AUTO"
     rig: str = "tripod"
     move: str = "static"
@@ -172,7 +176,7 @@ class Shot:
     template: str | None = None
     subject: str | None = None
     subjects: tuple[str, ...] = ()
-    camera: CameraSpec = field(default_factory=CameraSpec)
+    camera: CameraSpec = field(kw_only=True)
     cameras: tuple[CameraSpec, ...] = ()
     focus: Focus = field(default_factory=Focus)
     lighting: Lighting | None = None  # the scene's lighting with this shot's overrides, when it has any

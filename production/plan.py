@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Output, Production, Shot
+from .model import CameraSpec, Output, Production, Shot
+from .optics import squeezed_resolution
 
 SCENE_START_FRAME = 1
 
@@ -106,6 +107,11 @@ def master_resolution(production: Production) -> tuple[int, int]:
     return max(sizes, key=lambda wh: wh[0] * wh[1])
 
 
+def camera_resolution(production: Production, camera: CameraSpec) -> tuple[int, int]:
+    """The master as one camera renders it: an anamorphic sensor records `squeeze` times fewer columns."""
+    return squeezed_resolution(*master_resolution(production), camera.sensor)
+
+
 @dataclass(frozen=True)
 class ShotEstimate:
     shot_id: str
@@ -139,18 +145,18 @@ def seconds_per_frame(engine: str, samples: int, pixels: int) -> float:
 def estimate(
     production: Production, plan: Plan | None = None, measured: dict[str, float] | None = None
 ) -> Estimate:
-    """Render time per shot. `measured` maps shot ids to seconds per frame (at full resolution)."""
+    """Render time per shot, from the pixels its primary camera renders (fewer for an anamorphic sensor).
+    `measured` maps shot ids to seconds per frame (at full resolution)."""
     plan = plan or make_plan(production)
-    width, height = master_resolution(production)
-    pixels = width * height
     shots = []
     for shot_plan in plan.shots:
         shot = production.shot(shot_plan.shot_id)
-        pixels_scaled = int(pixels * (shot.render.resolution_percentage / 100) ** 2)
+        width, height = camera_resolution(production, shot.camera)
+        pixels_scaled = int(width * height * (shot.render.resolution_percentage / 100) ** 2)
         if measured and shot.id in measured:
             shots.append(ShotEstimate(shot.id, shot_plan.frames, measured[shot.id], True))
         else:
             cost = seconds_per_frame(shot.render.engine, shot.render.samples, pixels_scaled)
             shots.append(ShotEstimate(shot.id, shot_plan.frames, cost, False))
     model = "measured" if measured else "table: seconds/frame = base[engine] x pixels/1080p x samples/32"
-    return Estimate(tuple(shots), (width, height), model)
+    return Estimate(tuple(shots), master_resolution(production), model)

@@ -11,7 +11,7 @@ from pathlib import Path
 from .checkpoint import Checkpoint
 from .diagnostics import did_you_mean
 from .model import CameraSpec, Output, Production, RenderSettings, Shot
-from .plan import Plan, estimate
+from .plan import Plan, camera_resolution, estimate
 
 MOVIE_CONTAINERS = ("mp4", "mov")
 IMAGE_EXTENSIONS = {"png": "png", "exr": "exr"}
@@ -231,6 +231,8 @@ def describe(
                 "engine": render.engine,
                 "samples": render.samples,
                 "resolution_percentage": render.resolution_percentage,
+                "resolution": list(camera_resolution(production, take.spec)),
+                "pixel_aspect": take.spec.sensor.squeeze,
                 "outputs": [o.name for o in outputs if o.name in shot_plan.outputs],
                 "estimate_seconds": round(times[take.shot_id] * len(frames), 2),
             }

@@ -19,6 +19,7 @@ from typing import Any
 from . import model as m
 from .diagnostics import Issue, Severity, did_you_mean, sort_key
 from .loader import LoadedSpec, PathKey, SourceMap, format_path
+from .optics import Sensor, sensor_from_preset
 from .presets import PresetLibrary, deep_merge
 from .schema import (
     CAMERA_HEIGHTS,
@@ -405,7 +406,6 @@ _PRESET_SITES: tuple[tuple[str | None, tuple[str, ...], str], ...] = (
 _NAMED_ONLY: tuple[tuple[str, tuple[str, ...], str], ...] = (
     ("outputs", ("retro", "palette"), "palettes"),
     ("outputs", ("retro", "console"), "consoles"),
-    ("shots", ("camera", "sensor"), "sensors"),
 )
 
 
@@ -425,6 +425,7 @@ class Validator:
         self.issues: list[Issue] = list(loaded.issues)
         self.sources = loaded.sources
         self.report = _Reporter(self.sources, self.issues)
+        self.sensors: dict[str, Sensor] = {}  # sensor preset name -> gate, for the model
 
     # -- pass 1 and 2 ------------------------------------------------------------------------------
     def normalise(self) -> dict[str, Any]:
@@ -461,12 +462,43 @@ class Validator:
                 name = _get(item, keys)
                 if isinstance(name, str):
                     self._preset(kind, name, (*item_path, *keys))
+        self._resolve_sensors(data)
         for list_field in ("locations", "scenes", "shots"):
             for item, item_path in self._items(data, list_field):
                 gels = _get(item, ("lighting", "gels"))
                 for role, gel in gels.items() if isinstance(gels, dict) else ():
                     if isinstance(gel, str):
                         self._preset("gels", gel, (*item_path, "lighting", "gels", role))
+
+    def _resolve_sensors(self, data: dict[str, Any]) -> None:
+        """Every camera's sensor preset (named, else the default) read once into `self.sensors`, so nothing
+        after validation reads sensor files: the build and the render see the user's preset folders too."""
+        broken: set[str] = set()
+        for shot, shot_path in self._items(data, "shots"):
+            extras = shot.get("cameras")
+            cameras = [(shot.get("camera") or {}, (*shot_path, "camera"))] + [
+                (camera, (*shot_path, "cameras", i))
+                for i, camera in enumerate(extras if isinstance(extras, list) else [])
+            ]
+            for camera, camera_path in cameras:
+                name = (camera.get("sensor") or m.DEFAULT_SENSOR) if isinstance(camera, dict) else None
+                if not isinstance(name, str) or name in self.sensors or name in broken:
+                    continue
+                preset = self._preset("sensors", name, (*camera_path, "sensor"))
+                if preset is None:
+                    continue
+                try:
+                    self.sensors[name] = sensor_from_preset(name, preset)
+                except ValueError as exc:
+                    broken.add(name)
+                    _Reporter(SourceMap(), self.issues, str(self.presets.path("sensors", name)))(
+                        (*camera_path, "sensor"),
+                        "error",
+                        str(exc),
+                        "a sensor preset holds width_mm and height_mm (the gate in millimetres), optional "
+                        "squeeze (anamorphic, default 1) and coc_mm (circle of confusion)",
+                        "preset.sensor",
+                    )
 
     def _items(self, data: dict[str, Any], list_field: str | None) -> list[tuple[Any, PathKey]]:
         if list_field is None:
@@ -977,7 +1009,7 @@ def validate(
     if result.valid and data:
         from .build_model import build_model
 
-        result.production = build_model(data, loaded.base_dir, _spec_hash(loaded))
+        result.production = build_model(data, loaded.base_dir, _spec_hash(loaded), validator.sensors)
     return result
 
 
