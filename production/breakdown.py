@@ -10,11 +10,12 @@ import csv
 import functools
 import html
 import io
+import operator
 import re
 from dataclasses import dataclass, field
 
 from . import fountain
-from .fountain import ACTION, NOTE, SYNOPSIS, Screenplay, notes_in, plain_text
+from .fountain import ACTION, CHARACTER, NOTE, SYNOPSIS, Screenplay, notes_in, plain_text
 
 CATEGORIES = (
     "cast", "background", "stunts", "vehicles", "props", "wardrobe", "makeup_hair", "sfx", "vfx", "sound",
@@ -100,6 +101,8 @@ _KEYWORD_ITEM = {word: (category, word) for category, words in _KEYWORDS.items()
 """Each keyword's (category, keyword) item, made once."""
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _PAIR_STARTS = frozenset(word.split()[0] for word in _KEYWORD_ITEM if " " in word)
+_PAIR_ITEMS = frozenset(item for word, item in _KEYWORD_ITEM.items() if " " in word)
+_CATEGORY = operator.itemgetter(0)
 
 
 # Byte table: ASCII letters in lower case, hyphens kept, anything else a space (what separates _WORD's words).
@@ -362,7 +365,7 @@ class SceneBreakdown:
 
 def speakers(scene: fountain.Scene) -> list[str]:
     """Display names of everyone with a cue in the scene, in order of first line."""
-    return list(dict.fromkeys([display_name(e.text) for e in scene.elements if e.kind == fountain.CHARACTER]))
+    return list(dict.fromkeys([display_name(e.text) for e in scene.elements if e.kind == CHARACTER]))
 
 
 def all_characters(screenplay: Screenplay) -> list[str]:
@@ -382,9 +385,13 @@ def _mention_pattern(names: list[str]) -> re.Pattern[str] | None:
     forms = {form for name in names for form in (name, name.upper()) if form}
     if not forms:
         return None
+    rests_by_first: dict[str, list[str]] = {}  # longest first, as the alternation must try them
+    for form in sorted(forms, key=len, reverse=True):
+        rests_by_first.setdefault(form[0], []).append(re.escape(form[1:]))
+    # One look behind per first character (see _CAPS_PHRASE), not per form: a shorter pattern compiles faster.
     alternatives = "|".join(
-        re.escape(form[0]) + rf"(?<![\w'’]{re.escape(form[0])})" + re.escape(form[1:])  # see _CAPS_PHRASE
-        for form in sorted(forms, key=len, reverse=True)
+        re.escape(first) + rf"(?<![\w'’]{re.escape(first)})(?:{'|'.join(rests)})"
+        for first, rests in rests_by_first.items()
     )
     return re.compile(rf"((?:{alternatives}))(?![\w])")
 
@@ -394,8 +401,7 @@ def capitalised_things(action: str) -> list[tuple[str, str]]:
 
     Characters' names must already be gone from ``action`` (:func:`breakdown` puts ``|`` in their place).
     """
-    found = [_capitals_item(match) for match in _CAPS_PHRASE.findall(action)]
-    return [item for item in found if item is not None]
+    return list(filter(None, map(_capitals_item, _CAPS_PHRASE.findall(action))))  # None: only stop words
 
 
 @functools.lru_cache(maxsize=4096)
@@ -453,6 +459,7 @@ def breakdown(
     by_upper = {name.upper(): name for name in known}
     sheets: list[SceneBreakdown] = []
     headings: dict[str, Heading] = {}
+    note_items: dict[str, list[tuple[str, str]]] = {}  # a script repeats its notes (tags) too
     time = "day"
     for length, cast in zip(pagination.scenes, speakers_per_scene, strict=True):
         scene = length.scene
@@ -475,7 +482,10 @@ def breakdown(
                 actions.append(plain_text(element.text))
         named, found = _action_items(actions, mentions)
         cast += [by_upper[name.upper()] for name in named]
-        found += note_tags(notes)
+        for note in notes:
+            if note not in note_items:
+                note_items[note] = note_tags([note])
+            found += note_items[note]
         sheets.append(
             SceneBreakdown(
                 index=scene.index,
@@ -537,24 +547,24 @@ def _joining_may_differ(
     """Whether reading the actions one by one could give other items or another order than reading them
     joined: a category with keywords and capitals, a two-word keyword, or a name with ``|`` (which could have
     matched part of :data:`_ACTIONS_APART`)."""
-    capital_categories = {category for category, _ in capitals}
-    if any(category in capital_categories or " " in word for category, word in keywords):
+    if not {category for category, _ in capitals}.isdisjoint(map(_CATEGORY, keywords)):
         return True
-    return any("|" in name for name in named)
+    return not _PAIR_ITEMS.isdisjoint(keywords) or "|" in "".join(named)
 
 
 def _categories(cast: list[str], found: list[tuple[str, str]]) -> dict[str, list[str]]:
     """Every category's items, each once (case-insensitively; the first form is kept)."""
-    unique: dict[str, dict[str, str]] = {"cast": {}}
-    for name in cast:
-        unique["cast"].setdefault(name.casefold(), name)
+    sheet: dict[str, list[str]] = {category: [] for category in CATEGORIES}
+    sheet["cast"] += dict.fromkeys(cast)
     for category, item in dict.fromkeys(found):  # exact repeats go first, at C speed
-        if category not in unique:
-            unique[category] = {}
-        unique[category].setdefault(item.casefold(), item)
-    return {
-        category: list(unique[category].values()) if category in unique else [] for category in CATEGORIES
-    }
+        sheet[category].append(item)
+    for category, items in sheet.items():
+        if len(items) > 1 and len(set(map(str.casefold, items))) < len(items):  # rare: repeats in other case
+            unique: dict[str, str] = {}
+            for item in items:
+                unique.setdefault(item.casefold(), item)
+            sheet[category] = list(unique.values())
+    return sheet
 
 
 _COLUMNS = ("scene", "heading", "int_ext", "day_night", "location", "pages", "page", "strip", *CATEGORIES)

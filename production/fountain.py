@@ -8,6 +8,7 @@ lays it out on US-letter or A4 pages for page counts and per-scene lengths in ei
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -61,17 +62,22 @@ def _element(
     level: int = 0,
 ) -> Element:
     """``Element(...)`` for the parser's loop: a frozen dataclass's ``__init__`` calls ``object.__setattr__``
-    once per field, the parser's largest single cost. Filling the instance dict gives the same object
-    (Element has no ``__post_init__``) in a third of the time."""
+    once per field, the parser's largest single cost. Filling the instance dict gives an equal object
+    (Element has no ``__post_init__``) in a third of the time. Fields left at their default are not stored
+    at all: reading them finds the dataclass's class attribute, the default."""
     element = object.__new__(Element)
     fields = element.__dict__
     fields["kind"] = kind
     fields["text"] = text
     fields["line"] = line
-    fields["scene_number"] = scene_number
-    fields["extensions"] = extensions
-    fields["dual"] = dual
-    fields["level"] = level
+    if scene_number is not None:
+        fields["scene_number"] = scene_number
+    if extensions:
+        fields["extensions"] = extensions
+    if dual:
+        fields["dual"] = dual
+    if level:
+        fields["level"] = level
     return element
 
 
@@ -112,8 +118,10 @@ class Screenplay:
         return ""
 
 
-def _scenes(elements: list[Element]) -> Iterator[Scene]:
-    starts = [i for i, element in enumerate(elements) if element.kind == SCENE_HEADING]
+def _scenes(elements: list[Element], starts: list[int] | None = None) -> Iterator[Scene]:
+    """The scenes, given the headings' indices when they are known already."""
+    if starts is None:
+        starts = [i for i, element in enumerate(elements) if element.kind == SCENE_HEADING]
     if not starts:
         return
     for number, (start, end) in enumerate(zip(starts, [*starts[1:], len(elements)], strict=True), 1):
@@ -133,6 +141,10 @@ _PAGE_BREAK = re.compile(r"={3,}")
 _TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _\-]*?)\s*:\s*(.*)")
 _BONEYARD = re.compile(r"/\*(.*?)\*/", re.DOTALL)
 _WHOLE_NOTE = re.compile(r"\[\[((?:[^\n]|\n(?!\n))*?)\]\]")  # a truly empty line ends a note
+_NOTE = re.compile(r"\[\[([^\n\]]*+(?:(?:\](?!\])|\n(?!\n))[^\n\]]*+)*+)\]\]")
+"""A note inside text: what :data:`_WHOLE_NOTE` finds there (up to the first ``]]``), found without trying
+one character at a time. ``fullmatch`` of a paragraph still needs :data:`_WHOLE_NOTE`: a paragraph may hold
+``[[a]] [[b]]``, which as a whole is one note."""
 _CUE = re.compile(r"([^(]*?)\s*((?:\([^()]*\)\s*)*)")
 _EXTENSION = re.compile(r"\(([^()]*)\)")
 
@@ -189,6 +201,8 @@ def _is_heading(stripped: str) -> bool:
 
 _HEADING_FIRST = frozenset("IiEe\u0130\u0131")
 """Every first character :data:`_HEADING_PREFIX` accepts (it ignores case, so also dotted and dotless i)."""
+_HEADING_MARKS = _HEADING_FIRST | {"."}
+"""First characters of every line :func:`_is_heading` accepts."""
 
 
 def _cue_parts(stripped: str) -> tuple[str, tuple[str, ...], bool] | None:
@@ -335,8 +349,11 @@ class _Parser:
     def __init__(self, lines: list[str], start: int) -> None:
         self.lines = lines
         self.count = len(lines)
-        # Paragraph breaks, worked out once per line: most lines are looked at more than once.
-        self.blank = [not line or (line.isspace() and not _is_held(line)) for line in lines]
+        # Paragraph breaks, worked out once per line: most lines are looked at more than once. Mostly they are
+        # the empty lines (found in C); only whitespace lines need a look of their own.
+        self.blank = list(map(operator.not_, lines))
+        if any(map(str.isspace, lines)):
+            self.blank = [not line or (line.isspace() and not _is_held(line)) for line in lines]
         self.index = start
         self.elements: list[Element] = []
         self.blank_run = 0  # blank lines since the last element, for merging action paragraphs
@@ -368,7 +385,7 @@ class _Parser:
         elif first == "[" and stripped.startswith("[[") and self._note_paragraph(line_number):
             return
         if self.after_break and first != "!":
-            if _is_heading(stripped):
+            if first in _HEADING_MARKS and _is_heading(stripped):
                 self._heading(stripped, line_number)
                 return
             following = self.index + 1
@@ -552,13 +569,24 @@ def _collect_runs(text: str, styles: frozenset[str], runs: list[Run]) -> None:
 
 def notes_in(text: str) -> list[str]:
     """The ``[[notes]]`` inside an element's text (a truly empty line ends a note; a held line does not)."""
-    return _WHOLE_NOTE.findall(text)
+    return _NOTE.findall(text)
 
 
 def _unmarked(match: re.Match[str]) -> str:
     """An emphasis span's text with its markers gone, inner spans included (as :func:`_collect_runs`)."""
     inner = match.group(match.lastindex or 0)
     return _EMPHASIS.sub(_unmarked, inner) if "*" in inner or "_" in inner else inner
+
+
+def _without_emphasis(text: str) -> str:
+    """``_EMPHASIS.sub(_unmarked, text)``. Mostly the spans hold no markers of their own, and splitting on
+    the spans and joining the pieces, all in C, gives the same text; markers left in it (a span inside a
+    span, or a stray ``*``) send the text through :func:`_unmarked`."""
+    # split gives the text around the spans and each span's groups (None for those that did not take part).
+    joined = "".join(filter(None, _EMPHASIS.split(text)))
+    if "*" in joined or "_" in joined:
+        return _EMPHASIS.sub(_unmarked, text)
+    return joined
 
 
 _SPACE_LINE = re.compile(r"^[^\S\n]+$", re.MULTILINE)
@@ -583,7 +611,7 @@ def _marked_plain_text(text: str) -> str:
     """:func:`plain_text` of text with markup. Cached, unlike the quick answer for text without any: checking
     the cache would cost that text more than its substring tests."""
     if "[[" in text:
-        text = _WHOLE_NOTE.sub("", text)
+        text = _NOTE.sub("", text)
     if "\n" in text:
         text = _SPACE_LINE.sub("", text)
     elif text.isspace():
@@ -593,7 +621,7 @@ def _marked_plain_text(text: str) -> str:
         for escape, placeholder in _ESCAPES.items():
             text = text.replace(escape, placeholder)
     if "*" in text or "_" in text:
-        text = _EMPHASIS.sub(_unmarked, text)
+        text = _without_emphasis(text)
     if escaped:
         for escape, placeholder in _ESCAPES.items():  # as _UNESCAPE; str.replace is quicker than translate
             text = text.replace(placeholder, escape[1])
@@ -820,8 +848,8 @@ def _long_line_count(line: str, width: int) -> int:
     """Lines :func:`wrap` makes of one source line: each ends at the last space that fits (which it uses up)
     or, with no space to break at, after ``width`` characters of a long word."""
     line = _single_spaced(line)
-    count, start, end = 1, 0, len(line)
-    while end - start > width:
+    count, start, last_start = 1, 0, len(line) - width  # a line starting after last_start fits
+    while start < last_start:
         cut = line.rfind(" ", start, start + width + 1)
         start = cut + 1 if cut > start else start + width
         count += 1
@@ -855,6 +883,7 @@ def paginate(screenplay: Screenplay, paper: str = "letter") -> Pagination:
     seen: dict[tuple[str, str, tuple[str, ...]], int] = {}
     layout = _Layout(model.lines_per_page)
     elements = screenplay.elements
+    headings: list[int] = []  # element indices
     heading_starts: list[tuple[int, int]] = []  # (page, running line total) where each heading prints
     index, count = 0, len(elements)
     while index < count:
@@ -878,12 +907,14 @@ def paginate(screenplay: Screenplay, paper: str = "letter") -> Pagination:
         elif kind == SCENE_HEADING:
             keep_with_next = _company_needed(elements, index + 1)
             lines = _line_count(element, widths, seen)
+            headings.append(index)
             heading_starts.append(layout.block(kind, lines, index, keep_with_next))
         elif kind not in _UNPRINTED:
             layout.block(kind, _line_count(element, widths, seen), index, 0)
         index += 1
-    scenes = _scene_lengths(list(_scenes(elements)), heading_starts, layout.total, model.lines_per_page)
-    return Pagination(model, layout.finish(), scenes, layout.total, elements)
+    scenes = list(_scenes(elements, headings))
+    lengths = _scene_lengths(scenes, heading_starts, layout.total, model.lines_per_page)
+    return Pagination(model, layout.finish(), lengths, layout.total, elements)
 
 
 def _company_needed(elements: list[Element], index: int) -> int:
@@ -902,8 +933,10 @@ def _line_count(
     script: ``seen`` keeps each distinct one's count for the rest of the pagination."""
     kind = element.kind
     if kind in (ACTION, DIALOGUE):  # rarely repeated: not worth remembering
-        text, width = plain_text(element.text), widths[kind]
-        return 1 if len(text) <= width and "\n" not in text else wrapped_line_count(text, width)
+        text, width = element.text, widths[kind]
+        if len(text) <= width and "\n" not in text:
+            return 1  # plain text is never longer, so it fits too: no need to work it out
+        return wrapped_line_count(plain_text(text), width)
     key = (kind, element.text, element.extensions)
     lines = seen.get(key)
     if lines is None:

@@ -184,6 +184,14 @@ def test_scene_items_match_reading_action_by_action() -> None:
         assert bd._categories([], items) == bd._categories([], expected_items), actions  # order per category
 
 
+def test_mentions_prefer_the_longest_name() -> None:
+    # Names sharing their first letters: at each place the longest that fits whole words wins.
+    mentions = bd._mention_pattern(["Mo", "Mona", "Mona Lisa"])
+    assert mentions is not None
+    text = "MONA LISA met Mona and Mo. Monastery, MoMo, Mona Lisas."
+    assert mentions.split(text)[1::2] == ["MONA LISA", "Mona", "Mo", "Mona"]
+
+
 def test_strip_colours_follow_convention() -> None:
     # INT DAY white, EXT DAY yellow, INT NIGHT blue, EXT NIGHT green; INT/EXT strips as exterior.
     script = "\n\n".join(

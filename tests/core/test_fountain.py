@@ -576,6 +576,51 @@ def test_plain_text_of_a_line_of_spaces_and_notes() -> None:
     assert fountain.notes_in("[[one\ntwo]] [[three]]x]]") == ["one\ntwo", "three"]
 
 
+def _note_spans_by_hand(text: str) -> list[tuple[int, int]]:
+    """fountain.io's rule read literally: a note runs from ``[[`` to the first ``]]`` after it, unless a truly
+    empty line comes first (then that ``[[`` opens nothing). (start, end) of each, brackets included."""
+    spans: list[tuple[int, int]] = []
+    position = 0
+    while (start := text.find("[[", position)) >= 0:
+        end = text.find("]]", start + 2)
+        if end < 0:
+            break
+        if "\n\n" in text[start + 2 : end]:
+            position = start + 1
+            continue
+        spans.append((start, end + 2))
+        position = end + 2
+    return spans
+
+
+def test_notes_in_random_text_follow_the_rule() -> None:
+    # notes_in and plain_text find notes with their own (quicker) pattern; it must find what the rule says.
+    import random
+
+    rng = random.Random(21)
+    pieces = ["[", "]", "[[", "]]", "\n", "\n\n", "a", "b"]  # no spaces, no emphasis: printing drops notes
+    for _ in range(20000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        spans = _note_spans_by_hand(text)
+        assert fountain.notes_in(text) == [text[start + 2 : end - 2] for start, end in spans], text
+        kept = [0, *(edge for span in spans for edge in span), len(text)]
+        printed = "".join(text[kept[i] : kept[i + 1]] for i in range(0, len(kept), 2))
+        assert fountain.plain_text(text) == printed, text
+
+
+def test_plain_text_prints_the_emphasis_runs() -> None:
+    # plain_text resolves emphasis its own (quicker) way; it must print the text of emphasis_runs' runs.
+    import random
+
+    rng = random.Random(5)
+    pieces = ["*", "**", "***", "_", "\\*", "\\_", "\\", "a", "b", " ", "*a*", "_b_", "**c**"]
+    for _ in range(20000):
+        line = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 12)))
+        if line.strip():  # a line of spaces prints empty, which emphasis_runs leaves to the caller
+            printed = "".join(run.text for run in fountain.emphasis_runs(line))
+            assert fountain.plain_text(line) == printed, line
+
+
 def test_heading_first_characters_cover_the_prefix_pattern() -> None:
     # _is_heading tests the first character before the pattern; every first character the case-blind pattern
     # accepts (in the Basic Multilingual Plane) must pass that test.
