@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, cast
 import bpy
 from mathutils import Matrix, Vector
 
-from ..production.camera_moves import CameraPose
+from ..production.camera_moves import CameraPose, view_axes
 from ..production.optics import Bounds, Vec3, camera_axes
 from .context import BuildContext
 
@@ -162,7 +162,9 @@ def key_channels(
         curve = action.fcurve_ensure_for_datablock(owner, data_path, index=index)
         points = curve.keyframe_points
         points.add(len(values))
-        points.foreach_set("co", [v for i, value in enumerate(values) for v in (first_frame + i, value)])
+        co = [0.0] * (2 * len(values))  # frame, value, frame, value, ...
+        co[0::2], co[1::2] = range(first_frame, first_frame + len(values)), values
+        points.foreach_set("co", co)
         points.foreach_set("interpolation", [LINEAR] * len(values))
         curve.update()
     if action.get(SAMPLES) is not None:
@@ -181,7 +183,9 @@ def _channels(values: Sequence[Sequence[float]], data_path: str) -> dict[tuple[s
 
 
 def _moves(values: Sequence[Sequence[float]]) -> bool:
-    return any(abs(v[i] - values[0][i]) > 1e-7 for v in values for i in range(len(v)))
+    """Whether per-frame values change beyond float noise (frames equal to the first are skipped in C)."""
+    first = values[0]
+    return any(abs(a - b) > 1e-7 for v in values if v != first for a, b in zip(v, first, strict=True))
 
 
 # ---------------------------------------------------------------- rig parts
@@ -202,18 +206,21 @@ def _parent(child: bpy.types.Object, parent: bpy.types.Object | None) -> None:
         child.matrix_parent_inverse = Matrix.Identity(4)
 
 
-def _constraint(obj: bpy.types.Object, kind: ConstraintTypeItems, settings: dict[str, Any]) -> Any:
+def _constraint(
+    obj: bpy.types.Object, kind: ConstraintTypeItems, target: bpy.types.Object, settings: dict[str, Any]
+) -> Any:
     """The object's constraint of type `kind` (a rig part carries one of each), made if missing, with
-    `settings` written where they differ.
+    `settings` and then `target` written where they differ.
 
     Found by type and left with Blender's own name: renaming a constraint makes Blender fix animation paths
     in every datablock of the file (half a millisecond each in a big production), and each write re-tags
-    the dependency graph.
+    the dependency graph. The target goes last: once a constraint has one, every write makes Blender check
+    the target still exists by walking `bpy.data.objects` (a quarter of a millisecond in a big production).
     """
     found = next((c for c in obj.constraints if c.type == kind), None)
     if found is None:
         found = obj.constraints.new(kind)
-    for attribute, value in settings.items():
+    for attribute, value in (settings | {"target": target}).items():
         if getattr(found, attribute) != value:
             setattr(found, attribute, value)
     return found
@@ -294,27 +301,28 @@ def build_rig(
     `pivot` is where a crane or jib's column stands (see `crane_pivot`); other rigs ignore it.
     """
     locations = [p.location for p in poses]
-    forwards = [camera_axes(p.rotation_euler)[2] for p in poses]
-    aims = [offset(loc, fwd, aim_depth) for loc, fwd in zip(locations, forwards, strict=True)]
+    aims = [offset(loc, fwd, aim_depth) for loc, fwd in zip(locations, view_axes(poses), strict=True)]
     start = locations[0]
     display = {"dolly": "SINGLE_ARROW", "crane": "CONE", "jib": "CONE", "drone": "CIRCLE"}.get(rig, "ARROWS")
     root = _empty(ctx, f"{key}/rig", f"{label} Rig", collection, display, 0.3)
     _parent(root, None)
     camera = ctx.ensure_object(key, label, camera_data, collection)
-    relative = [offset(p, start, -1.0) for p in locations]
+    sx, sy, sz = start
+    relative = [(x - sx, y - sy, z - sz) for x, y, z in locations]
     if rig == "dolly":
         points, fractions = _track_points(relative, camera_axes(poses[0].rotation_euler)[0])
         track = _track(ctx, f"{key}/track", f"{label} Track", collection, points)
         _parent(track, root)
         cart = _empty(ctx, f"{key}/cart", f"{label} Dolly", collection, "CUBE", 0.15)
         _parent(cart, None)  # Follow Path places it in the track's world space
-        follow = _constraint(cart, "FOLLOW_PATH", {"target": track, "use_fixed_location": True})
-        if _moves([(f,) for f in fractions]):
+        moving = _moves([(f,) for f in fractions])
+        still = {} if moving else {"offset_factor": fractions[0]}
+        follow = _constraint(cart, "FOLLOW_PATH", track, {"use_fixed_location": True} | still)
+        if moving:
             offset_path = f'constraints["{follow.name}"].offset_factor'
             key_channels(ctx, cart, f"{key}/cart/action", {(offset_path, 0): fractions}, first_frame)
         else:
             unkey(cart)
-            follow.offset_factor = fractions[0]
         _parent(camera, cart)
         ctx.assign(root, "location", start)
         ctx.assign(camera, "location", (0.0, 0.0, 0.0))
@@ -328,8 +336,8 @@ def build_rig(
     _parent(aim, None)
     rolls = _aim_rolls(poses)
     _place(ctx, aim, f"{key}/aim", {"location": aims, "rotation_euler": rolls}, first_frame)
-    aiming = {"target": aim, "track_axis": "TRACK_NEGATIVE_Z", "up_axis": "UP_Y"}
-    _constraint(camera, "TRACK_TO", aiming | ({"use_target_z": True} if _moves(rolls) else {}))
+    aiming = {"track_axis": "TRACK_NEGATIVE_Z", "up_axis": "UP_Y"}
+    _constraint(camera, "TRACK_TO", aim, aiming | ({"use_target_z": True} if _moves(rolls) else {}))
     return RigParts(root, camera, aim)
 
 

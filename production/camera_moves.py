@@ -14,9 +14,8 @@ import inspect
 import math
 import random
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
 from functools import cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from .optics import (
     Bounds,
@@ -33,9 +32,8 @@ from .optics import (
 Window = tuple[float, float]
 
 
-@dataclass(frozen=True)
-class CameraPose:
-    """The animatable state of a camera on one frame."""
+class CameraPose(NamedTuple):
+    """The animatable state of a camera on one frame (a tuple: a shot makes one per frame, cheaply)."""
 
     location: Vec3
     rotation_euler: Vec3
@@ -106,6 +104,8 @@ def progress(frame_count: int, easing: str = "ease_in_out", window: Window = (0.
     if not 0.0 <= start < end <= 1.0:
         raise ValueError(f"move window {window} must be fractions of the shot with 0 <= start < end <= 1")
     last, curve = max(frame_count - 1, 1), _easing(easing)
+    if window == (0.0, 1.0):  # the same values as below, without mapping into a window
+        return [curve(i / last) for i in range(frame_count)]
     return [curve(min(max((i / last - start) / (end - start), 0.0), 1.0)) for i in range(frame_count)]
 
 
@@ -156,7 +156,7 @@ def pan(
     """Turn about the world vertical (a tripod head's pan axis); positive turns left (counter-clockwise)."""
     rx, ry, rz = start.rotation_euler
     step = math.radians(angle_deg)
-    return [replace(start, rotation_euler=(rx, ry, rz + step * t)) for t in progress(frame_count, easing)]
+    return [start._replace(rotation_euler=(rx, ry, rz + step * t)) for t in progress(frame_count, easing)]
 
 
 def tilt(
@@ -165,7 +165,7 @@ def tilt(
     """Turn about the camera's horizontal axis (Euler X with no roll); positive tilts up."""
     rx, ry, rz = start.rotation_euler
     step = math.radians(angle_deg)
-    return [replace(start, rotation_euler=(rx + step * t, ry, rz)) for t in progress(frame_count, easing)]
+    return [start._replace(rotation_euler=(rx + step * t, ry, rz)) for t in progress(frame_count, easing)]
 
 
 def orbit(
@@ -190,7 +190,7 @@ def orbit(
             center[1] + radius * math.sin(angle),
             start.location[2] + rise_m * t,
         )
-        poses.append(replace(start, location=location, rotation_euler=look_at(location, center)))
+        poses.append(start._replace(location=location, rotation_euler=look_at(location, center)))
     return _unwrapped(poses)
 
 
@@ -219,7 +219,7 @@ def crane(
             pivot[2] + length * math.sin(el),
         )
         poses.append(
-            replace(start, location=location, rotation_euler=look_at_keeping(location, target, seen))
+            start._replace(location=location, rotation_euler=look_at_keeping(location, target, seen))
         )
     return _unwrapped(poses)
 
@@ -236,7 +236,7 @@ def fly_over(
     for t in progress(frame_count, easing):
         location = _lerp3(start.location, end_location, t)
         rotation = start.rotation_euler if target is None else look_at(location, target)
-        poses.append(replace(start, location=location, rotation_euler=rotation))
+        poses.append(start._replace(location=location, rotation_euler=rotation))
     return _unwrapped(poses)
 
 
@@ -251,7 +251,7 @@ def follow(
     locations = _damped(wanted, lag_frames)
     return _unwrapped(
         [
-            replace(start, location=loc, rotation_euler=look_at(loc, aim))
+            start._replace(location=loc, rotation_euler=look_at(loc, aim))
             for loc, aim in zip(locations, path, strict=True)
         ]
     )
@@ -266,7 +266,7 @@ def crash_zoom(
 ) -> list[CameraPose]:
     """A fast zoom inside ``window``; focal length moves geometrically, as the image scale does."""
     ratio = to_focal_mm / start.focal_mm
-    return [replace(start, focal_mm=start.focal_mm * ratio**t) for t in progress(frame_count, easing, window)]
+    return [start._replace(focal_mm=start.focal_mm * ratio**t) for t in progress(frame_count, easing, window)]
 
 
 def dolly_zoom(
@@ -287,7 +287,7 @@ def dolly_zoom(
     poses = []
     for pose in crash_zoom(start, frame_count, to_focal_mm, (0.0, 1.0), easing):
         depth = front * pose.focal_mm / start.focal_mm
-        poses.append(replace(pose, location=_along(start.location, forward, front - depth)))
+        poses.append(pose._replace(location=_along(start.location, forward, front - depth)))
     return poses
 
 
@@ -329,7 +329,7 @@ def handheld(
             pose.rotation_euler[a] + math.radians(rotation_deg) * noise(a, seconds) for a in range(3)
         )
         location = tuple(pose.location[a] + location_m * noise(3 + a, seconds) for a in range(3))
-        shaken.append(replace(pose, location=_vec3(location), rotation_euler=_vec3(rotation)))
+        shaken.append(pose._replace(location=_vec3(location), rotation_euler=_vec3(rotation)))
     return shaken
 
 
@@ -338,7 +338,7 @@ def steadicam(poses: Sequence[CameraPose], lag_frames: float = 4.0) -> list[Came
     locations = _damped([p.location for p in poses], lag_frames)
     rotations = _damped([p.rotation_euler for p in _unwrapped(list(poses))], lag_frames)
     return [
-        replace(p, location=loc, rotation_euler=rot)
+        p._replace(location=loc, rotation_euler=rot)
         for p, loc, rot in zip(poses, locations, rotations, strict=True)
     ]
 
@@ -358,13 +358,36 @@ def focus_pull(
     Points may be fixed or one per frame (moving subjects). Distances are depths along the view axis, as
     Blender's ``dof.focus_distance`` measures them (the plane of focus is perpendicular to the view).
     """
-    a_points, b_points = _per_frame(point_a, len(poses)), _per_frame(point_b, len(poses))
-    distances = []
-    for pose, a, b, t in zip(poses, a_points, b_points, progress(len(poses), easing, at), strict=True):
-        forward = camera_axes(pose.rotation_euler)[2]
-        depth_a, depth_b = dot(sub(a, pose.location), forward), dot(sub(b, pose.location), forward)
-        distances.append(depth_a + (depth_b - depth_a) * t)
-    return distances
+    depths_a = _depths(poses, point_a)
+    if point_b is point_a:  # focus held on one point: nothing to pull
+        return depths_a
+    depths_b = _depths(poses, point_b)
+    return [
+        a + (b - a) * t for a, b, t in zip(depths_a, depths_b, progress(len(poses), easing, at), strict=True)
+    ]
+
+
+def _depths(poses: Sequence[CameraPose], point: Vec3 | Sequence[Vec3]) -> list[float]:
+    """Depth of a fixed or moving point along each pose's view axis."""
+    return [
+        (px - lx) * fx + (py - ly) * fy + (pz - lz) * fz
+        for ((lx, ly, lz), _, _), (px, py, pz), (fx, fy, fz) in zip(
+            poses, _per_frame(point, len(poses)), view_axes(poses), strict=True
+        )
+    ]
+
+
+def view_axes(poses: Sequence[CameraPose]) -> list[Vec3]:
+    """Each pose's view axis (forward); a run of poses sharing one rotation shares its work."""
+    axes: list[Vec3] = []
+    rotation: Vec3 | None = None
+    forward = (0.0, 0.0, -1.0)
+    for pose in poses:
+        if pose.rotation_euler is not rotation:
+            rotation = pose.rotation_euler
+            forward = camera_axes(rotation)[2]
+        axes.append(forward)
+    return axes
 
 
 def rack_focus(
@@ -461,7 +484,7 @@ def _unwrapped(poses: list[CameraPose]) -> list[CameraPose]:
                 a + 2 * math.pi * round((p - a) / (2 * math.pi))
                 for a, p in zip(pose.rotation_euler, prev, strict=True)
             )
-            pose = replace(pose, rotation_euler=_vec3(angles))
+            pose = pose._replace(rotation_euler=_vec3(angles))
         out.append(pose)
     return out
 

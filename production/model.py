@@ -6,6 +6,7 @@ Departments, the planner and the render loop read only this; they never see raw 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -251,4 +252,12 @@ class Production:
         return next(s for s in self.shots if s.id == shot_id)
 
     def shots_in(self, scene_id: str) -> tuple[Shot, ...]:
-        return tuple(s for s in self.shots if s.scene == scene_id)
+        return self._shots_by_scene.get(scene_id, ())
+
+    @cached_property
+    def _shots_by_scene(self) -> dict[str, tuple[Shot, ...]]:
+        """Shots grouped by scene in story order, once: departments ask per scene and per shot."""
+        grouped: dict[str, list[Shot]] = {}
+        for shot in self.shots:
+            grouped.setdefault(shot.scene, []).append(shot)
+        return {scene: tuple(shots) for scene, shots in grouped.items()}

@@ -157,6 +157,26 @@ def test_focus_pull_starts_on_a_and_lands_on_b() -> None:
     assert rack[0] == pytest.approx(5.0) and rack[-1] == pytest.approx(9.0)  # depths along +Y by hand
 
 
+def test_focus_held_on_a_walking_subject_follows_its_depth_as_the_camera_turns() -> None:
+    center = (0.0, 0.0, 1.6)
+    poses = moves.orbit(START, 25, center, angle_deg=90.0)
+    walk = [(0.04 * i, 0.5 - 0.02 * i, 1.6) for i in range(25)]
+    distances = moves.focus_pull(poses, walk, walk)
+    for pose, point, distance in zip(poses, walk, distances, strict=True):
+        assert distance == pytest.approx(
+            float(np.dot(np.subtract(point, pose.location), forward(pose.rotation_euler)))
+        )
+
+
+def test_view_axes_are_each_poses_forward_whether_rotations_are_shared_or_not() -> None:
+    turning = moves.pan(START, 5, angle_deg=40.0)
+    poses = [START] * 3 + turning + [turning[-1]] * 2
+    axes = moves.view_axes(poses)
+    assert len(axes) == len(poses)
+    for pose, axis in zip(poses, axes, strict=True):
+        assert axis == pytest.approx(forward(pose.rotation_euler))
+
+
 def test_move_samples_by_name_checks_names_and_parameters() -> None:
     assert moves.move_samples("arc", START, 10, center=(0, 0, 1))[-1].location == pytest.approx(
         (5 * math.sin(math.radians(45)), -5 * math.cos(math.radians(45)), 1.6)
