@@ -24,7 +24,6 @@ from .optics import (
     camera_axes,
     camera_direction,
     dot,
-    look_at,
     look_at_keeping,
     sub,
 )
@@ -176,10 +175,12 @@ def orbit(
     rise_m: float = 0.0,
     easing: str = "linear",
 ) -> list[CameraPose]:
-    """Circle ``center`` about the vertical (positive counter-clockwise from above), aiming at it all along.
+    """Circle ``center`` about the vertical (positive counter-clockwise from above), keeping it where the
+    starting frame composed it (see `crane`).
 
     An arc is a partial orbit, a drone orbit an orbit with a rise.
     """
+    seen = _seen_from(start, center)
     dx, dy = start.location[0] - center[0], start.location[1] - center[1]
     radius, heading = math.hypot(dx, dy), math.atan2(dy, dx)
     poses = []
@@ -190,7 +191,9 @@ def orbit(
             center[1] + radius * math.sin(angle),
             start.location[2] + rise_m * t,
         )
-        poses.append(start._replace(location=location, rotation_euler=look_at(location, center)))
+        poses.append(
+            start._replace(location=location, rotation_euler=look_at_keeping(location, center, seen))
+        )
     return _unwrapped(poses)
 
 
@@ -205,7 +208,7 @@ def crane(
 ) -> list[CameraPose]:
     """A jib arm from ``pivot`` to the camera booms up ``boom_deg`` and swings ``swing_deg``; the head keeps
     ``target`` where the starting frame has it (the solved composition: headroom, third), not centred."""
-    seen = camera_direction(target, start.location, start.rotation_euler)
+    seen = _seen_from(start, target)
     dx, dy, dz = (start.location[i] - pivot[i] for i in range(3))
     reach, length = math.hypot(dx, dy), math.sqrt(dx * dx + dy * dy + dz * dz)
     elevation, heading = math.atan2(dz, reach), math.atan2(dy, dx)
@@ -231,11 +234,17 @@ def fly_over(
     target: Vec3 | None = None,
     easing: str = "sine_in_out",
 ) -> list[CameraPose]:
-    """A drone pass in a straight line to ``end_location``, aiming at ``target`` (or keeping its heading)."""
+    """A drone pass in a straight line to ``end_location``, keeping ``target`` where the starting frame
+    composed it (or keeping its heading)."""
+    seen = None if target is None else _seen_from(start, target)
     poses = []
     for t in progress(frame_count, easing):
         location = _lerp3(start.location, end_location, t)
-        rotation = start.rotation_euler if target is None else look_at(location, target)
+        rotation = (
+            start.rotation_euler
+            if target is None or seen is None
+            else look_at_keeping(location, target, seen)
+        )
         poses.append(start._replace(location=location, rotation_euler=rotation))
     return _unwrapped(poses)
 
@@ -244,14 +253,14 @@ def follow(
     start: CameraPose, frame_count: int, subject_path: Sequence[Vec3], lag_frames: float = 6.0
 ) -> list[CameraPose]:
     """Keep the starting offset to a moving subject (one point per frame), chasing it with critically damped
-    lag, aiming at it."""
+    lag, keeping it where the starting frame composed it."""
     path = _per_frame(subject_path, frame_count)
-    offset = sub(start.location, path[0])
+    offset, seen = sub(start.location, path[0]), _seen_from(start, path[0])
     wanted = [_add(p, offset) for p in path]
     locations = _damped(wanted, lag_frames)
     return _unwrapped(
         [
-            start._replace(location=loc, rotation_euler=look_at(loc, aim))
+            start._replace(location=loc, rotation_euler=look_at_keeping(loc, aim, seen))
             for loc, aim in zip(locations, path, strict=True)
         ]
     )
@@ -458,6 +467,13 @@ def _parameters(function: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[st
     }
     required = tuple(name for name, p in parameters.items() if p.default is inspect.Parameter.empty)
     return tuple(parameters), required
+
+
+def _seen_from(start: CameraPose, target: Vec3) -> Vec3:
+    """Where the starting frame has ``target`` (camera space, for `look_at_keeping`); straight ahead when the
+    target is not in front of it, which centres it."""
+    seen = camera_direction(target, start.location, start.rotation_euler)
+    return seen if seen[2] < 0 else (0.0, 0.0, -1.0)
 
 
 def _damped(series: Sequence[Vec3], lag_frames: float) -> list[Vec3]:

@@ -440,6 +440,31 @@ def test_dolly_rides_its_track_and_crane_swings_its_arm(clean_blender: None, tmp
     assert max((e.xy - eyes[0].xy).length for e in eyes) < 0.01, "the eyes stay where the framing put them"
 
 
+def test_an_arc_keeps_the_composition_the_framing_solved(clean_blender: None, tmp_path: Path) -> None:
+    shot = {
+        "id": "R",
+        "scene": 1,
+        "size": "MS",
+        "subject": "A",
+        "camera": {"lens": 35, "rig": "tripod", "move": "arc", "amount": 60},
+        "duration": 24,
+    }
+    build_spec(tmp_path, [shot], {"A": 1.8})
+    scene, camera = story(1), keyed("shot:R/camera")
+    low, high = mesh_bounds(keyed("scene:1/character:A"))
+    eye = Vector(((low.x + high.x) / 2, low.y, high.z - EYE_FROM_TOP * (high.z - low.z)))  # faces -Y
+    seen, headings = [], []
+    for frame in range(1, 25):
+        at_frame(scene, frame)
+        seen.append(projected(scene, camera, [eye])[0])
+        headings.append(math.degrees(math.atan2(*(camera.matrix_world.translation - eye).xy.yx)))
+    assert abs(headings[-1] - headings[0]) == pytest.approx(60, abs=0.5), (
+        "arcs round the subject by the amount"
+    )
+    assert seen[0].y > 0.55, "a medium shot's eyes sit above the frame's centre"
+    assert max((s.xy - seen[0].xy).length for s in seen) < 0.01, "the eyes stay where the framing put them"
+
+
 def test_extra_cameras_are_found_by_shot_and_frame_the_subject(clean_blender: None, tmp_path: Path) -> None:
     shot = {
         "id": "M",

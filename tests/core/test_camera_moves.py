@@ -57,16 +57,36 @@ def test_truck_pedestal_pan_tilt() -> None:
     assert moves.tilt(START, 10, -10)[-1].rotation_euler[0] == pytest.approx(math.radians(80))
 
 
-def test_orbit_keeps_radius_and_aims_at_the_center_without_euler_jumps() -> None:
-    center = (0.0, 0.0, 1.0)
+def test_orbit_keeps_radius_and_the_composition_without_euler_jumps() -> None:
+    center = (0.0, 0.0, 1.0)  # below START's eye line: the start frame has it low in frame
     poses = moves.orbit(START, 97, center, angle_deg=360.0)
+    seen = camera_space(center, START)
+    assert seen[1] < -0.05, "off centre to begin with"
     for pose in poses:
         assert math.hypot(pose.location[0], pose.location[1]) == pytest.approx(5.0)
-        aim = np.subtract(center, pose.location)
-        assert forward(pose.rotation_euler) == pytest.approx(aim / np.linalg.norm(aim))
+        assert camera_space(center, pose) == pytest.approx(seen, abs=1e-9)
+        assert pose.rotation_euler[1] == 0.0, "no roll"
     yaws = [p.rotation_euler[2] for p in poses]
     assert max(abs(b - a) for a, b in itertools.pairwise(yaws)) < math.radians(5)
     assert yaws[-1] - yaws[0] == pytest.approx(2 * math.pi)
+
+
+def test_follow_and_fly_over_keep_the_subject_where_the_start_frame_composed_it() -> None:
+    walk = [(0.3 + 0.05 * i, 0.0, 1.7) for i in range(40)]  # right of and above where START looks
+    seen = camera_space(walk[0], START)
+    assert seen[0] > 0.02 and seen[1] > 0.005
+    for pose, point in zip(moves.follow(START, len(walk), walk, lag_frames=0.0), walk, strict=True):
+        assert camera_space(point, pose) == pytest.approx(seen, abs=1e-9)
+    target = (0.3, 0.0, 1.0)
+    seen = camera_space(target, START)
+    for pose in moves.fly_over(START, 30, end_location=(0.0, 3.0, 1.6), target=target):
+        assert camera_space(target, pose) == pytest.approx(seen, abs=1e-9)
+
+
+def test_a_subject_behind_the_starting_camera_is_centred() -> None:
+    behind = (0.0, -9.0, 1.6)  # START looks north from y = -5
+    pose = moves.orbit(START, 10, behind, angle_deg=90.0)[-1]
+    assert camera_space(behind, pose) == pytest.approx((0.0, 0.0, -1.0), abs=1e-9)
 
 
 def test_crane_keeps_the_arm_length() -> None:
