@@ -102,6 +102,8 @@ _KEYWORD_ITEM = {word: (category, word) for category, words in _KEYWORDS.items()
 _WORD = re.compile(r"[A-Za-z]+(?:-[A-Za-z]+)*")
 _PAIR_STARTS = frozenset(word.split()[0] for word in _KEYWORD_ITEM if " " in word)
 _PAIR_ITEMS = frozenset(item for word, item in _KEYWORD_ITEM.items() if " " in word)
+_LOOKED_UP = frozenset(_KEYWORD_ITEM) | _PAIR_STARTS
+"""Words :func:`keyword_items` needs to see: keywords and the first words of two-word keywords."""
 _CATEGORY = operator.itemgetter(0)
 
 
@@ -121,10 +123,12 @@ def _words_of(action: str) -> list[str]:
 
 
 def keyword_items(action: str) -> list[tuple[str, str]]:
-    """(category, keyword) for every keyword in the text; two-word keywords are tried before single words."""
+    """(category, keyword) for each keyword in the text, once, in order of first mention (all a sheet keeps);
+    two-word keywords are tried before single words."""
     words = _words_of(action)
-    if _PAIR_STARTS.isdisjoint(words):  # the usual case: plain lookups (in C), no pairs to try
-        return list(map(_KEYWORD_ITEM.__getitem__, filter(_KEYWORD_ITEM.__contains__, words)))
+    present = _LOOKED_UP.intersection(words)  # in C: a handful of words, not a lookup per word in Python
+    if _PAIR_STARTS.isdisjoint(present):  # the usual case: no pairs to try
+        return [_KEYWORD_ITEM[word] for word in sorted(present, key=words.index)]
     found: list[tuple[str, str]] = []
     skip = False
     for index, word in enumerate(words):
@@ -137,7 +141,7 @@ def keyword_items(action: str) -> list[tuple[str, str]]:
             skip = True
         elif word in _KEYWORD_ITEM:
             found.append(_KEYWORD_ITEM[word])
-    return found
+    return list(dict.fromkeys(found))
 
 
 _VEHICLE_WORDS = _word_pattern(list(_KEYWORDS["vehicles"]))
@@ -363,6 +367,15 @@ class SceneBreakdown:
         return STRIP_COLOURS[("INT" if self.setting == "INT" else "EXT", self.day_night)]
 
 
+def _sheet(**fields: object) -> SceneBreakdown:
+    """``SceneBreakdown(**fields)``, given every field, without the frozen dataclass's ``__init__``: that sets
+    each of the 13 fields through ``object.__setattr__``, which costs more than working out their values.
+    Filling the instance dict gives an equal object (the class has no ``__post_init__``)."""
+    sheet = object.__new__(SceneBreakdown)
+    sheet.__dict__.update(fields)
+    return sheet
+
+
 def speakers(scene: fountain.Scene) -> list[str]:
     """Display names of everyone with a cue in the scene, in order of first line."""
     return list(dict.fromkeys([display_name(e.text) for e in scene.elements if e.kind == CHARACTER]))
@@ -474,7 +487,7 @@ def breakdown(
             kind = element.kind
             if kind == NOTE:
                 notes.append(element.text)
-            elif "[[" in element.text:
+            elif "[" in element.text:  # quicker to find than "[["
                 notes += notes_in(element.text)
             if kind == SYNOPSIS:
                 synopsis.append(element.text)
@@ -487,7 +500,7 @@ def breakdown(
                 note_items[note] = note_tags([note])
             found += note_items[note]
         sheets.append(
-            SceneBreakdown(
+            _sheet(
                 index=scene.index,
                 number=scene.number,
                 heading=scene.heading.text,

@@ -254,7 +254,9 @@ def parse(text: str | bytes, source: str | None = None) -> Screenplay:
             ) from None
     if not isinstance(text, str):
         raise FountainError(f"{source or 'script'}: expected Fountain text, got {type(text).__name__}")
-    text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.lstrip("\ufeff")
+    if "\r" in text:  # looking for one character is quicker than for "\r\n"
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     text, boneyards = _cut_boneyards(text)
     lines = text.split("\n")
     title_page, start = _parse_title_page(lines)
@@ -264,6 +266,8 @@ def parse(text: str | bytes, source: str | None = None) -> Screenplay:
 
 def _cut_boneyards(text: str) -> tuple[str, list[Element]]:
     """Remove ``/* */`` spans, keeping their newlines so line numbers and paragraph breaks survive."""
+    if "/" not in text or "/*" not in text:  # the usual case (a lone character is the quickest to look for)
+        return text, []
     boneyards: list[Element] = []
     pieces: list[str] = []
     position, line = 0, 1
@@ -583,7 +587,10 @@ def _without_emphasis(text: str) -> str:
     the spans and joining the pieces, all in C, gives the same text; markers left in it (a span inside a
     span, or a stray ``*``) send the text through :func:`_unmarked`."""
     # split gives the text around the spans and each span's groups (None for those that did not take part).
-    joined = "".join(filter(None, _EMPHASIS.split(text)))
+    # It starts where the first marker is: str.find gets there quicker than the pattern's scan.
+    stars, underscores = text.find("*"), text.find("_")
+    start = min(stars, underscores) if stars >= 0 and underscores >= 0 else max(stars, underscores)
+    joined = text[:start] + "".join(filter(None, _EMPHASIS.split(text[start:])))
     if "*" in joined or "_" in joined:
         return _EMPHASIS.sub(_unmarked, text)
     return joined
@@ -598,9 +605,12 @@ def plain_text(text: str) -> str:
     Gives the joined texts of :func:`emphasis_runs`, line by line, without building the runs (emphasis never
     spans lines).
     """
-    # Most text has no markup: substring tests first, then emphasis, escapes, notes or a line of spaces.
-    if not ("*" in text or "_" in text or "\\" in text or "[[" in text):
-        maybe_space_line = text.startswith((" ", "\t")) or "\n " in text or "\n\t" in text
+    # Most text has no markup: substring tests first, then emphasis, escapes, notes or a line of spaces. One
+    # character is found far quicker than two: "[" and a line break go before "[[" and a line starting blank.
+    if not ("*" in text or "_" in text or "\\" in text or ("[" in text and "[[" in text)):
+        maybe_space_line = text.startswith((" ", "\t")) or (
+            "\n" in text and ("\n " in text or "\n\t" in text)
+        )
         if not maybe_space_line or _SPACE_TAB_LINE.search(text) is None:
             return text
     return _marked_plain_text(text)
@@ -837,17 +847,23 @@ def wrap(text: str, width: int) -> list[str]:
     return printed
 
 
-def wrapped_line_count(text: str, width: int) -> int:
-    """``len(wrap(text, width))``, counted without making the lines."""
+def wrapped_line_count(text: str, width: int, spaced: bool = False) -> int:
+    """``len(wrap(text, width))``, counted without making the lines. ``spaced``: every line of the text is
+    known to be single spaced already (see :func:`_all_single_spaced`)."""
+    long_line_count = _spaced_line_count if spaced else _long_line_count
     if "\n" not in text:
-        return 1 if len(text) <= width else _long_line_count(text, width)
-    return sum(1 if len(line) <= width else _long_line_count(line, width) for line in text.split("\n"))
+        return 1 if len(text) <= width else long_line_count(text, width)
+    return sum(1 if len(line) <= width else long_line_count(line, width) for line in text.split("\n"))
 
 
 def _long_line_count(line: str, width: int) -> int:
-    """Lines :func:`wrap` makes of one source line: each ends at the last space that fits (which it uses up)
-    or, with no space to break at, after ``width`` characters of a long word."""
-    line = _single_spaced(line)
+    """Lines :func:`wrap` makes of one source line."""
+    return _spaced_line_count(_single_spaced(line), width)
+
+
+def _spaced_line_count(line: str, width: int) -> int:
+    """Lines :func:`wrap` makes of one single-spaced line: each ends at the last space that fits (which it
+    uses up) or, with no space to break at, after ``width`` characters of a long word."""
     count, start, last_start = 1, 0, len(line) - width  # a line starting after last_start fits
     while start < last_start:
         cut = line.rfind(" ", start, start + width + 1)
@@ -861,6 +877,22 @@ def _single_spaced(line: str) -> str:
     if line.isprintable() and "  " not in line and line[:1] != " " and line[-1:] != " ":
         return line  # isprintable(): no whitespace but the ASCII space
     return " ".join(line.split())
+
+
+_OTHER_ASCII_SPACES = ("\t", "\x0b", "\x0c", "\r", "\x1c", "\x1d", "\x1e", "\x1f")
+"""ASCII whitespace besides the space and the line break."""
+
+
+def _all_single_spaced(texts: list[str]) -> bool:
+    """Whether :func:`_single_spaced` keeps every line of these texts as it is: ASCII with no whitespace but
+    single spaces between words. Checked on all of them joined, with substring searches in C: a test per line
+    (``isprintable`` looks at each character in turn) costs pagination more than the wrapping arithmetic.
+    Lines joined by spaces: a space at a line's end or start makes a double space (so does an empty line,
+    which only makes the answer a cautious no)."""
+    joined = " ".join(texts).replace("\n", " ")
+    if not joined.isascii() or joined[:1] == " " or joined[-1:] == " " or "  " in joined:
+        return False
+    return not any(map(joined.__contains__, _OTHER_ASCII_SPACES))
 
 
 def _printed_text(element: Element) -> str:
@@ -879,10 +911,9 @@ def paginate(screenplay: Screenplay, paper: str = "letter") -> Pagination:
     if paper not in PAPERS:
         raise ValueError(f"unknown paper {paper!r}; use one of: {', '.join(PAPERS)}")
     model = PAPERS[paper]
-    widths = model.widths
-    seen: dict[tuple[str, str, tuple[str, ...]], int] = {}
     layout = _Layout(model.lines_per_page)
     elements = screenplay.elements
+    line_counts = _line_counts(elements, model.widths)
     headings: list[int] = []  # element indices
     heading_starts: list[tuple[int, int]] = []  # (page, running line total) where each heading prints
     index, count = 0, len(elements)
@@ -894,23 +925,21 @@ def paginate(screenplay: Screenplay, paper: str = "letter") -> Pagination:
             body: list[Chunk] = []
             body_count = 0
             while end < count and elements[end].kind in DIALOGUE_BLOCK_KINDS:
-                part = elements[end]
-                lines = _line_count(part, widths, seen)
-                body.append((part.kind, end, 0, lines))
+                lines = line_counts[end]
+                body.append((elements[end].kind, end, 0, lines))
                 body_count += lines
                 end += 1
-            layout.speech(_line_count(element, widths, seen), body, body_count, index)
+            layout.speech(line_counts[index], body, body_count, index)
             index = end
             continue
         if kind == PAGE_BREAK:
             layout.new_page()
         elif kind == SCENE_HEADING:
             keep_with_next = _company_needed(elements, index + 1)
-            lines = _line_count(element, widths, seen)
             headings.append(index)
-            heading_starts.append(layout.block(kind, lines, index, keep_with_next))
+            heading_starts.append(layout.block(kind, line_counts[index], index, keep_with_next))
         elif kind not in _UNPRINTED:
-            layout.block(kind, _line_count(element, widths, seen), index, 0)
+            layout.block(kind, line_counts[index], index, 0)
         index += 1
     scenes = list(_scenes(elements, headings))
     lengths = _scene_lengths(scenes, heading_starts, layout.total, model.lines_per_page)
@@ -926,22 +955,34 @@ def _company_needed(elements: list[Element], index: int) -> int:
     return 2
 
 
-def _line_count(
-    element: Element, widths: dict[str, int], seen: dict[tuple[str, str, tuple[str, ...]], int]
-) -> int:
-    """How many lines an element prints. Cues, parentheticals and transitions come back again and again in a
-    script: ``seen`` keeps each distinct one's count for the rest of the pagination."""
-    kind = element.kind
-    if kind in (ACTION, DIALOGUE):  # rarely repeated: not worth remembering
-        text, width = element.text, widths[kind]
-        if len(text) <= width and "\n" not in text:
-            return 1  # plain text is never longer, so it fits too: no need to work it out
-        return wrapped_line_count(plain_text(text), width)
-    key = (kind, element.text, element.extensions)
-    lines = seen.get(key)
-    if lines is None:
-        lines = seen[key] = wrapped_line_count(_printed_text(element), widths[kind])
-    return lines
+def _line_counts(elements: list[Element], widths: dict[str, int]) -> list[int]:
+    """How many lines each element prints (0: none), for all of them before the layout. The actions and
+    speeches longer than a line have their spacing checked together (:func:`_all_single_spaced`); cues,
+    parentheticals and transitions come back again and again in a script, so each distinct one is counted
+    once."""
+    counts = [0] * len(elements)
+    long_texts: list[tuple[int, int, str]] = []  # (element index, width, plain text)
+    seen: dict[tuple[str, str, tuple[str, ...]], int] = {}
+    for index, element in enumerate(elements):
+        kind = element.kind
+        if kind in (ACTION, DIALOGUE):  # rarely repeated: not worth remembering
+            text, width = element.text, widths[kind]
+            if len(text) <= width and "\n" not in text:
+                counts[index] = 1  # plain text is never longer, so it fits too: no need to work it out
+            else:
+                long_texts.append((index, width, plain_text(text)))
+        elif kind in widths:
+            key = (kind, element.text, element.extensions)
+            if key not in seen:
+                seen[key] = wrapped_line_count(_printed_text(element), widths[kind])
+            counts[index] = seen[key]
+    spaced = _all_single_spaced([text for _, _, text in long_texts])
+    for index, width, text in long_texts:
+        if spaced and "\n" not in text:  # the usual case: one line as it prints, to be wrapped
+            counts[index] = _spaced_line_count(text, width)
+        else:
+            counts[index] = wrapped_line_count(text, width, spaced)
+    return counts
 
 
 _SPLITTABLE = frozenset({ACTION, LYRIC})
@@ -983,6 +1024,15 @@ class _Layout:
     def block(self, kind: str, count: int, index: int, keep_with_next: int) -> tuple[int, int]:
         """Place one element of ``count`` lines; returns (page, running line total) where it starts."""
         needed = (min(count, 2) if kind in _SPLITTABLE else count) + keep_with_next
+        spacing = 1 if self.fill else 0
+        if spacing + max(count, needed) <= self.size - self.fill:  # the usual case: all of it fits
+            if spacing:
+                self.pages[-1].append(_SPACING)
+            start = (len(self.pages), self.total + spacing)
+            self.pages[-1].append((kind, index, 0, count))
+            self.fill += spacing + count
+            self.total += spacing + count
+            return start
         if self.fill and 1 + needed > self.size - self.fill:  # with the spacing line, it does not fit
             self.new_page()
         self._spacing()

@@ -127,13 +127,20 @@ def test_tag_categories(tag: str, category: str | None) -> None:
 def test_keywords_are_whole_words_in_any_text() -> None:
     # Words are runs of ASCII letters joined by single hyphens; the byte-table shortcut for plain ASCII must
     # find the same ones as the general pattern, whatever the punctuation, digits or other scripts around.
-    assert bd.keyword_items("The CAR's door; a dog-cart, a 4x4 car.") == [
+    assert bd.keyword_items("The CAR's door; a dog-cart, a 4x4 bus.") == [
         ("vehicles", "car"),
+        ("vehicles", "bus"),
+    ]
+    assert bd.keyword_items("A police car, then a police-car, then a car.") == [
+        ("vehicles", "police car"),
         ("vehicles", "car"),
     ]
-    assert bd.keyword_items("A police car, then a police-car, then police\ncar.") == [
-        ("vehicles", "police car"),
-        ("vehicles", "police car"),
+    assert bd.keyword_items("police\ncar") == [("vehicles", "police car")]
+    # Each keyword once, in order of first mention.
+    assert bd.keyword_items("Rain. A car, more RAIN, a dog, the car.") == [
+        ("sfx", "rain"),
+        ("vehicles", "car"),
+        ("animals", "dog"),
     ]
     import random
 
@@ -142,6 +149,32 @@ def test_keywords_are_whole_words_in_any_text() -> None:
     for _ in range(3000):
         text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
         assert bd._words_of(text) == [word.lower() for word in bd._WORD.findall(text)], text
+
+
+def test_keyword_items_follow_the_rule_on_random_text() -> None:
+    # The rule, word by word: a two-word keyword where the next word completes one, else a one-word keyword;
+    # each (category, keyword) kept at its first mention.
+    import random
+
+    keywords = {word: category for category, words in bd._KEYWORDS.items() for word in words}
+    rng = random.Random(8)
+    pieces = ["car", "Car", "police", "jumps", "from", "falls", "rain", "dog", "the", "force", "field",
+              "crowd", " ", "\n", ".", "-", "'", "x", "é", "TABLE", "green", "screen"]  # fmt: skip
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) + rng.choice(["", " "]) for _ in range(rng.randint(0, 14)))
+        words = [word.lower() for word in bd._WORD.findall(text)]
+        expected: list[tuple[str, str]] = []
+        index = 0
+        while index < len(words):
+            pair = " ".join(words[index : index + 2])
+            if index + 1 < len(words) and pair in keywords:
+                expected.append((keywords[pair], pair))
+                index += 2
+                continue
+            if words[index] in keywords:
+                expected.append((keywords[words[index]], words[index]))
+            index += 1
+        assert bd.keyword_items(text) == list(dict.fromkeys(expected)), text
 
 
 def test_scene_items_keep_action_order() -> None:

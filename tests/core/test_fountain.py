@@ -333,6 +333,19 @@ def test_fade_in_is_not_a_title_page() -> None:
     assert [e.kind for e in screenplay.elements] == [ACTION, SCENE_HEADING]
 
 
+def test_windows_and_old_mac_line_ends_are_line_breaks() -> None:
+    for ending in ("\n", "\r\n", "\r"):
+        text = ending.join(["INT. A - DAY", "", "BOB", "Hi.", "", "She waits.", "/* cut", "*/ Then goes."])
+        elements = [(e.kind, e.text, e.line) for e in fountain.parse(text).elements]
+        assert elements == [
+            (SCENE_HEADING, "INT. A - DAY", 1),
+            (CHARACTER, "BOB", 3),
+            (DIALOGUE, "Hi.", 4),
+            (ACTION, "She waits.\n\n Then goes.", 6),
+            (BONEYARD, " cut\n", 7),
+        ], ending
+
+
 def test_line_numbers_are_source_lines() -> None:
     text = "Title: X\n\nINT. A - DAY\n\nBOB\n(quiet)\nHi.\n/* gone\nstill gone */\n\nEXT. B - NIGHT #2#"
     lines = [(e.kind, e.line) for e in fountain.parse(text).elements]
@@ -555,6 +568,51 @@ def test_wrap_and_line_count_agree_with_the_rule_on_random_text() -> None:
         expected = _greedy_wrap_by_hand(text, width)
         assert fountain.wrap(text, width) == expected, (text, width)
         assert fountain.wrapped_line_count(text, width) == len(expected), (text, width)
+
+
+def test_bulk_spacing_check_says_yes_only_for_single_spaced_lines() -> None:
+    # Pagination checks the spacing of all actions and speeches at once; a yes must mean every line prints
+    # as written (whitespace runs collapse to one space, none at the ends), and ordinary text must get one.
+    import random
+
+    assert fountain._all_single_spaced(["A door opens.", "She waits.\nThen runs.", "x"])
+    odd_spacing = ["two  spaces", " lead", "trail ", "a\n b", "a \nb", "a\n\nb", "\tx", "\u00a0x", "\x1fx"]
+    for odd in odd_spacing:
+        assert not fountain._all_single_spaced(["fine text", odd]), odd
+    rng = random.Random(5)
+    pieces = ["word", "a", " ", " ", "  ", "\n", "\t", "\u00a0", "\x1f", "\x0b", "é", "-"]
+    for _ in range(5000):
+        texts = ["".join(rng.choices(pieces, k=rng.randint(0, 8))) for _ in range(rng.randint(1, 3))]
+        if fountain._all_single_spaced(texts):
+            lines = [line for text in texts for line in text.split("\n")]
+            assert all(" ".join(line.split()) == line for line in lines), texts
+
+
+def test_pagination_counts_the_lines_wrapping_prints_on_random_scripts() -> None:
+    # Every printed element's chunks add up to the lines its wrapped text makes, whatever its spacing.
+    import random
+
+    rng = random.Random(6)
+    plain = ["word", "longer", "x" * 30, "*bold*", "[[note]]", "_u_", "\\*"]
+    odd = ["  ", " ", "\t", "\u00a0", "é"]  # in half of the scripts: the spacing check must then say no
+    for _ in range(150):
+        words = plain + odd if rng.random() < 0.5 else plain
+        paragraphs = ["INT. ROOM - DAY"]
+        for _ in range(rng.randint(1, 8)):
+            lines = [" ".join(rng.choices(words, k=rng.randint(1, 25))) for _ in range(rng.randint(1, 3))]
+            cue = rng.choice(["", "MAYA\n", "LEO (V.O.)\n(quietly)\n"])
+            paragraphs.append(cue + "\n".join(lines))
+        screenplay = fountain.parse("\n\n".join(paragraphs))
+        for paper in fountain.PAPERS.values():
+            counted: dict[int, int] = {}
+            for page in fountain.paginate(screenplay, paper.name).page_chunks:
+                for kind, index, _, count in page:
+                    if kind not in {"blank", "more", "contd"}:
+                        counted[index] = counted.get(index, 0) + count
+            for index, count in counted.items():
+                element = screenplay.elements[index]
+                printed = fountain._printed_text(element)
+                assert count == len(_greedy_wrap_by_hand(printed, paper.widths[element.kind])), element
 
 
 def test_pages_are_built_on_demand_from_counted_chunks() -> None:
