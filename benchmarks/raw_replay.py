@@ -1,13 +1,13 @@
 """The build benchmark's baseline: what a Backlot build made, read back and made again with raw calls.
 
 `read_recipe()` records every datablock Backlot keyed (kinds, names, light, curve and tree types, mesh
-geometry), each scene's collections, world, camera and markers, objects' links, parents, material slots and
-constraints, actions with their keyframes, node trees (nodes, settings, input values, links, group
-interfaces) and every property value Backlot recorded as written. `strip_defaults()` drops the values a new
-datablock, node, socket or constraint already holds, so `replay()` is the least raw `bpy.data` work that
-makes the same scene: no keys, no written-value records, no spec maths, no report. Settings are read by RNA,
-so what Backlot set is in the replay whichever way it set it. `content_counts()` checks that both made the
-same amount of everything.
+geometry, curve splines), each scene's collections, world, camera and markers, objects' links, parents,
+material slots and constraints, actions with their keyframes, node trees (nodes, settings, input values,
+links, group interfaces) and every property value Backlot recorded as written. `strip_defaults()` drops the
+values a new datablock, node, socket or constraint already holds, so `replay()` is the least raw `bpy.data`
+work that makes the same scene: no keys, no written-value records, no spec maths, no report. Settings are
+read by RNA, so what Backlot set is in the replay whichever way it set it. `content_counts()` checks that
+both made the same amount of everything.
 """
 
 from __future__ import annotations
@@ -116,6 +116,7 @@ class Animation:
 class Recipe:
     blocks: list[Block] = field(default_factory=list)
     geometry: dict[str, tuple[list[tuple[float, ...]], list[tuple[int, ...]]]] = field(default_factory=dict)
+    splines: dict[str, list[tuple[str, list[float]]]] = field(default_factory=dict)  # curve: (type, xyzw...)
     collection_parents: list[tuple[str, str, bool]] = field(default_factory=list)  # child, parent, is scene
     object_links: list[tuple[str, str]] = field(default_factory=list)  # object, collection
     parents: list[tuple[str, str]] = field(default_factory=list)  # child, parent
@@ -135,6 +136,7 @@ class Recipe:
             "links": sum(len(tree.links) for tree in self.trees),
             "constraints": len(self.constraints),
             "keyframes": sum(len(co) // 2 for anim in self.animations for _, _, co, _ in anim.curves),
+            "spline points": sum(len(co) // 4 for splines in self.splines.values() for _, co in splines),
             "writes": sum(len(block.writes) for block in self.blocks)
             + sum(len(n.settings) + len(n.inputs) + len(n.outputs) for tree in self.trees for n in tree.nodes)
             + sum(len(constraint.settings) for constraint in self.constraints),
@@ -256,6 +258,8 @@ def read_recipe() -> Recipe:
     for mesh in keyed("meshes"):
         vertices = [tuple(vertex.co) for vertex in mesh.vertices]
         recipe.geometry[mesh.name] = (vertices, [tuple(polygon.vertices) for polygon in mesh.polygons])
+    for curve in keyed("curves"):
+        recipe.splines[curve.name] = [(spline.type, spline_points(spline)) for spline in curve.splines]
     for scene in keyed("scenes"):
         recipe.collection_parents += [(child.name, scene.name, True) for child in scene.collection.children]
         recipe.scene_links.append(
@@ -361,6 +365,14 @@ def _tree_type(recipe: Recipe, owner: TreeOwner) -> NodeTreeType:
     return "CompositorNodeTree" if kind == "compositor" else "ShaderNodeTree"
 
 
+def spline_points(spline: Any) -> list[float]:
+    """A poly or NURBS spline's points (x, y, z, w each); Backlot makes no Bézier splines."""
+    assert spline.type != "BEZIER", "the replay reads poly and NURBS splines only"
+    co = [0.0] * (4 * len(spline.points))
+    spline.points.foreach_get("co", co)
+    return co
+
+
 def read(block: Any, path: str) -> Any:
     *parents, leaf = path.split(".")
     return getattr(reduce(getattr, parents, block), leaf)
@@ -382,6 +394,11 @@ def replay(recipe: Recipe) -> None:
         mesh = made["meshes"][name]
         mesh.from_pydata(vertices, [], polygons)
         mesh.update()
+    for name, splines in recipe.splines.items():
+        for spline_type, co in splines:
+            spline = made["curves"][name].splines.new(spline_type)
+            spline.points.add(len(co) // 4 - 1)  # a new spline has one point
+            spline.points.foreach_set("co", co)
     for child, parent, is_scene in recipe.collection_parents:
         owner = made["scenes"][parent].collection if is_scene else made["collections"][parent]
         owner.children.link(made["collections"][child])
@@ -491,6 +508,7 @@ def content_counts() -> Counter[str]:
     counts["nodes"] = sum(len(tree.nodes) for tree in unique)
     counts["links"] = sum(len(tree.links) for tree in unique)
     counts["constraints"] = sum(len(obj.constraints) for obj in bpy.data.objects)
+    counts["spline points"] = sum(len(spline.points) for curve in bpy.data.curves for spline in curve.splines)
     counts["keyframes"] = sum(
         len(curve.keyframe_points)
         for action in bpy.data.actions

@@ -33,6 +33,7 @@ CRANE_ARM_M = 3.0
 CRANE_ARM_RISE_DEG = 20.0
 SAMPLES = "backlot_samples"
 LINEAR = 1  # index of 'LINEAR' in Keyframe.interpolation, for foreach_set
+IDENTITY = Matrix.Identity(4).freeze()
 
 
 @dataclass(frozen=True)
@@ -200,10 +201,14 @@ def _empty(
 
 
 def _parent(child: bpy.types.Object, parent: bpy.types.Object | None) -> None:
-    """Parent without an inverse, so the child's location is simply in the parent's space."""
+    """Parent without an inverse, so the child's location is simply in the parent's space.
+
+    A new object's inverse is already the identity: writing it anyway costs an update, and on 4.5 each
+    update walks every node tree in the file."""
     if child.parent != parent:
         child.parent = parent
-        child.matrix_parent_inverse = Matrix.Identity(4)
+        if child.matrix_parent_inverse != IDENTITY:
+            child.matrix_parent_inverse = IDENTITY
 
 
 def _constraint(
