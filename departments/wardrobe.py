@@ -26,7 +26,7 @@ from ..production.costume import (
 )
 from ..production.model import RGB, Character, Production
 from .context import BuildContext
-from .nodes import link_once, shader_material
+from .nodes import link_once
 
 NAME = "wardrobe"
 DIRT: RGB = (0.231, 0.184, 0.133)  # sRGB #3b2f22, the grime mixed in by dirty/worn/damaged conditions
@@ -65,12 +65,34 @@ def _socket_index(sockets: bpy.types.bpy_prop_collection, identifier: str) -> in
     return next(i for i, socket in enumerate(sockets) if socket.identifier == identifier)
 
 
-def _shaded_material(
-    ctx: BuildContext, key: str, name: str, colour: RGB, shader: FabricShader
-) -> bpy.types.Material:
-    """Dye colour -> saturation (condition) -> wet darkening (gamma) -> grime mix -> Principled BSDF."""
-    material = shader_material(ctx, key, name)
-    tree = compat.material_node_tree(material)
+class _FabricTemplate:
+    """One material with the fabric node graph that new fabric materials are copied from.
+
+    A copy keeps the nodes' names and links; making each graph node by node costs a rename per node, and on
+    4.5 every rename walks all animation data in the file (a third of this department's time in a big
+    production). Made when the first material is missing and removed when the department is done.
+    """
+
+    def __init__(self) -> None:
+        self._material: bpy.types.Material | None = None
+
+    def copy_as(self, name: str) -> bpy.types.Material:
+        if self._material is None:
+            self._material = bpy.data.materials.new("Backlot Fabric Template")
+            _fabric_graph(compat.material_node_tree(self._material))
+        material = self._material.copy()
+        material.name = name
+        return material
+
+    def remove(self) -> None:
+        if self._material is not None:
+            bpy.data.materials.remove(self._material)
+            self._material = None
+
+
+def _fabric_graph(tree: bpy.types.NodeTree) -> tuple[bpy.types.Node, int]:
+    """Dye colour -> saturation (condition) -> wet darkening (gamma) -> grime mix -> Principled BSDF, made
+    where missing; returns the BSDF and the grime mix's dirt input."""
     bsdf = next(n for n in tree.nodes if n.bl_idname == "ShaderNodeBsdfPrincipled")
     dye = _node(tree, "Dye", "ShaderNodeRGB", -1000)
     fade = _node(tree, "Condition Saturation", "ShaderNodeHueSaturation", -800)
@@ -88,6 +110,15 @@ def _shaded_material(
     link_once(tree, noise.outputs["Fac"], amount.inputs[0])
     link_once(tree, amount.outputs[0], grime.inputs[factor])
     link_once(tree, grime.outputs[_socket_index(grime.outputs, "Result_Color")], bsdf.inputs["Base Color"])
+    return bsdf, dirt_in
+
+
+def _shaded_material(
+    ctx: BuildContext, key: str, name: str, colour: RGB, shader: FabricShader, template: _FabricTemplate
+) -> bpy.types.Material:
+    """A fabric material (see `_fabric_graph`) with the dye and shader values written tweak-aware."""
+    material: bpy.types.Material = ctx.ensure("materials", key, name, template.copy_as)
+    bsdf, dirt_in = _fabric_graph(compat.material_node_tree(material))
     linear = (*(srgb_to_linear(c) for c in colour), 1.0)
     ctx.assign_all(
         material,
@@ -113,7 +144,9 @@ def _shaded_material(
     return material
 
 
-def _character_materials(ctx: BuildContext, character: Character) -> dict[str, bpy.types.Material]:
+def _character_materials(
+    ctx: BuildContext, character: Character, template: _FabricTemplate
+) -> dict[str, bpy.types.Material]:
     """Skin, hair and the stand-in colour (for slots no costume piece dresses)."""
     looks = {
         "skin": (character.skin_tone or DEFAULT_SKIN, SKIN),
@@ -122,7 +155,7 @@ def _character_materials(ctx: BuildContext, character: Character) -> dict[str, b
     }
     return {
         part: _shaded_material(
-            ctx, f"character:{character.name}/{part}", f"{character.name} {part}", colour, shader
+            ctx, f"character:{character.name}/{part}", f"{character.name} {part}", colour, shader, template
         )
         for part, (colour, shader) in looks.items()
     }
@@ -131,16 +164,21 @@ def _character_materials(ctx: BuildContext, character: Character) -> dict[str, b
 def build(production: Production, ctx: BuildContext) -> None:
     rules = slot_rules(ctx.presets)
     pieces: dict[str, dict[str, bpy.types.Material]] = {}
-    for costume in production.costumes:
-        shader = fabric_shader(costume.material, costume.condition, ctx.presets)
-        pieces[costume.name] = {
-            slot: _shaded_material(
-                ctx, f"costume:{costume.name}/{slot}", f"{costume.name} {piece}", colour, shader
-            )
-            for slot, (piece, colour) in dressed_pieces(costume, rules).items()
-        }
+    template = _FabricTemplate()
+    try:
+        for costume in production.costumes:
+            shader = fabric_shader(costume.material, costume.condition, ctx.presets)
+            pieces[costume.name] = {
+                slot: _shaded_material(
+                    ctx, f"costume:{costume.name}/{slot}", f"{costume.name} {piece}", colour, shader, template
+                )
+                for slot, (piece, colour) in dressed_pieces(costume, rules).items()
+            }
+        looks = {c.name: _character_materials(ctx, c, template) for c in production.characters}
+    finally:
+        template.remove()
     for character in production.characters:
-        own = _character_materials(ctx, character)
+        own = looks[character.name]
         for scene in production.scenes:
             if character.name not in scene.characters:
                 continue
