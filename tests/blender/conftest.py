@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable, Iterator
 from functools import partial
 from pathlib import Path
@@ -13,8 +12,7 @@ bpy = pytest.importorskip("bpy", reason="the Blender tier needs the bpy module (
 
 import backlot  # noqa: E402
 from build_kit import write_spec_file  # noqa: E402
-
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "neon_alley"
+from example_kit import copy_example  # noqa: E402
 
 
 @pytest.fixture(scope="session")
@@ -33,9 +31,7 @@ def clean_blender(registered: None) -> Iterator[None]:
 @pytest.fixture
 def example_copy(tmp_path: Path) -> Path:
     """A private copy of the example production that a test may edit."""
-    target = tmp_path / "neon_alley"
-    shutil.copytree(EXAMPLE, target, ignore=shutil.ignore_patterns("output", "*.blend*", "production.log"))
-    return target / "production.yaml"
+    return copy_example(tmp_path / "neon_alley")
 
 
 @pytest.fixture

@@ -19,6 +19,7 @@ from backlot.departments.camera import shot_cameras
 from backlot.production.model import Production
 from bpy_extras.object_utils import world_to_camera_view
 from build_kit import build_departments, write_spec_file
+from example_kit import EXAMPLE
 from mathutils import Matrix, Vector
 
 PRESETS = Path(__file__).resolve().parents[2] / "presets"
@@ -504,7 +505,7 @@ def test_hand_moved_rig_and_aim_survive_a_rebuild(clean_blender: None, tmp_path:
     assert (root.location - moved[0]).length > 0.1, "a new lens means a new framing: the spec wins"
 
 
-EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "neon_alley" / "production.yaml"
+EXAMPLE_SPEC = EXAMPLE / "production.yaml"
 
 
 @pytest.mark.parametrize(
@@ -521,7 +522,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "neon_alley" / "pro
 def test_example_production_cameras_show_their_subject(
     clean_blender: None, tmp_path: Path, shot: str, framed: list[str]
 ) -> None:
-    production = build_departments(EXAMPLE, CAST_AND_CAMERAS).production
+    production = build_departments(EXAMPLE_SPEC, CAST_AND_CAMERAS).production
     scene_id = next(s.scene for s in production.shots if s.id == shot)
     scene = next(s for s in bpy.data.scenes if s.get("backlot_key") == f"scene:{scene_id}")
     at_frame(scene, scene.timeline_markers[shot].frame)

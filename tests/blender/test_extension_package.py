@@ -11,7 +11,6 @@ import importlib.util
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 import tomllib
@@ -23,6 +22,7 @@ from typing import Any
 import pytest
 from backlot.production.api import load_production
 from backlot.production.plan import make_plan
+from example_kit import copy_example
 
 pytestmark = [
     pytest.mark.blender,
@@ -30,7 +30,6 @@ pytestmark = [
 ]
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE = ROOT / "examples" / "neon_alley"
 BUILD_TOOL = ROOT / "tools" / "build_extension.py"
 SESSION_SCRIPT = Path(__file__).resolve().parent / "scripts" / "blender_session.py"
 SESSION_TIMEOUT_SECONDS = 180
@@ -178,8 +177,7 @@ def installed_session(extension_zip: Path, tmp_path_factory: pytest.TempPathFact
     """One Blender session (each takes seconds): install, enable, import yaml, build the example through the
     installed operator, save, reopen, list what is there, disable. Each test checks its part."""
     folder = tmp_path_factory.mktemp("installed")
-    spec = folder / "neon_alley" / "production.yaml"
-    shutil.copytree(EXAMPLE, spec.parent, ignore=shutil.ignore_patterns("output", "*.blend*", "*.log"))
+    spec = copy_example(folder / "neon_alley")
     leftovers = {
         "op": "registered",
         "module_prefix": ADDON_MODULE,
