@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -179,8 +180,11 @@ def tint_multipliers(tint_cc: float) -> RGB:
     return (loss, 1.0, loss) if tint_cc > 0 else (1.0, loss, 1.0)
 
 
+@lru_cache(maxsize=1024)
 def light_rgb(light: GelledLight, normalise: Normalisation = "max") -> RGB:
-    """Linear RGB for a (gelled) source: blackbody colour times the green/magenta filter's transmission."""
+    """Linear RGB for a (gelled) source: blackbody colour times the green/magenta filter's transmission.
+
+    Cached: a production's lamps share a handful of colour temperatures and gels."""
     rgb = _XYZ_TO_LINEAR_SRGB @ blackbody_xyz(light.kelvin) * np.array(tint_multipliers(light.tint_cc))
     return _normalised(rgb, normalise)
 
