@@ -396,6 +396,13 @@ def test_handheld_shake_is_seeded_and_bounded(clean_blender: None, tmp_path: Pat
     )
 
 
+def front_eye_and_top(figure: Any) -> tuple[Vector, Vector]:
+    """The eyes and the top of the head on the front face of a figure standing as built (facing -Y)."""
+    low, high = mesh_bounds(figure)
+    x = (low.x + high.x) / 2
+    return Vector((x, low.y, high.z - EYE_FROM_TOP * (high.z - low.z))), Vector((x, low.y, high.z))
+
+
 def test_dolly_rides_its_track_and_crane_swings_its_arm(clean_blender: None, tmp_path: Path) -> None:
     shots = [
         {"id": "D", "scene": 1, "template": "push_in_close", "subject": "A", "duration": 24},
@@ -431,9 +438,8 @@ def test_dolly_rides_its_track_and_crane_swings_its_arm(clean_blender: None, tmp
     eyes, tops = [], []
     for frame in range(25, 49):
         at_frame(scene, frame)
-        low, high = mesh_bounds(keyed("scene:1/character:A"))
-        eye = Vector(((low.x + high.x) / 2, low.y, high.z - EYE_FROM_TOP * (high.z - low.z)))
-        eye_frame, top = projected(scene, crane, [eye, Vector(((low.x + high.x) / 2, low.y, high.z))])
+        eye, top_of_head = front_eye_and_top(keyed("scene:1/character:A"))
+        eye_frame, top = projected(scene, crane, [eye, top_of_head])
         eyes.append(eye_frame)
         tops.append(top.y)
     assert 1 - tops[0] == pytest.approx(headroom, abs=0.03)
@@ -452,8 +458,7 @@ def test_an_arc_keeps_the_composition_the_framing_solved(clean_blender: None, tm
     }
     build_spec(tmp_path, [shot], {"A": 1.8})
     scene, camera = story(1), keyed("shot:R/camera")
-    low, high = mesh_bounds(keyed("scene:1/character:A"))
-    eye = Vector(((low.x + high.x) / 2, low.y, high.z - EYE_FROM_TOP * (high.z - low.z)))  # faces -Y
+    eye = front_eye_and_top(keyed("scene:1/character:A"))[0]
     seen, headings = [], []
     for frame in range(1, 25):
         at_frame(scene, frame)
