@@ -978,10 +978,7 @@ def _line_counts(elements: list[Element], widths: dict[str, int]) -> list[int]:
             counts[index] = seen[key]
     spaced = _all_single_spaced([text for _, _, text in long_texts])
     for index, width, text in long_texts:
-        if spaced and "\n" not in text:  # the usual case: one line as it prints, to be wrapped
-            counts[index] = _spaced_line_count(text, width)
-        else:
-            counts[index] = wrapped_line_count(text, width, spaced)
+        counts[index] = wrapped_line_count(text, width, spaced)
     return counts
 
 
