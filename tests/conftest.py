@@ -14,7 +14,8 @@ import run  # noqa: E402
 
 sys.path.remove(str(ROOT))
 run.import_package()
-# shared test kits import by name: test_spec_common, script_kit (tests/core), render_kit, build_kit (blender)
+# shared test kits import by name: test_spec_common, script_kit (tests/core); render_kit, build_kit,
+# example_kit (tests/blender)
 sys.path.insert(0, str(ROOT / "tests" / "core"))
 sys.path.insert(0, str(ROOT / "tests" / "blender"))
 

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple
 import bpy
 import yaml
 from backlot.departments import build_production
-from backlot.departments.context import BuildReport
+from backlot.departments.context import KEY, BuildReport
 from backlot.production.api import load_production
 from backlot.production.model import Production
 from backlot.production.presets import PresetLibrary
@@ -62,7 +62,7 @@ def build_departments(
 
 def keyed(kind: str, key: str) -> Any:
     """The datablock of `bpy.data.<kind>` the build made under `key`, or None."""
-    return next((block for block in getattr(bpy.data, kind) if block.get("backlot_key") == key), None)
+    return next((block for block in getattr(bpy.data, kind) if block.get(KEY) == key), None)
 
 
 def build_with_operator(spec: Path, department: str = "ALL") -> set[str]:
