@@ -6,14 +6,22 @@ This file only registers the extension. Importing it must stay free of ``bpy`` s
 
 from __future__ import annotations
 
+from types import ModuleType
+
+
+def _modules() -> tuple[ModuleType, ...]:
+    """What Backlot adds to Blender, in dependency order: the state first, then operators, then panels."""
+    from . import operators, panels
+    from .runtime import properties
+
+    return (properties, operators, panels)
+
 
 def register() -> None:
-    from . import blender_registration
-
-    blender_registration.register()
+    for module in _modules():
+        module.register()
 
 
 def unregister() -> None:
-    from . import blender_registration
-
-    blender_registration.unregister()
+    for module in reversed(_modules()):
+        module.unregister()

@@ -4,7 +4,7 @@
     blender -b -q -P run.py -- render spec.yaml   (inside Blender)
 
 A thin layer: it makes this folder importable as the package `backlot` and hands over to
-`backlot.production.cli`; Blender commands go to `backlot.headless`.
+`backlot.cli.main`; Blender commands go to `backlot.pipeline.headless`.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, NoReturn
 if TYPE_CHECKING:
     import argparse
 
-    from backlot.production.cli import Console
+    from backlot.cli.console import Console
 
 ROOT = Path(__file__).resolve().parent
 
@@ -47,17 +47,17 @@ def _arguments() -> list[str]:
 
 def _run_blender_command(args: argparse.Namespace, console: Console) -> int:
     """Blender commands import bpy only when one is asked for, so `validate` stays fast."""
-    from backlot.production.cli import json_only_stdout
+    from backlot.cli.console import json_only_stdout
 
     with json_only_stdout(console):  # Blender logs on stdout from the moment bpy is imported
-        from backlot import headless
+        from backlot.pipeline import headless
 
         return headless.run_command(args, console)
 
 
 def main() -> int:
     import_package()
-    from backlot.production import cli
+    from backlot.cli import main as cli
 
     blender_available = importlib.util.find_spec("bpy") is not None
     return cli.main(_arguments(), _run_blender_command if blender_available else None)

@@ -36,10 +36,10 @@ import run  # noqa: E402
 run.import_package()
 
 import bpy  # noqa: E402
-from backlot import properties  # noqa: E402
 from backlot.departments import build_production  # noqa: E402
-from backlot.production.api import load_production  # noqa: E402
 from backlot.production.model import Production  # noqa: E402
+from backlot.production.spec.api import load_production  # noqa: E402
+from backlot.runtime import properties  # noqa: E402
 from raw_replay import content_counts, read_recipe, replay, strip_defaults, summary  # noqa: E402
 from spec_1000_shots import generate  # noqa: E402
 

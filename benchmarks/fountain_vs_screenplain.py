@@ -133,7 +133,7 @@ def best_interleaved(
 def clear_caches() -> None:
     """No help from earlier runs: Backlot's caches go, and so do `re`'s compiled patterns (this script's
     character names become one)."""
-    from backlot.production import breakdown, fountain
+    from backlot.production.screenplay import breakdown, fountain
 
     fountain._marked_plain_text.cache_clear()
     breakdown._capitals_item.cache_clear()
@@ -143,7 +143,7 @@ def clear_caches() -> None:
 
 def stage_times(rounds: int, text: str) -> tuple[float, float, float]:
     """Best time of each Backlot stage over ``rounds`` runs, caches cleared before each run."""
-    from backlot.production import breakdown, fountain
+    from backlot.production.screenplay import breakdown, fountain
 
     best = [float("inf")] * 3
     for _ in range(rounds):
@@ -162,7 +162,7 @@ def stage_times(rounds: int, text: str) -> tuple[float, float, float]:
 
 def main() -> None:
     _load_backlot()
-    from backlot.production import breakdown, fountain
+    from backlot.production.screenplay import breakdown, fountain
 
     try:
         from screenplain.parsers import fountain as screenplain_fountain

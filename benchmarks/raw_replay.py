@@ -20,8 +20,8 @@ from functools import reduce
 from typing import TYPE_CHECKING, Any, Literal, cast
 
 import bpy
-from backlot import compat
 from backlot.departments.context import KEY, WRITTEN
+from backlot.runtime import compat
 
 if TYPE_CHECKING:
     from bpy.stub_internal.rna_enums import ConstraintTypeItems

@@ -28,10 +28,10 @@ import run  # noqa: E402
 run.import_package()
 
 import bpy  # noqa: E402
-from backlot import properties  # noqa: E402
-from backlot.production.render_plan import RenderRequest  # noqa: E402
-from backlot.render_loop import RenderLoop, measure_shots  # noqa: E402
-from backlot.session import default_blend_path, ensure_built, validate_into  # noqa: E402
+from backlot.pipeline.steps import default_blend_path, ensure_built, validate_into  # noqa: E402
+from backlot.production.render.request import RenderRequest  # noqa: E402
+from backlot.rendering.loop import RenderLoop, measure_shots  # noqa: E402
+from backlot.runtime import properties  # noqa: E402
 
 OVERHEAD_GOAL = 0.03
 SAVE_GOAL = 0.050

@@ -14,7 +14,6 @@ mean and 99th percentile of the per-pixel distance.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import sys
 import time
@@ -28,15 +27,13 @@ import numpy as np
 from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
-if "backlot" not in sys.modules:
-    spec = importlib.util.spec_from_file_location(
-        "backlot", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
-    )
-    assert spec is not None and spec.loader is not None
-    sys.modules["backlot"] = module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+sys.path.insert(0, str(ROOT))
+import run  # noqa: E402
 
-from backlot.production.retro import colour_space, load_console, load_palette  # noqa: E402
+run.import_package()
+
+from backlot.production.image import colour_space  # noqa: E402
+from backlot.production.retro import load_console, load_palette  # noqa: E402
 from backlot.production.retro import native as compiled  # noqa: E402
 from backlot.production.retro.gamut import gamut_map  # noqa: E402
 from backlot.production.retro.palettes import nearest_colour_lut  # noqa: E402
@@ -113,9 +110,9 @@ def best_times(
     """Best wall time of each run over `repeats` rounds, interleaved so machine load hits all runs alike."""
     best: dict[str, tuple[float, np.ndarray]] = {}
     for _ in range(repeats):
-        for name, run in runs.items():
+        for name, one_run in runs.items():
             start = time.perf_counter()
-            result = run()
+            result = one_run()
             elapsed = time.perf_counter() - start
             if name not in best or elapsed < best[name][0]:
                 best[name] = (elapsed, result)

@@ -171,8 +171,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", action="store_true", help="print the top functions of one run")
     args = parser.parse_args(argv)
     _load_backlot()
-    from backlot.production.api import load_production
     from backlot.production.plan import estimate, make_plan
+    from backlot.production.spec.api import load_production
 
     with tempfile.TemporaryDirectory() as tmp:
         folder = generate(Path(tmp) / "epic", shots=args.shots)

@@ -12,7 +12,7 @@ import bpy
 
 from ..production.model import Production
 from ..production.plan import make_plan
-from ..production.presets import PresetLibrary
+from ..production.spec.presets import PresetLibrary
 from . import camera, characters, lighting, locations, retro, stage, wardrobe
 from .context import BuildContext, BuildReport
 

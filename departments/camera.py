@@ -19,12 +19,13 @@ from typing import Any
 import bpy
 from mathutils import Matrix
 
-from ..production import camera_moves, optics
-from ..production.camera_moves import CameraPose
+from ..production.camera import moves as camera_moves
+from ..production.camera import optics
+from ..production.camera.moves import CameraPose
+from ..production.camera.optics import Bounds, Subject, Vec3
 from ..production.model import CameraSpec, Production, Scene, Shot
-from ..production.optics import Bounds, Subject, Vec3
 from ..production.plan import ShotPlan
-from ..production.presets import PresetLibrary
+from ..production.spec.presets import PresetLibrary
 from . import camera_rigs, isometric
 from .context import KEY, BuildContext
 from .stage import department_collection, story_scene

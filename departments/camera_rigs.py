@@ -20,8 +20,8 @@ from typing import TYPE_CHECKING, Any, cast
 import bpy
 from mathutils import Matrix, Vector
 
-from ..production.camera_moves import CameraPose, view_axes
-from ..production.optics import Bounds, Vec3, camera_axes
+from ..production.camera.moves import CameraPose, view_axes
+from ..production.camera.optics import Bounds, Vec3, camera_axes
 from .context import BuildContext
 
 if TYPE_CHECKING:

@@ -17,9 +17,9 @@ from typing import cast
 
 import bpy
 
-from .. import compat
-from ..production.costume import FIGURE_SLOTS
 from ..production.model import Character, Production, Scene
+from ..production.staging.costume import FIGURE_SLOTS
+from ..runtime import compat
 from .context import BuildContext
 from .placement import Walk, place_cast, walks
 from .stage import department_collection

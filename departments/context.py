@@ -21,9 +21,9 @@ import bpy
 
 from ..production.model import Production
 from ..production.plan import Plan
-from ..production.presets import PresetLibrary
+from ..production.spec.presets import PresetLibrary
+from ..runtime.built import KEY
 
-KEY = "backlot_key"
 DEPARTMENT = "backlot_department"
 WRITTEN = "backlot_written"
 TOLERANCE = 1e-5

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import bpy
 
-from ..production.camera_moves import CameraPose
+from ..production.camera.moves import CameraPose
+from ..production.camera.optics import Subject
 from ..production.model import CameraSpec, Shot
-from ..production.optics import Subject
 from ..production.retro.isometric import tile_camera
 from .context import BuildContext
 from .stage import story_scene

@@ -2,8 +2,8 @@
 
 The setup's rig (presets/light_rigs/<setup>.yaml) is placed round the scene's subject relative to the camera
 axis of the scene's first shot, so every shot of the scene keeps the same motivation. Levels are ratios in
-stops at the subject (production/light_rig.py with production/photometry.py): key/fill N:1 puts key / N of
-illuminance on the subject from the fill, whatever the lamps' types, sizes and distances. Colours are
+stops at the subject (production/light/rig.py with production/light/photometry.py): key/fill N:1 puts key / N
+of illuminance on the subject from the fill, whatever the lamps' types, sizes and distances. Colours are
 blackbody Kelvin through the named gels, white-balanced to the style's `white_balance`. A shot that overrides
 the scene's lighting gets its lamp levels keyed (constant) over its frame range.
 """
@@ -17,10 +17,10 @@ from typing import Any
 import bpy
 from mathutils import Vector
 
-from .. import compat
-from ..production.colour_temperature import Gel, white_balance
-from ..production.light_rig import LampPlan, plan_rig, rig_from_preset
+from ..production.light.colour_temperature import Gel, white_balance
+from ..production.light.rig import LampPlan, plan_rig, rig_from_preset
 from ..production.model import Lighting, Production, Scene
+from ..runtime import compat
 from .context import BuildContext
 from .locations import set_size
 from .placement import Placement, aim, place_cast

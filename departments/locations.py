@@ -16,11 +16,11 @@ from typing import Any, cast
 import bpy
 from mathutils import Vector
 
-from ..production.colour_temperature import white_balance
-from ..production.light_rig import lamp_colour
+from ..production.image.colour_space import srgb_to_linear
+from ..production.light.colour_temperature import white_balance
+from ..production.light.photometry import LightType
+from ..production.light.rig import lamp_colour
 from ..production.model import Location, Production, Scene
-from ..production.photometry import LightType
-from ..production.retro.colour_space import srgb_to_linear
 from ..production.values import parse_color
 from .context import BuildContext
 from .nodes import shader_material

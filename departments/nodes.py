@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import bpy
 
-from .. import compat
+from ..runtime import compat
 from .context import BuildContext
 
 

@@ -14,9 +14,9 @@ from typing import Any, Literal
 
 import bpy
 
-from .. import compat
 from ..production.model import Output, Production
 from ..production.retro.look import LiveLook, live_look
+from ..runtime import compat
 from .context import KEY, BuildContext
 from .stage import story_scene
 

@@ -11,10 +11,11 @@ from collections import defaultdict
 
 import bpy
 
-from .. import compat
 from ..production.model import Production, Scene
 from ..production.plan import master_resolution
-from ..properties import scene_state
+from ..runtime import compat
+from ..runtime.built import scene_key
+from ..runtime.properties import scene_state
 from .context import BuildContext
 
 NAME = "stage"
@@ -22,18 +23,8 @@ MARKERS = "backlot_markers"
 DEPARTMENT_COLLECTIONS = ("Set", "Cast", "Lights", "Cameras")
 
 
-def scene_key(scene_id: str) -> str:
-    return f"scene:{scene_id}"
-
-
 def scene_name(scene: Scene) -> str:
     return f"{scene.id} {scene.heading}".strip() if scene.heading else f"{scene.id} {scene.location}"
-
-
-def built_scene(scene_id: str) -> bpy.types.Scene | None:
-    """The Blender scene built for story scene `scene_id`, outside a build (render, farm, shot preview)."""
-    key = scene_key(scene_id)
-    return next((s for s in bpy.data.scenes if s.get("backlot_key") == key), None)
 
 
 def story_scene(ctx: BuildContext, scene_id: str) -> bpy.types.Scene:

@@ -1,9 +1,9 @@
 """Wardrobe department: each character wears the costume the spec gives for each scene.
 
 A material per costume piece (the piece's dye colour through the fabric family and condition shader, see
-production/costume.py and docs/characters.md), plus skin, hair and a stand-in colour per character. Every
-scene's figure gets its slots linked at object level, so the mesh is shared while each scene shows its own
-costume in every one of its shots.
+production/staging/costume.py and docs/characters.md), plus skin, hair and a stand-in colour per character.
+Every scene's figure gets its slots linked at object level, so the mesh is shared while each scene shows its
+own costume in every one of its shots.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from typing import cast
 
 import bpy
 
-from .. import compat
-from ..production.costume import (
+from ..production.model import RGB, Character, Production
+from ..production.staging.costume import (
     BODY_SLOTS,
     COSTUME_SLOTS,
     FIGURE_SLOTS,
@@ -24,7 +24,7 @@ from ..production.costume import (
     slot_rules,
     slot_sources,
 )
-from ..production.model import RGB, Character, Production
+from ..runtime import compat
 from .context import BuildContext
 from .nodes import link_once
 

@@ -2,7 +2,7 @@
 weather, and day-to-night animation. Built by the lighting department: all of it follows the scene's time.
 
 The place and time come from the location's `geo` and `date` and the scene's `time` (a named time is resolved
-by production/solar.py for that place and date). Without `geo` the sun is placed for `DEFAULT_PLACE`.
+by production/light/solar.py for that place and date). Without `geo` the sun is placed for `DEFAULT_PLACE`.
 """
 
 from __future__ import annotations
@@ -13,11 +13,11 @@ from datetime import date, datetime, time, timedelta
 
 import bpy
 
-from .. import compat
-from ..production import solar
-from ..production.colour_temperature import white_balance
-from ..production.light_rig import lamp_colour, sky_strength, sun_irradiance, sun_kelvin
+from ..production.light import solar
+from ..production.light.colour_temperature import white_balance
+from ..production.light.rig import lamp_colour, sky_strength, sun_irradiance, sun_kelvin
 from ..production.model import Location, Production, Scene
+from ..runtime import compat
 from .context import BuildContext
 from .locations import weather
 from .nodes import link_once, named

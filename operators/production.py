@@ -9,8 +9,8 @@ import bpy
 from bpy.props import EnumProperty, StringProperty
 
 from ..departments import DEPARTMENT_NAMES
-from ..properties import active_scene, preset_folders, production_state, scene_state
-from ..session import build_into, validate_into
+from ..pipeline.steps import build_into, validate_into
+from ..runtime.properties import active_scene, preset_folders, production_state, scene_state
 
 if TYPE_CHECKING:
     from bpy.stub_internal.rna_enums import OperatorReturnItems

@@ -14,12 +14,12 @@ from typing import TYPE_CHECKING, Any
 import bpy
 from bpy.props import BoolProperty, StringProperty
 
-from ..production.checkpoint import Checkpoint
+from ..pipeline.steps import default_blend_path, ensure_built, validate_into
 from ..production.plan import make_plan
-from ..production.render_plan import RenderRequest, SelectionError, select_outputs, select_shots
-from ..properties import active_scene, preset_folders, production_state
-from ..render_loop import Progress, RenderLoop
-from ..session import default_blend_path, ensure_built, validate_into
+from ..production.render.checkpoint import Checkpoint
+from ..production.render.request import RenderRequest, SelectionError, select_outputs, select_shots
+from ..rendering.loop import Progress, RenderLoop
+from ..runtime.properties import active_scene, preset_folders, production_state
 
 if TYPE_CHECKING:
     from bpy.stub_internal.rna_enums import OperatorReturnItems

@@ -20,11 +20,12 @@ from typing import TYPE_CHECKING, Any
 import bpy
 import yaml
 
-from ..production import breakdown, fountain, script_helper, script_to_spec
-from ..production.llm import LLMClient, LLMError, is_local_url
-from ..production.llm_jobs import JobEvent, JobRunner
-from ..properties import active_scene, preferences, preset_folders, production_state
-from ..session import validate_into
+from ..pipeline.steps import validate_into
+from ..production.assistant import script_helper
+from ..production.assistant.client import LLMClient, LLMError, is_local_url
+from ..production.assistant.jobs import JobEvent, JobRunner
+from ..production.screenplay import breakdown, fountain, script_to_spec
+from ..runtime.properties import active_scene, preferences, preset_folders, production_state
 
 if TYPE_CHECKING:
     from bpy.stub_internal.rna_enums import OperatorReturnItems

@@ -1,4 +1,6 @@
-"""Select a shot: show its story scene through its camera over its frame range."""
+"""Select a shot: show its story scene through its camera over its frame range
+(`runtime.properties.preview_shot`).
+"""
 
 from __future__ import annotations
 
@@ -7,30 +9,10 @@ from typing import TYPE_CHECKING
 import bpy
 from bpy.props import StringProperty
 
-from ..departments.stage import built_scene
-from ..properties import active_scene, production_state
+from ..runtime.properties import preview_shot
 
 if TYPE_CHECKING:
     from bpy.stub_internal.rna_enums import OperatorReturnItems
-
-
-def preview_shot(context: bpy.types.Context, shot_id: str) -> bool:
-    """Switch to the shot's scene, bind its camera and preview its frame range. False if not built."""
-    state = production_state(active_scene(context))
-    item = next((s for s in state.shots if s.shot_id == shot_id), None)
-    if item is None:
-        return False
-    scene = built_scene(item.scene_id)
-    camera = next((o for o in bpy.data.objects if o.get("backlot_key") == f"shot:{shot_id}/camera"), None)
-    if scene is None or camera is None:
-        return False
-    if context.window is not None and context.window.scene != scene:
-        context.window.scene = scene
-    scene.camera = camera
-    scene.use_preview_range = True
-    scene.frame_preview_start, scene.frame_preview_end = item.frame_start, item.frame_end
-    scene.frame_set(item.frame_start)
-    return True
 
 
 class BACKLOT_OT_select_shot(bpy.types.Operator):

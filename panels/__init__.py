@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import bpy
 
 from ..departments import DEPARTMENT_NAMES
-from ..properties import active_scene, production_state
+from ..runtime.properties import active_scene, production_state
 from . import continuity, render, script
 from .base import BacklotPanel
 

@@ -9,7 +9,7 @@ from typing import Any
 
 import bpy
 
-from ..properties import active_scene, production_state
+from ..runtime.properties import active_scene, production_state
 from .base import BacklotPanel
 
 

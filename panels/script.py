@@ -5,7 +5,7 @@ from __future__ import annotations
 import bpy
 
 from ..operators.script import active_run
-from ..properties import active_scene, production_state
+from ..runtime.properties import active_scene, production_state
 from .base import BacklotPanel
 
 

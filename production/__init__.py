@@ -1,4 +1,6 @@
-"""Pure-Python core of Backlot: spec loading, presets, validation, model, planning, Fountain, LLM client.
+"""Pure-Python core of Backlot: everything that knows what a production is, without Blender.
 
-Nothing in this package imports ``bpy``; a test enforces it.
+The root modules (`model`, `values`, `plan`, `diagnostics`) are the shared vocabulary and import no
+subpackage; each subpackage is one domain (see docs/development.md). Nothing in this package imports ``bpy``;
+a test enforces it.
 """

@@ -5,17 +5,40 @@ Departments, the planner and the render loop read only this; they never see raw 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from .optics import Sensor
 from .values import TimeOfDay
 
 RGB = tuple[float, float, float]
 DEFAULT_SENSOR = "full_frame"
 """Sensor preset of a camera that names none (a user preset folder may redefine it)."""
+
+
+@dataclass(frozen=True)
+class Sensor:
+    """A camera gate; ``squeeze`` > 1 is an anamorphic lens (scene squeezed that many times)."""
+
+    name: str
+    width_mm: float
+    height_mm: float
+    squeeze: float = 1.0
+    coc_mm: float | None = None
+
+    @property
+    def effective_width_mm(self) -> float:
+        """Width of the gate as the desqueezed image sees it: what Blender's ``sensor_width`` must be."""
+        return self.width_mm * self.squeeze
+
+    @property
+    def circle_of_confusion_mm(self) -> float:
+        """The preset's value, else the common diagonal/1442 rule (0.030 mm on full frame)."""
+        if self.coc_mm is not None:
+            return self.coc_mm
+        return math.hypot(self.width_mm, self.height_mm) / 1442.0
 
 
 @dataclass(frozen=True)

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import CameraSpec, Output, Production, Shot
-from .optics import squeezed_resolution
+from .model import CameraSpec, Output, Production, Sensor, Shot
 
 SCENE_START_FRAME = 1
 
@@ -63,6 +62,11 @@ class Plan:
 
     def shot(self, shot_id: str) -> ShotPlan:
         return next(s for s in self.shots if s.shot_id == shot_id)
+
+
+def squeezed_resolution(display_width_px: int, display_height_px: int, sensor: Sensor) -> tuple[int, int]:
+    """Render resolution that shows as ``display_width x display_height`` once the pixel aspect is applied."""
+    return max(1, round(display_width_px / sensor.squeeze)), display_height_px
 
 
 def ordered_shots(production: Production) -> list[Shot]:

@@ -9,7 +9,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, time
 
-from .schema import NAMED_TIMES
+NAMED_TIMES = ("day", "night", "dawn", "dusk", "golden_hour")
 
 
 class ValueProblem(ValueError):

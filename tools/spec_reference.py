@@ -1,4 +1,4 @@
-"""Regenerate the field tables of docs/spec-reference.md from production/schema.py (the validator's own
+"""Regenerate the field tables of docs/spec-reference.md from production/spec/schema.py (the validator's own
 declaration), so the reference cannot drift from what the validator accepts.
 
     python tools/spec_reference.py          rewrite the tables between the markers in docs/spec-reference.md
@@ -8,7 +8,6 @@ declaration), so the reference cannot drift from what the validator accepts.
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import sys
 from pathlib import Path
 from typing import Any
@@ -38,15 +37,11 @@ KIND_TEXT = {
 
 
 def _load_schema() -> Any:
-    if "backlot" not in sys.modules:
-        spec = importlib.util.spec_from_file_location(
-            "backlot", ROOT / "__init__.py", submodule_search_locations=[str(ROOT)]
-        )
-        assert spec is not None and spec.loader is not None
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["backlot"] = module
-        spec.loader.exec_module(module)
-    from backlot.production import schema
+    sys.path.insert(0, str(ROOT))
+    import run
+
+    run.import_package()
+    from backlot.production.spec import schema
 
     return schema
 

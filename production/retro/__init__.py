@@ -5,7 +5,7 @@ The Blender side (compositor node group, output wiring) lives in `departments/re
 
 from __future__ import annotations
 
-from .colour_space import linear_srgb_to_oklab, linear_to_srgb, oklab_to_linear_srgb, srgb_to_linear
+from ..image.colour_space import linear_srgb_to_oklab, linear_to_srgb, oklab_to_linear_srgb, srgb_to_linear
 from .dither import KERNELS, bayer_matrix, error_diffuse, nearest, ordered_dither
 from .palettes import (
     ConsolePreset,

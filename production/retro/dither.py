@@ -15,8 +15,8 @@ import numpy as np
 import numpy.typing as npt
 from numpy.lib.stride_tricks import as_strided
 
+from ..image.colour_space import luminance
 from . import native
-from .colour_space import luminance
 from .gamut import gamut_map
 from .palettes import CHANNEL_OFFSETS, LINEAR_STEPS, NearestColourLUT, Palette, nearest_colour_lut
 

@@ -22,8 +22,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 
+from ..image.colour_space import linear_srgb_to_oklab, oklab_jacobian, srgb_to_linear
 from . import native
-from .colour_space import linear_srgb_to_oklab, oklab_jacobian, srgb_to_linear
 from .palettes import NearestColourLUT, Palette, nearest_colour_lut
 
 GRID = 17  # nodes per sRGB axis (16 cells) where the projection is solved

@@ -20,7 +20,7 @@ import numpy as np
 import numpy.typing as npt
 import yaml
 
-from .colour_space import (
+from ..image.colour_space import (
     linear_srgb_to_oklab,
     linear_to_srgb,
     linear_to_srgb8,

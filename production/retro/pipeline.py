@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from ..image.colour_space import linear_to_srgb8
 from . import native
-from .colour_space import linear_to_srgb8
 from .dither import KERNELS, error_diffuse, nearest, ordered_dither
 from .palettes import ConsolePreset, Palette, PaletteLock, PalettePreset, load_console, load_palette
 

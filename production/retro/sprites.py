@@ -4,14 +4,12 @@ The render finalize step passes the rendered frames (paths to RGBA PNGs, or uint
 directions; each frame is trimmed to its non-transparent pixels and packed on a grid, and the atlas uses
 Aseprite's JSON layout (`frames` with `frame`, `spriteSourceSize`, `sourceSize`, `duration` in ms, and
 `meta.frameTags` per direction), which Godot, Unity, Phaser and Defold importers read. PNG is read here with
-zlib and numpy (no Pillow: this runs inside Blender) and written by `production.frames.write_png`.
+zlib and numpy (no Pillow: this runs inside Blender) and written by `production.image.codecs`.
 """
 
 from __future__ import annotations
 
 import json
-import struct
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -19,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import numpy.typing as npt
 
-from ..frames import PNG_SIGNATURE, write_png
+from ..image.codecs import read_png, write_png
 
 Image = npt.NDArray[np.uint8]  # (height, width, 4) RGBA, top row first
 # Camera azimuth around the character for each direction, degrees counter-clockwise seen from above, 0 = in
@@ -44,68 +42,6 @@ def sprite_directions(count: int) -> tuple[tuple[str, float], ...]:
     if count not in DIRECTIONS:
         raise ValueError(f"sprite sheets have 4 or 8 directions, got {count}")
     return DIRECTIONS[count]
-
-
-# ------------------------------------------------------------------------------------------------------- PNG
-
-
-def _paeth(a: int, b: int, c: int) -> int:
-    p = a + b - c
-    pa, pb, pc = abs(p - a), abs(p - b), abs(p - c)
-    return a if pa <= pb and pa <= pc else b if pb <= pc else c
-
-
-def _unfilter_row(kind: int, row: Image, previous: Image, channels: int) -> Image:
-    if kind == 0:
-        return row
-    if kind == 2:
-        return row + previous  # uint8 arithmetic wraps mod 256, as the filter defines
-    if kind == 1:
-        return np.cumsum(row.reshape(-1, channels), axis=0, dtype=np.uint8).ravel()
-    out = row.astype(np.int64)
-    above = previous.astype(np.int64)
-    for i in range(len(out)):
-        left = out[i - channels] if i >= channels else 0
-        if kind == 3:
-            out[i] = (out[i] + (left + above[i]) // 2) & 0xFF
-        else:
-            upper_left = above[i - channels] if i >= channels else 0
-            out[i] = (out[i] + _paeth(int(left), int(above[i]), int(upper_left))) & 0xFF
-    return out.astype(np.uint8)
-
-
-def read_png(path: str | Path) -> Image:
-    """8-bit RGB/RGBA/grey PNG (non-interlaced, as Blender writes) as RGBA uint8, rows top first."""
-    data = Path(path).read_bytes()
-    if not data.startswith(PNG_SIGNATURE):
-        raise ValueError(f"{path}: not a PNG file")
-    position, compressed, header = 8, b"", b""
-    while position < len(data):
-        (length,) = struct.unpack(">I", data[position : position + 4])
-        kind = data[position + 4 : position + 8]
-        body = data[position + 8 : position + 8 + length]
-        header = body if kind == b"IHDR" else header
-        compressed += body if kind == b"IDAT" else b""
-        position += 12 + length
-    width, height, depth, colour_type, _, _, interlace = struct.unpack(">IIBBBBB", header)
-    channels = {0: 1, 2: 3, 4: 2, 6: 4}.get(colour_type)
-    if depth != 8 or channels is None or interlace:
-        raise ValueError(
-            f"{path}: only 8-bit non-interlaced grey/RGB/RGBA PNGs are read here "
-            f"(got depth {depth}, colour type {colour_type}, interlace {interlace}); save frames as RGBA 8"
-        )
-    stride = width * channels
-    raw = np.frombuffer(zlib.decompress(compressed), np.uint8).reshape(height, stride + 1)
-    rows = np.zeros((height, stride), np.uint8)
-    previous = np.zeros(stride, np.uint8)
-    for y in range(height):
-        previous = rows[y] = _unfilter_row(int(raw[y, 0]), raw[y, 1:].copy(), previous, channels)
-    pixels = rows.reshape(height, width, channels)
-    if channels in (1, 2):
-        pixels = np.concatenate([pixels[..., :1].repeat(3, -1), pixels[..., 1:]], -1)
-    if pixels.shape[2] == 3:
-        pixels = np.concatenate([pixels, np.full((height, width, 1), 255, np.uint8)], -1)
-    return pixels
 
 
 # ---------------------------------------------------------------------------------------------------- packing

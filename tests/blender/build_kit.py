@@ -11,11 +11,11 @@ import bpy
 import yaml
 from backlot.departments import build_production
 from backlot.departments.context import KEY, BuildReport
-from backlot.production.api import load_production
 from backlot.production.model import Production
-from backlot.production.presets import PresetLibrary
-from backlot.production.validate import Capabilities
-from backlot.properties import active_scene, scene_state
+from backlot.production.spec.api import load_production
+from backlot.production.spec.presets import PresetLibrary
+from backlot.production.spec.validate import Capabilities
+from backlot.runtime.properties import active_scene, scene_state
 
 OPS: Any = bpy.ops  # `bpy.ops.backlot` is registered at run time: the stubs do not know it
 

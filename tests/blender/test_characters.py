@@ -8,10 +8,10 @@ from typing import Any
 
 import bpy
 import pytest
-from backlot import compat
 from backlot.departments.characters import PART_ATTRIBUTE, PARTS
 from backlot.departments.context import BuildReport
-from backlot.production.api import load_production
+from backlot.production.spec.api import load_production
+from backlot.runtime import compat
 from build_kit import build_departments, write_spec_file
 
 # docs/characters.md: shoulder breadth (outer arms) and hip breadth as fractions of height, per build.

@@ -20,8 +20,8 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from backlot.production.api import load_production
 from backlot.production.plan import make_plan
+from backlot.production.spec.api import load_production
 from example_kit import copy_example
 
 pytestmark = [
@@ -131,7 +131,7 @@ def test_zip_holds_package_manifest_and_one_yaml_wheel_per_platform_and_python(e
         names = archive.namelist()
         manifest = tomllib.loads(archive.read("blender_manifest.toml").decode())
 
-    assert "__init__.py" in names and "blender_registration.py" in names
+    assert "__init__.py" in names and "runtime/properties.py" in names
     assert "production/__init__.py" in names
     wheel_names = sorted(name.removeprefix("wheels/") for name in names if name.startswith("wheels/"))
     assert wheel_names == sorted(Path(path).name for path in manifest["wheels"])

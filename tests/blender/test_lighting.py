@@ -13,8 +13,8 @@ from typing import Any, cast
 import bpy
 import numpy as np
 import pytest
-from backlot import compat
 from backlot.production.model import Production
+from backlot.runtime import compat
 from build_kit import Built, build_departments, keyed
 from mathutils import Vector
 
@@ -88,7 +88,7 @@ def test_sun_lamp_points_where_spa_puts_the_sun(
 def irradiance_from(lamp: bpy.types.Object, point: Vector, samples: int = 160) -> float:
     """Luminance-weighted irradiance a built lamp puts on a surface at `point` facing the lamp.
 
-    Written here from the definitions, not from production/photometry.py: an area light is a one-sided
+    Written here from the definitions, not from production/light/photometry.py: an area light is a one-sided
     Lambertian emitter of radiance P / (pi A) (Blender's definition, checked against a Cycles render),
     integrated as L cos(emitter) cos(receiver) / r^2 over its surface; a point or spot radiates P / (4 pi).
     """

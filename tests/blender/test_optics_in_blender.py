@@ -9,7 +9,8 @@ from typing import Literal, cast
 
 import pytest
 import yaml
-from backlot.production import camera_moves, optics
+from backlot.production.camera import moves as camera_moves
+from backlot.production.camera import optics
 
 pytestmark = [
     pytest.mark.blender,

@@ -14,7 +14,7 @@ from typing import Any, cast
 import bpy
 import pytest
 from backlot import panels
-from backlot.properties import active_scene, scene_state
+from backlot.runtime.properties import active_scene, scene_state
 from build_kit import build_with_operator
 
 # `bpy.ops.backlot` is registered at run time: the stubs do not know it (the attr-defined ignores below).

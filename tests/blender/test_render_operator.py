@@ -12,7 +12,7 @@ from typing import Any
 
 import bpy
 from backlot.operators.render import BACKLOT_OT_render_production
-from backlot.production.checkpoint import Checkpoint
+from backlot.production.render.checkpoint import Checkpoint
 from render_kit import TINY, expected_files, files_on_disk, shot_frames
 from test_panels import draw_all
 

@@ -14,7 +14,7 @@ import bpy
 import pytest
 import yaml
 from backlot.departments.camera import camera_names
-from backlot.production.render_plan import shot_takes
+from backlot.production.render.request import shot_takes
 from build_kit import validated
 from PIL import Image
 from render_kit import OUTPUT_SIZES, TINY, expected_files, files_on_disk, log_events, render, shot_frames

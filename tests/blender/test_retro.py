@@ -9,12 +9,12 @@ from typing import Any, cast
 import bpy
 import numpy as np
 import pytest
-from backlot import compat
 from backlot.departments.retro import _ensure_interface, _fill_group
 from backlot.production.retro import bayer_matrix, load_palette
 from backlot.production.retro.dither import palette_spread
 from backlot.production.retro.look import LiveLook, live_look
 from backlot.production.retro.palettes import Palette
+from backlot.runtime import compat
 from build_kit import build_with_operator, keyed
 
 BLOCK = 4  # render pixels per native pixel in the render tests

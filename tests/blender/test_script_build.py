@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import bpy
-from backlot.production import fountain, script_to_spec
+from backlot.production.screenplay import fountain, script_to_spec
 from build_kit import build_with_operator
 from script_kit import night_shift
 

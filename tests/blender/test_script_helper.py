@@ -13,7 +13,7 @@ import bpy
 import pytest
 import yaml
 from backlot.operators import script as script_ops
-from backlot.properties import active_scene, scene_state
+from backlot.runtime.properties import active_scene, scene_state
 from script_kit import PARKING_LOT_ACTION_WITH_ZIPPO, night_shift
 
 from tests.support.fake_llm_server import FakeLLMServer, Reply

@@ -16,10 +16,10 @@ import bpy
 import pytest
 import yaml
 from backlot.departments import DEPARTMENT_NAMES
-from backlot.farm import write_farm_blends
-from backlot.production.presets import BUILTIN_DIR
-from backlot.production.render_plan import RenderRequest
-from backlot.render_loop import measure_shots, shot_render_settings
+from backlot.production.render.request import RenderRequest
+from backlot.production.spec.presets import BUILTIN_DIR
+from backlot.rendering.farm import write_farm_blends
+from backlot.rendering.loop import measure_shots, shot_render_settings
 from build_kit import build_departments, keyed
 from PIL import Image
 from render_kit import OUTPUT_SIZES, ROOT, TINY, log_events

@@ -7,8 +7,8 @@ import io
 from html.parser import HTMLParser
 
 import pytest
-from backlot.production import breakdown as bd
-from backlot.production import fountain
+from backlot.production.screenplay import breakdown as bd
+from backlot.production.screenplay import fountain
 
 SCRIPT = """Title: Rain Check
 

@@ -7,8 +7,8 @@ import math
 
 import numpy as np
 import pytest
-from backlot.production import camera_moves as moves
-from backlot.production import optics
+from backlot.production.camera import moves as moves
+from backlot.production.camera import optics
 from test_optics import euler_matrix
 
 LEVEL_NORTH = (math.pi / 2, 0.0, 0.0)  # looking down +Y, no tilt

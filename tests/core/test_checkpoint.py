@@ -9,8 +9,8 @@ import zlib
 from pathlib import Path
 
 import pytest
-from backlot.production import checkpoint as cp
 from backlot.production.plan import OutputPlan, Plan, ShotPlan
+from backlot.production.render import checkpoint as cp
 
 
 def png_bytes(width: int = 2, height: int = 2) -> bytes:

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 import yaml
-from backlot.production import colour_temperature as ct
-from backlot.production.colour_temperature import Gel, GelledLight
+from backlot.production.light import colour_temperature as ct
+from backlot.production.light.colour_temperature import Gel, GelledLight
 
 GELS_DIR = Path(__file__).resolve().parents[2] / "presets" / "gels"
 

@@ -6,11 +6,11 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from backlot.production.api import load_production
-from backlot.production.continuity import continuity_report, format_continuity
-from backlot.production.costume import fabric_shader, piece_slot, slot_rules
 from backlot.production.model import Production, WardrobeEntry
-from backlot.production.schema import CONDITIONS, MATERIALS
+from backlot.production.spec.api import load_production
+from backlot.production.spec.schema import CONDITIONS, MATERIALS
+from backlot.production.staging.continuity import continuity_report, format_continuity
+from backlot.production.staging.costume import fabric_shader, piece_slot, slot_rules
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "neon_alley" / "production.yaml"
 

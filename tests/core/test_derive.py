@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from backlot.production import frames
-from backlot.production.derive import DeriveWorker, FrameJob, OutputJob, derive
+from backlot.production.image import codecs
+from backlot.production.render.derive import DeriveWorker, FrameJob, OutputJob, derive
 
 
 def write_tga(path: Path, rgb: np.ndarray) -> None:
@@ -56,8 +56,8 @@ def test_worker_process_writes_what_deriving_here_writes(tmp_path: Path) -> None
         assert (size, digest) == (size_there, digest_there) == (len(data), hashlib.sha256(data).hexdigest())
         assert (tmp_path / "here" / rel).read_bytes() == data
     # The 16-bit output at the master's own size is the master's codes, untouched: code c -> c x 257.
-    deep = frames.read_tga(tmp_path / "master.tga")
-    assert frames.encode_png(deep) == (tmp_path / "there" / "deep" / "0001.png").read_bytes()
+    deep = codecs.read_tga(tmp_path / "master.tga")
+    assert codecs.encode_png(deep) == (tmp_path / "there" / "deep" / "0001.png").read_bytes()
 
 
 def test_worker_failures_are_errors(tmp_path: Path) -> None:

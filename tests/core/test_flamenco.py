@@ -10,8 +10,8 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from backlot.production import flamenco
-from backlot.production.flamenco import FarmShot, FlamencoClient, FlamencoError
+from backlot.production.render import flamenco
+from backlot.production.render.flamenco import FarmShot, FlamencoClient, FlamencoError
 
 from tests.support.fake_flamenco import (
     SIMPLE_BLENDER_RENDER_SETTINGS,

@@ -7,8 +7,8 @@ says the example means.
 from __future__ import annotations
 
 import pytest
-from backlot.production import fountain
-from backlot.production.fountain import (
+from backlot.production.screenplay import fountain
+from backlot.production.screenplay.fountain import (
     ACTION,
     BONEYARD,
     CENTERED,

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from backlot.production import fountain
+from backlot.production.screenplay import fountain
 
 CORPUS = Path("/work/shared/corpus/fountain/screenplay-tools")
 if not CORPUS.is_dir():  # the corpus lives next to the repository on the project machines

@@ -10,7 +10,8 @@ from typing import cast
 import numpy as np
 import numpy.typing as npt
 import pytest
-from backlot.production import frames
+from backlot.production.image import codecs
+from backlot.production.render import frames
 from PIL import Image
 
 
@@ -60,7 +61,7 @@ def test_png_round_trips(dtype: type[np.uint8] | type[np.uint16], channels: int)
         "npt.NDArray[np.uint8] | npt.NDArray[np.uint16]",
         rng.integers(0, np.iinfo(dtype).max + 1, (17, 23, channels), dtype=dtype),
     )
-    data = frames.encode_png(pixels)
+    data = codecs.encode_png(pixels)
     assert np.array_equal(decode_png(data), pixels)
     with Image.open(io.BytesIO(data)) as image:  # and a real decoder accepts it
         image.load()
@@ -71,15 +72,15 @@ def test_png_round_trips(dtype: type[np.uint8] | type[np.uint16], channels: int)
 
 def test_png_is_deterministic_and_has_no_metadata() -> None:
     pixels = np.full((4, 4, 3), 200, np.uint8)
-    data = frames.encode_png(pixels)
-    assert data == frames.encode_png(pixels.copy())
+    data = codecs.encode_png(pixels)
+    assert data == codecs.encode_png(pixels.copy())
     assert b"tEXt" not in data and b"tIME" not in data
 
 
 def test_letterbox_of_a_239_picture_in_16_9() -> None:
     # A 1920x1080 master holding a 2.39:1 picture: 1920 / 2.39 = 803.3 rows of picture, 138 black above.
     codes = np.full((1080, 1920, 3), 40000, np.uint16)
-    out = frames.fit_frame(codes, (1920, 1080), 2.39, True, frames.decode_display, frames.encode_display)
+    out = frames.fit_frame(codes, (1920, 1080), 2.39, True, codecs.decode_display, codecs.encode_display)
     assert out.shape == (1080, 1920, 3)
     picture_rows = np.flatnonzero(out[:, 960, 0])
     assert len(picture_rows) == round(1920 / 2.39)
@@ -90,28 +91,28 @@ def test_letterbox_of_a_239_picture_in_16_9() -> None:
 def test_crop_fills_the_frame_with_the_centre_of_the_picture() -> None:
     codes = np.zeros((100, 200, 3), np.uint16)
     codes[:, 50:150] = 65535  # the centre half is white
-    out = frames.fit_frame(codes, (50, 50), None, False, frames.decode_display, frames.encode_display)
+    out = frames.fit_frame(codes, (50, 50), None, False, codecs.decode_display, codecs.encode_display)
     assert out.shape == (50, 50, 3) and np.all(out == 65535)  # a square crop of the centre: all white
 
 
 def test_downscale_averages_light_not_codes() -> None:
     codes = np.zeros((2, 2, 3), np.uint16)
     codes[0, 0] = codes[1, 1] = 65535  # a checkerboard of black and white
-    out = frames.fit_frame(codes, (1, 1), None, True, frames.decode_display, frames.encode_display)
+    out = frames.fit_frame(codes, (1, 1), None, True, codecs.decode_display, codecs.encode_display)
     # Half the light: linear 0.5 -> sRGB 0.7354 (IEC 61966-2-1), not the 0.5 a code average gives.
     assert out[0, 0, 0] / 65535 == pytest.approx(1.055 * 0.5 ** (1 / 2.4) - 0.055, abs=1e-4)
 
 
 def test_bit_depth() -> None:
     codes = np.array([[[0, 257, 65535]]], np.uint16)
-    assert frames.to_depth(codes, "8").tolist() == [[[0, 1, 255]]]
+    assert codecs.to_depth(codes, "8").tolist() == [[[0, 1, 255]]]
     every = np.arange(65536, dtype=np.uint16).reshape(1, -1, 1)
     assert np.array_equal(
-        frames.to_depth(every, "8"), np.rint(every.astype(np.float64) * 255 / 65535).astype(np.uint8)
+        codecs.to_depth(every, "8"), np.rint(every.astype(np.float64) * 255 / 65535).astype(np.uint8)
     )
-    assert frames.to_depth(codes, "16") is codes
+    assert codecs.to_depth(codes, "16") is codes
     with pytest.raises(ValueError):
-        frames.to_depth(codes, "32")
+        codecs.to_depth(codes, "32")
 
 
 def tga_bytes(rgb: np.ndarray, top_first: bool) -> bytes:
@@ -129,8 +130,8 @@ def test_tga_master_reads_as_16_bit_codes_top_row_first(tmp_path, top_first: boo
     rgb = rng.integers(0, 256, (5, 7, 3), dtype=np.uint16)
     path = tmp_path / "master.tga"
     path.write_bytes(tga_bytes(rgb, top_first))
-    assert frames.tga_problem(path) == ""
-    codes = frames.read_tga(path)
+    assert codecs.tga_problem(path) == ""
+    codes = codecs.read_tga(path)
     assert codes.dtype == np.uint16 and codes.shape == (5, 7, 3)
     assert np.array_equal(codes, rgb * 257)  # 8-bit code c is 16-bit code c * 257 (255 -> 65535)
 
@@ -139,11 +140,11 @@ def test_a_cut_tga_master_is_refused(tmp_path) -> None:
     path = tmp_path / "master.tga"
     data = tga_bytes(np.zeros((4, 4, 3), np.uint16), top_first=False)
     path.write_bytes(data[: 18 + 4 * 4 * 3 - 1])
-    assert "truncated" in frames.tga_problem(path)
+    assert "truncated" in codecs.tga_problem(path)
     with pytest.raises(ValueError, match="truncated"):
-        frames.read_tga(path)
+        codecs.read_tga(path)
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + data[8:])
-    assert "not an uncompressed" in frames.tga_problem(path)
+    assert "not an uncompressed" in codecs.tga_problem(path)
 
 
 def test_anamorphic_master_is_desqueezed() -> None:

@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from backlot.production import light_rig as lr
+from backlot.production.light import rig as lr
 from backlot.production.model import Lighting
-from backlot.production.schema import LIGHTING_SETUPS
+from backlot.production.spec.schema import LIGHTING_SETUPS
 
 RIGS = Path(__file__).resolve().parents[2] / "presets" / "light_rigs"
 SUBJECT = (1.0, 2.0, 1.6)

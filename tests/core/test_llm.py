@@ -11,8 +11,8 @@ from typing import Any
 
 import jsonschema
 import pytest
-from backlot.production import llm
-from backlot.production.llm import (
+from backlot.production.assistant import client as llm
+from backlot.production.assistant.client import (
     LLMCancelledError,
     LLMClient,
     LLMError,

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
-from backlot.production.llm import (
+from backlot.production.assistant.client import (
     ChatResult,
     LLMClient,
     LLMTimeoutError,
@@ -16,7 +16,7 @@ from backlot.production.llm import (
     ModelNotFoundError,
     TokenCallback,
 )
-from backlot.production.llm_jobs import JobEvent, JobRunner
+from backlot.production.assistant.jobs import JobEvent, JobRunner
 
 from tests.support.fake_llm_server import FakeLLMServer, Reply
 

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from backlot.production import script_helper
-from backlot.production.llm import LLMClient
-from backlot.production.llm_jobs import JobRunner
+from backlot.production.assistant import script_helper
+from backlot.production.assistant.client import LLMClient
+from backlot.production.assistant.jobs import JobRunner
 
 pytestmark = pytest.mark.slow
 

@@ -1,5 +1,5 @@
-"""production/ is the pure core: no module in it imports bpy (read with ast, so a lazy import inside a
-function counts too), and every module imports in a Python where `import bpy` fails."""
+"""production/ (the pure core) and cli/ (the terminal face) are pure: no module in them imports bpy (read with
+ast, so a lazy import inside a function counts too), and every module imports where `import bpy` fails."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-CORE = ROOT / "production"
+PURE_PACKAGES = (ROOT / "production", ROOT / "cli")
 BLENDER_MODULES = {
     "bpy",
     "bmesh",
@@ -26,7 +26,7 @@ BLENDER_MODULES = {
 
 
 def core_files() -> list[Path]:
-    return sorted(CORE.rglob("*.py"))
+    return sorted(file for package in PURE_PACKAGES for file in package.rglob("*.py"))
 
 
 def imported_roots(tree: ast.AST) -> set[str]:
@@ -91,7 +91,7 @@ def test_core_modules_import_without_bpy() -> None:
         spec.loader.exec_module(package)
         for name in {modules!r}:
             importlib.import_module(name)
-        from backlot.production.api import load_production
+        from backlot.production.spec.api import load_production
         result = load_production({str(ROOT / "examples" / "neon_alley" / "production.yaml")!r})
         assert isinstance(result.issues, list)
         leaked = sorted(m for m in sys.modules if m.split(".")[0] in {sorted(BLENDER_MODULES)!r})

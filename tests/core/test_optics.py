@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from backlot.production import optics
+from backlot.production import plan
+from backlot.production.camera import optics
 
 PRESETS = Path(__file__).resolve().parents[2] / "presets"
 HEIGHTS = (1.5, 1.8, 2.1)
@@ -101,7 +102,7 @@ def test_anamorphic_squeeze_maps_to_wide_pixels_and_a_desqueezed_sensor() -> Non
     gate = sensor("anamorphic_2x")
     assert optics.blender_sensor(gate) == pytest.approx((43.9, 18.6))
     assert optics.render_pixel_aspect(gate) == (2.0, 1.0)
-    assert optics.squeezed_resolution(2048, 858, gate) == (1024, 858)
+    assert plan.squeezed_resolution(2048, 858, gate) == (1024, 858)
     # Desqueezed, a 40 mm anamorphic sees as wide as a 20 mm spherical lens on the 21.95 mm gate.
     h, _ = optics.field_of_view(gate, 40, "HORIZONTAL", 43.9 / 18.6)
     assert h == pytest.approx(2 * math.atan(21.95 / (2 * 20)))

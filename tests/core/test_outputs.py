@@ -8,7 +8,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from backlot.production import outputs
+from backlot.production.render import outputs
 
 
 def test_sha256_file_streams_in_chunks(tmp_path: Path) -> None:

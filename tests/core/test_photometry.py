@@ -7,8 +7,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from backlot.production import photometry as ph
-from backlot.production.photometry import AreaShape, LightGeometry
+from backlot.production.light import photometry as ph
+from backlot.production.light.photometry import AreaShape, LightGeometry
 
 
 def test_point_light_hand_calculation() -> None:

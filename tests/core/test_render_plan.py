@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import Any, cast
 
 import pytest
-from backlot.production.api import load_production
-from backlot.production.checkpoint import Checkpoint
 from backlot.production.model import Production
 from backlot.production.plan import Plan, ShotPlan, make_plan
-from backlot.production.render_plan import (
+from backlot.production.render.checkpoint import Checkpoint
+from backlot.production.render.request import (
     RenderRequest,
     SelectionError,
     describe,
@@ -21,6 +20,7 @@ from backlot.production.render_plan import (
     take_ids,
     take_plan,
 )
+from backlot.production.spec.api import load_production
 
 
 def plan_of(*ids: str) -> Plan:

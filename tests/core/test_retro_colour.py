@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from backlot.production.retro import colour_space as cs
+from backlot.production.image import colour_space as cs
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,7 @@ import itertools
 
 import numpy as np
 import pytest
-from backlot.production.retro import colour_space as cs
+from backlot.production.image import colour_space as cs
 from backlot.production.retro import load_palette
 from backlot.production.retro.gamut import MAX_HULL_COLOURS, GamutMap, gamut_map, hull_planes
 from backlot.production.retro.palettes import Palette

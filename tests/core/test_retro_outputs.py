@@ -9,10 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import yaml
-from backlot.production.api import load_production
 from backlot.production.model import Output
 from backlot.production.retro import OutputProcessor, bayer_matrix, load_console, load_palette
 from backlot.production.retro.look import bayer_from_coordinates, live_look
+from backlot.production.spec.api import load_production
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "neon_alley"
 FORMATS = ("16bit_game", "8bit_game", "gameboy", "1bit")

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from backlot.production.retro import colour_space, palettes, pipeline
+from backlot.production.image import colour_space
+from backlot.production.retro import palettes, pipeline
 from backlot.production.retro.palettes import Palette, PaletteLock, PresetError, load_console, load_palette
 
 PRESETS = Path(__file__).resolve().parents[2] / "presets"

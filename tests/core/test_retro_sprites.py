@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from backlot.production.retro.sprites import pack_sprite_sheet, read_png, sprite_directions
+from backlot.production.image.codecs import read_png
+from backlot.production.retro.sprites import pack_sprite_sheet, sprite_directions
 from PIL import Image
 
 

@@ -7,10 +7,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from backlot.production import fountain
-from backlot.production import script_helper as helper
-from backlot.production.llm import LLMClient, ModelNotFoundError
-from backlot.production.llm_jobs import JobRunner
+from backlot.production.assistant import script_helper as helper
+from backlot.production.assistant.client import LLMClient, ModelNotFoundError
+from backlot.production.assistant.jobs import JobRunner
+from backlot.production.screenplay import fountain
 
 from tests.support.fake_llm_server import FakeLLMServer, Reply
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 import yaml
-from backlot.production import fountain, script_to_spec
+from backlot.production.screenplay import fountain, script_to_spec
 
 SCRIPT = """Title: Two Rooms
 Author: A. Writer

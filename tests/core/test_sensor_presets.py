@@ -9,12 +9,12 @@ from typing import Any, cast
 
 import pytest
 import yaml
-from backlot.production.api import load_production
-from backlot.production.checkpoint import Checkpoint
 from backlot.production.plan import estimate, make_plan
-from backlot.production.presets import BUILTIN_DIR
-from backlot.production.render_plan import RenderRequest, describe
-from backlot.production.validate import ValidationResult
+from backlot.production.render.checkpoint import Checkpoint
+from backlot.production.render.request import RenderRequest, describe
+from backlot.production.spec.api import load_production
+from backlot.production.spec.presets import BUILTIN_DIR
+from backlot.production.spec.validate import ValidationResult
 
 VV = {"width_mm": 49.9, "height_mm": 29.1, "squeeze": 1.0, "coc_mm": 0.035}
 ANAMORPHIC = {"width_mm": 24.0, "height_mm": 20.0, "squeeze": 1.8}

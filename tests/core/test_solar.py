@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
-from backlot.production import solar
-from backlot.production.solar import Place, SkyPosition
+from backlot.production.light import solar
+from backlot.production.light.solar import Place, SkyPosition
 
 TOKYO = Place(35.68, 139.69, 9)
 SYDNEY_SUMMER = Place(-33.87, 151.21, 11)

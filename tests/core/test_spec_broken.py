@@ -19,8 +19,8 @@ from typing import Any
 
 import pytest
 import test_spec_common as kit
-from backlot.production.api import load_production
-from backlot.production.validate import Capabilities
+from backlot.production.spec.api import load_production
+from backlot.production.spec.validate import Capabilities
 
 NO_EEVEE_NO_FFMPEG = Capabilities(
     engines=("workbench", "cycles"), containers=("png", "exr"), blender_version="Blender (test build)"

@@ -15,10 +15,10 @@ from types import ModuleType
 from typing import Any
 
 import yaml
-from backlot.production.api import load_production
 from backlot.production.diagnostics import Issue
-from backlot.production.presets import BUILTIN_DIR
-from backlot.production.validate import Capabilities, ValidationResult
+from backlot.production.spec.api import load_production
+from backlot.production.spec.presets import BUILTIN_DIR
+from backlot.production.spec.validate import Capabilities, ValidationResult
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE = ROOT / "examples" / "neon_alley" / "production.yaml"

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import test_spec_common as kit
-from backlot.production.api import load_production
+from backlot.production.spec.api import load_production
 
 MAIN = """production:
   title: Folder Film

@@ -13,8 +13,8 @@ import pytest
 import test_spec_broken as corpus
 import test_spec_common as kit
 import yaml
-from backlot.production.json_schema import spec_json_schema
-from backlot.production.presets import PresetLibrary
+from backlot.production.spec.json_schema import spec_json_schema
+from backlot.production.spec.presets import PresetLibrary
 from jsonschema import Draft202012Validator
 
 # Broken-corpus cases (those built as data) that the schema must reject: wrong types and units, values outside

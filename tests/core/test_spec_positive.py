@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 import test_spec_common as kit
-from backlot.production.api import load_production
 from backlot.production.plan import estimate, make_plan
+from backlot.production.spec.api import load_production
 from backlot.production.values import ValueProblem, parse_duration, parse_scene_range
 
 

@@ -1,4 +1,6 @@
-"""docs/spec-reference.md lists every field of production/schema.py: its generated tables must be current."""
+"""docs/spec-reference.md lists every field of production/spec/schema.py: its generated tables must be
+current.
+"""
 
 from __future__ import annotations
 

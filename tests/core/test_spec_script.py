@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from backlot.production.api import load_production
+from backlot.production.spec.api import load_production
 
 SCRIPT = """Title: Two Rooms
 

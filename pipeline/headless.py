@@ -1,0 +1,293 @@
+"""Blender commands of run.py (build, render...), run headless with the same code the operators use."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+import bpy
+
+from ..cli.console import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_RENDER_FAILED,
+    Console,
+    UsageError,
+    print_issues,
+    stdout_to_stderr,
+)
+from ..cli.main import print_estimate, render_overrides, report_invalid
+from ..production.plan import estimate, make_plan
+from ..production.render.checkpoint import Checkpoint, recover_blend
+from ..production.render.flamenco import FlamencoError
+from ..production.render.request import RenderRequest, SelectionError, describe, select_outputs, select_shots
+from ..production.spec.validate import ValidationResult
+from ..runtime import properties
+from .steps import build_into, default_blend_path, ensure_built, validate_into
+
+MEASURE_PERCENTAGE = 25  # sample frames render at a quarter of the size (1/16 of the pixels)
+
+
+def _ensure_registered() -> None:
+    """run.py imports the package without Blender's add-on system: register our properties once."""
+    if not hasattr(bpy.types.Scene, "backlot"):
+        properties.register()
+
+
+def cmd_build(args: argparse.Namespace, console: Console) -> int:
+    _ensure_registered()
+    scene = properties.active_scene(bpy.context)
+    result = validate_into(scene, str(Path(args.spec).resolve()), args.presets)
+    if not result.valid:
+        return report_invalid(result, args, console)
+    try:
+        report = build_into(scene, result, args.department or None, args.reset)
+    except ValueError as exc:
+        raise UsageError(str(exc), "use --department with one of the names listed") from None
+    if args.save:
+        target = Path(args.save).resolve()
+        target.parent.mkdir(parents=True, exist_ok=True)
+        bpy.ops.wm.save_as_mainfile(filepath=str(target), check_existing=False)
+    if console.json_mode:
+        console.emit_json({"built": True, "saved": args.save, "report": report.to_dict()})
+    else:
+        console.print(f"built {result.production.title if result.production else ''}: {report.summary()}")
+        for line in report.kept:
+            console.print(f"  kept your tweak: {line}")
+        for line in report.spec_won:
+            console.print(f"  spec changed, overwrote: {line}")
+        if args.save:
+            console.print(f"saved {args.save}")
+    return EXIT_OK
+
+
+def _open_checkpoint_blend(blend: Path, console: Console) -> None:
+    """Open the render's .blend, or the complete copy a killed save left (`.blend@`, `.blend1`)."""
+    found = recover_blend(blend)
+    if found is None:
+        if any(p.exists() for p in (blend, blend.with_name(blend.name + "@"))):
+            raise UsageError(
+                f"{blend} is damaged and has no complete backup",
+                "move it aside to start a new render, or restore it from a backup",
+            )
+        return
+    with stdout_to_stderr():
+        bpy.ops.wm.open_mainfile(filepath=str(found))
+    if found != blend:
+        console.print(f"note: {blend.name} was incomplete (killed mid-save); using {found.name}")
+
+
+def _production_scene(spec: Path) -> bpy.types.Scene:
+    """The scene holding this spec's state in an opened .blend (else the current scene)."""
+    for scene in bpy.data.scenes:
+        state = properties.scene_state(scene)
+        if (
+            state.production_scene is None
+            and state.spec_path
+            and Path(bpy.path.abspath(state.spec_path)).resolve() == spec
+        ):
+            return scene
+    return properties.active_scene(bpy.context)
+
+
+def _request(args: argparse.Namespace, production: Any) -> RenderRequest:
+    plan = make_plan(production)
+    try:
+        return RenderRequest(
+            shots=select_shots(args.shots, plan),
+            outputs=select_outputs(args.outputs, production),
+            engine=args.engine,
+            resolution_percentage=args.resolution_percentage,
+            samples=args.samples,
+        )
+    except SelectionError as error:
+        raise UsageError(error.message, error.suggestion) from None
+
+
+def _open_production(
+    args: argparse.Namespace, console: Console, open_blend: bool = True
+) -> tuple[bpy.types.Scene, ValidationResult, Path]:
+    """The production's .blend opened (a damaged one recovered), the spec validated into its scene."""
+    _ensure_registered()
+    spec = Path(args.spec).resolve()
+    given = getattr(args, "blend", None)
+    blend = Path(given).resolve() if given else default_blend_path(str(spec))
+    if open_blend:
+        _open_checkpoint_blend(blend, console)
+    scene = _production_scene(spec)
+    return scene, validate_into(scene, str(spec), args.presets), blend
+
+
+def cmd_render(args: argparse.Namespace, console: Console) -> int:
+    scene, result, blend = _open_production(args, console, open_blend=not args.validate_only)
+    if not result.valid or args.validate_only:
+        if not result.valid:
+            return report_invalid(result, args, console)
+        if console.json_mode:
+            console.emit_json(result.to_json())
+        else:
+            print_issues(result.issues, console)
+            console.print(f"valid: {properties.scene_state(scene).summary}")
+        return EXIT_OK
+    production = result.production
+    assert production is not None
+    request = _request(args, production)
+    checkpoint = Checkpoint.from_json(properties.scene_state(scene).checkpoint, production.spec_hash)
+    recorded = checkpoint.frame_count()
+    if args.restart:
+        state = properties.scene_state(scene)
+        state.checkpoint = ""
+        state.retro_palettes = ""
+        checkpoint = Checkpoint(spec_hash=production.spec_hash)
+    elif recorded and not args.resume and not args.dry_run:
+        raise UsageError(
+            f"{blend.name} already holds a render of this production ({recorded} frame file(s) done)",
+            "add --resume to continue it, or --restart to render everything again",
+        )
+    if args.dry_run:
+        plan = describe(production, make_plan(production), checkpoint, request)
+        if console.json_mode:
+            console.emit_json(plan)
+        else:
+            _print_plan(plan, console)
+        return EXIT_OK
+    report = ensure_built(scene, result)
+    if report is not None:
+        console.print(f"built: {report.summary()}")
+    from ..rendering.loop import RenderLoop
+    from ..rendering.parallel import render_in_parallel, sidecar
+
+    try:
+        if args.parallel > 1 and not args.worker:
+            outcome = render_in_parallel(scene, production, request, blend, args.presets, args.parallel)
+        else:
+            loop = RenderLoop(
+                scene,
+                production,
+                request,
+                blend,
+                args.presets,
+                worker_sidecar=sidecar(blend) if args.worker else None,
+            )
+            outcome = loop.run(lambda p: _print_progress(p, console))
+    except KeyboardInterrupt:
+        console.print("interrupted: the checkpoint is saved; run the same command with --resume")
+        return EXIT_INTERRUPTED
+    if console.json_mode:
+        console.emit_json(outcome.to_dict())
+    else:
+        console.print(
+            f"rendered {len(outcome.shots_completed)} shot(s) in {outcome.total_seconds:.1f} s; "
+            f"failed: {', '.join(outcome.shots_failed) or 'none'}"
+        )
+        for line in (*outcome.errors, *outcome.warnings):
+            console.print(f"  {line}")
+        console.print(f"manifest: {outcome.output_paths[0]}")
+    return EXIT_OK if outcome.ok else EXIT_RENDER_FAILED
+
+
+def _print_plan(plan: dict[str, Any], console: Console) -> None:
+    console.print(
+        f"{plan['title']}: {plan['renders']} frame(s) to render, ~{plan['estimate_seconds']} s estimated"
+    )
+    for output in plan["outputs"]:
+        console.print(
+            f"  output {output['name']}: {output['path']} {output['resolution'][0]}x{output['resolution'][1]}"
+        )
+    for shot in plan["shots"]:
+        console.print(
+            f"  {shot['shot']:<6} scene {shot['scene']:<4} frames {shot['frames'][0]}-{shot['frames'][1]} "
+            f"({shot['count']}) {shot['engine']} -> {', '.join(shot['outputs'])}"
+        )
+
+
+def _print_progress(progress: Any, console: Console) -> None:
+    if console.json_mode or progress.phase != "shots":
+        return
+    eta = f", ETA {progress.eta_seconds:.0f} s" if progress.eta_seconds is not None else ""
+    console.print(f"[{progress.done}/{progress.total}] {progress.shot} frame {progress.frame}{eta}")
+
+
+def cmd_submit(args: argparse.Namespace, console: Console) -> int:
+    from ..rendering.farm import submit
+    from ..rendering.loop import save_blend
+
+    scene, result, blend = _open_production(args, console)
+    if not result.valid or result.production is None:
+        return report_invalid(result, args, console)
+    try:
+        shots = select_shots(args.shots, make_plan(result.production))
+    except SelectionError as error:
+        raise UsageError(error.message, error.suggestion) from None
+    ensure_built(scene, result)
+    save_blend(blend)  # libraries.write (the farm files) crashes Blender in a never-saved session
+    try:
+        jobs = submit(
+            properties.scene_state(scene), result.production, args.flamenco, args.output, args.priority, shots
+        )
+    except FlamencoError as error:
+        raise UsageError(error.message, error.suggestion) from None
+    finally:
+        save_blend(blend)  # the jobs queued so far are remembered even when a later one failed
+    if console.json_mode:
+        console.emit_json({"submitted": jobs})
+    else:
+        for job in jobs:
+            console.print(f"  {job['shot']:<6} job {job['job']}  {job['state']}")
+        console.print(f"queued {len(jobs)} job(s) on {args.flamenco}; follow them with `run.py status`")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace, console: Console) -> int:
+    from ..rendering.farm import poll
+    from ..rendering.loop import save_blend
+
+    scene, _, blend = _open_production(args, console)
+    try:
+        jobs = poll(properties.scene_state(scene), args.flamenco)
+    except FlamencoError as error:
+        raise UsageError(error.message, error.suggestion) from None
+    save_blend(blend)
+    if console.json_mode:
+        console.emit_json({"jobs": jobs})
+    else:
+        for job in jobs:
+            console.print(
+                f"  {job['shot']:<6} {job['state']:<10} {job.get('steps', '')}  {job.get('activity', '')}"
+            )
+    failed = any(job["state"] == "failed" for job in jobs)
+    return EXIT_RENDER_FAILED if failed else EXIT_OK
+
+
+def cmd_estimate_measured(args: argparse.Namespace, console: Console) -> int:
+    """Render one small sample frame per shot and extrapolate: seconds scale with the pixel count."""
+    from ..rendering.loop import measure_shots
+
+    scene, result, _ = _open_production(args, console)
+    if not result.valid or result.production is None:
+        return report_invalid(result, args, console)
+    ensure_built(scene, result)
+    request = render_overrides(args)
+    measured = measure_shots(result.production, MEASURE_PERCENTAGE, request)
+    production = request.apply(result.production)
+    return print_estimate(estimate(production, make_plan(production), measured), console)
+
+
+COMMANDS = {
+    "estimate": cmd_estimate_measured,
+    "build": cmd_build,
+    "render": cmd_render,
+    "submit": cmd_submit,
+    "status": cmd_status,
+}
+
+
+def run_command(args: argparse.Namespace, console: Console) -> int:
+    handler = COMMANDS.get(args.command)
+    if handler is None:
+        raise UsageError(
+            f"`{args.command}` is not available yet in this version of Backlot",
+            "see README.md for the commands this version supports",
+        )
+    return handler(args, console)

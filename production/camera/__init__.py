@@ -1,0 +1,1 @@
+"""Camera maths: sensors and lenses, the framing solver, and camera moves as poses over time."""

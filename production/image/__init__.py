@@ -1,0 +1,1 @@
+"""Pixels without Blender: PNG/TGA codecs, display codes and colour spaces (sRGB, OKLab)."""

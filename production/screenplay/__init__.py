@@ -1,0 +1,1 @@
+"""Fountain screenplays: parse and write, paginate, break down, and turn into a spec."""

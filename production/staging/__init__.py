@@ -1,0 +1,1 @@
+"""Who wears what and where: costume rules and the continuity report."""

@@ -1,0 +1,126 @@
+"""`run.py render --parallel N`: N background Blender processes render disjoint shots; their checkpoints are
+merged back, a failed worker's shots get one more try, and what still fails is reported.
+
+Each worker opens its own copy of the built .blend and writes frames straight into the shared output folders
+(shots are disjoint, so no file has two writers); the parent then adopts and verifies everything on disk and
+writes the one manifest and report.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import bpy
+
+from ..production.model import Production
+from ..production.plan import estimate, make_plan
+from ..production.render.checkpoint import Checkpoint
+from ..production.render.outputs import ProductionLog, ProductionResult
+from ..production.render.request import LOG_NAME, RenderRequest, missing_work, scratch_root, split_shots
+from ..runtime.properties import scene_state
+from .loop import RenderLoop, save_blend
+
+ATTEMPTS = 2
+RUN_PY = Path(__file__).resolve().parent.parent / "run.py"
+
+
+def worker_command(
+    spec: Path, blend: Path, shots: list[str], presets: list[str], request: RenderRequest
+) -> list[str]:
+    """The same run.py: in Blender's binary when we run inside one, else in this Python with bpy."""
+    args = ["render", str(spec), "--blend", str(blend), "--shots", ",".join(shots), "--resume", "--worker"]
+    for folder in presets:
+        args += ["--presets", folder]
+    if request.outputs:
+        args += ["--outputs", ",".join(request.outputs)]
+    if request.engine:
+        args += ["--engine", request.engine]
+    if request.samples:
+        args += ["--samples", str(request.samples)]
+    if request.resolution_percentage:
+        args += ["--resolution-percentage", str(request.resolution_percentage)]
+    binary = Path(bpy.app.binary_path or "")
+    if binary.name.lower().startswith("blender"):
+        return [str(binary), "-b", "--factory-startup", "-P", str(RUN_PY), "--", *args]
+    return [sys.executable, str(RUN_PY), *args]
+
+
+def sidecar(blend: Path) -> Path:
+    """Where a worker keeps a copy of its checkpoint for the parent to merge."""
+    return blend.with_suffix(".checkpoint.json")
+
+
+def render_in_parallel(
+    scene: bpy.types.Scene,
+    production: Production,
+    request: RenderRequest,
+    blend: Path,
+    presets: list[str],
+    workers: int,
+) -> ProductionResult:
+    started = time.perf_counter()
+    state = scene_state(scene)
+    plan = make_plan(production)
+    seconds = {s.shot_id: s.seconds_per_frame for s in estimate(production, plan).shots}
+    folder = scratch_root(production) / "workers"
+    folder.mkdir(parents=True, exist_ok=True)
+    log = ProductionLog(production.base_dir / LOG_NAME, production.base_dir)
+    try:
+        for attempt in range(1, ATTEMPTS + 1):
+            checkpoint = Checkpoint.from_json(state.checkpoint, production.spec_hash)
+            work = missing_work(checkpoint, production, plan, request)
+            groups = split_shots([(t.shot_id, f, lacking) for t, f, lacking in work], seconds, workers)
+            if not groups:
+                break
+            save_blend(blend)  # workers start from this built, current file
+            log.info("workers_start", attempt=attempt, groups=groups)
+            renders_before = checkpoint.renders_done
+            running = []
+            for index, group in enumerate(groups):
+                copy = folder / f"worker{index}.blend"
+                shutil.copyfile(blend, copy)
+                sidecar(copy).unlink(missing_ok=True)
+                with (folder / f"worker{index}.out").open("w") as out:
+                    command = worker_command(Path(state.spec_path), copy, group, presets, request)
+                    running.append(
+                        (subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT), copy, group)
+                    )
+            for process, copy, group in running:
+                code = process.wait()
+                if code != 0:
+                    log.warning(
+                        "worker_failed",
+                        attempt=attempt,
+                        shots=group,
+                        exit_code=code,
+                        output=str(copy.with_suffix(".out")),
+                    )
+                if sidecar(copy).is_file():
+                    checkpoint.merge(Checkpoint.from_json(sidecar(copy).read_text()), renders_before)
+            state.checkpoint = checkpoint.to_json()
+        checkpoint = Checkpoint.from_json(state.checkpoint, production.spec_hash)
+        unfinished = sorted({t.shot_id for t, _, _ in missing_work(checkpoint, production, plan, request)})
+    finally:
+        log.close()
+    # Adopt and verify what the workers wrote, write the manifest and report; render nothing more here.
+    finishing = replace(
+        request,
+        shots=tuple(
+            s.shot_id
+            for s in plan.shots
+            if s.shot_id not in unfinished and (request.shots is None or s.shot_id in request.shots)
+        ),
+    )
+    result = RenderLoop(scene, production, finishing, blend, presets).run()
+    result.total_seconds = round(time.perf_counter() - started, 3)
+    for shot_id in unfinished:
+        result.shots_failed.append(shot_id)
+        result.errors.append(
+            f"shot {shot_id} failed in {ATTEMPTS} worker attempts; see .backlot/workers/*.out"
+        )
+    return result
