@@ -35,11 +35,19 @@ def _checked(path: Path, root: Path) -> Path:
     return path
 
 
+def _new_file_mode() -> int:
+    """The mode `open()` gives a new file (0666 less the umask); `mkstemp` would leave 0600, unreadable to others."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
 def _write_atomic(path: Path, text: str) -> None:
     """Readers never see half a file: write a sibling temporary file, then rename it over the target."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
     try:
+        os.fchmod(fd, _new_file_mode())
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
             handle.write(text)
             handle.flush()
@@ -197,9 +205,18 @@ def _e(value: Any) -> str:
     return html.escape("" if value is None else str(value), quote=True)
 
 
-def _relative_src(value: Any) -> str | None:
-    """A contact frame must be a relative path inside the report's folder; quoting makes a scheme a name."""
-    if not isinstance(value, str) or not value or "\\" in value:
+def _relative_src(value: Any, root: Path) -> str | None:
+    """A contact frame as a link relative to the report's folder: an absolute path must lie inside it, a relative
+    one must not climb out; quoting makes a scheme a name."""
+    if isinstance(value, os.PathLike) and Path(value).is_absolute():
+        value = str(value)
+    if not isinstance(value, str) or not value:
+        return None
+    if Path(value).is_absolute():
+        if not _inside(Path(value), root):
+            return None
+        value = Path(os.path.realpath(value)).relative_to(Path(os.path.realpath(root))).as_posix()
+    elif "\\" in value:
         return None
     pure = PurePosixPath(value)
     if pure.is_absolute() or ".." in pure.parts:
@@ -230,7 +247,7 @@ def write_report(
     """`<root>/report.html`, self-contained (inline CSS, images by relative path), every text HTML-escaped.
 
     Each shot: shot, scene, frames, seconds_per_frame (measured), estimate (seconds per frame), status,
-    contact (path of one frame relative to root).
+    contact (path of one frame: relative to root, or absolute inside it).
     """
     root = Path(root)
     shots = list(shots)
@@ -240,7 +257,7 @@ def write_report(
     total_actual = 0.0
     total_estimate = 0.0
     for shot in shots:
-        src = _relative_src(shot.get("contact"))
+        src = _relative_src(shot.get("contact"), root)
         caption = f"{_e(shot.get('shot'))} · {_e(shot.get('scene'))}"
         image = f'<img src="{_e(src)}" alt="{_e(shot.get("shot"))}">' if src else "<div>(no frame)</div>"
         figures.append(f"<figure>{image}<figcaption>{caption}</figcaption></figure>")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import stat
 from html.parser import HTMLParser
 from pathlib import Path
 
@@ -174,3 +176,30 @@ def test_production_result_to_dict_is_json() -> None:
         "ok": False,
     }
     assert outputs.ProductionResult(["1A"]).ok
+
+
+def test_report_links_absolute_frames_inside_its_folder_and_refuses_others(tmp_path: Path) -> None:
+    """The render hands over absolute frame paths (str or Path): inside the root they become relative links."""
+    (tmp_path / "cinema" / "1A").mkdir(parents=True)
+    outside = tmp_path.parent / f"{tmp_path.name}-elsewhere.png"
+    shots = [
+        {"shot": "1A", "scene": "s1", "contact": tmp_path / "cinema" / "1A" / "0001.png"},
+        {"shot": "1B", "scene": "s1", "contact": str(tmp_path / "cinema" / "1A" / "0002.png")},
+        {"shot": "1C", "scene": "s1", "contact": outside},
+        {"shot": "1D", "scene": "s1", "contact": "cinema\\1A\\0003.png"},
+    ]
+    parser = _Collect()
+    parser.feed(outputs.write_report(tmp_path, "T", shots).read_text(encoding="utf-8"))
+    assert [img["src"] for img in parser.imgs] == ["cinema/1A/0001.png", "cinema/1A/0002.png"]
+    assert "".join(parser.text).count("(no frame)") == 2
+
+
+def test_manifest_and_report_are_readable_by_others_as_new_files_are(tmp_path: Path) -> None:
+    umask = os.umask(0o022)
+    try:
+        report = outputs.write_report(tmp_path, "T", [])
+        manifest = outputs.write_manifest(tmp_path, "T", [])
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE(report.stat().st_mode) == 0o644
+    assert stat.S_IMODE(manifest.stat().st_mode) == 0o644
