@@ -91,14 +91,6 @@ class Checkpoint:
         self.failures[shot] = str(error)
         self.touch()
 
-    def forget_shot(self, shot: str) -> None:
-        """Redo a shot from scratch (its spec changed)."""
-        for per_output in self.frames.values():
-            per_output.pop(shot, None)
-        self.timings.pop(shot, None)
-        self.failures.pop(shot, None)
-        self.touch()
-
     def reset(self, spec_hash: str) -> None:
         """Start over for another spec: everything recorded is forgotten."""
         self.spec_hash = spec_hash
