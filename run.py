@@ -10,6 +10,7 @@ A thin layer: it makes this folder importable as the package `backlot` and hands
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 import traceback
@@ -82,7 +83,35 @@ def run_without_hang(main: Callable[[], int | None]) -> NoReturn:
     exit_without_hang(code)
 
 
-def _exit(code: int) -> None:
+EXIT_INTERNAL = 5
+"""A bug in Backlot, not in the input: documented beside the other exit codes (cli/console.py)."""
+
+
+def guarded(main: Callable[[], int | None], arguments: list[str]) -> int:
+    """Every way out of a command is an exit code and never a traceback (after which Blender 4.5 would hang
+    at exit): output piped into `head` ends quietly; an unexpected error says what failed and what to do."""
+    try:
+        return main() or 0
+    except BrokenPipeError:  # the reader went away: nothing more can be said on stdout
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+    except KeyboardInterrupt:
+        print(
+            "error: interrupted\n  fix: run the same command again (render: with --resume)", file=sys.stderr
+        )
+        return 4
+    except Exception as error:
+        if os.environ.get("BACKLOT_TRACEBACK"):
+            traceback.print_exc()
+        message = f"internal error: {type(error).__name__}: {error}"
+        fix = "this is a bug in Backlot: run again with BACKLOT_TRACEBACK=1 and report what it prints"
+        if "--json" in arguments:
+            print(json.dumps({"error": "internal", "message": message, "suggestion": fix}), flush=True)
+        print(f"error: {message}\n  fix: {fix}", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+def _exit(code: int) -> NoReturn:
     """Plain Python with the bpy module exits without the hang; inside Blender, Blender ends the process."""
     if "bpy" in sys.modules and Path(sys.argv[0]).resolve() == Path(__file__).resolve():
         exit_without_hang(code)
@@ -90,4 +119,4 @@ def _exit(code: int) -> None:
 
 
 if __name__ == "__main__":
-    _exit(main())
+    _exit(guarded(main, _arguments()))

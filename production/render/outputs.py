@@ -36,7 +36,7 @@ def _checked(path: Path, root: Path) -> Path:
 
 
 def _new_file_mode() -> int:
-    """The mode `open()` gives a new file (0666 less the umask); `mkstemp` would leave 0600, unreadable to others."""
+    """The mode `open()` gives a new file (0666 less the umask): `mkstemp` leaves 0600."""
     umask = os.umask(0)
     os.umask(umask)
     return 0o666 & ~umask
@@ -206,8 +206,8 @@ def _e(value: Any) -> str:
 
 
 def _relative_src(value: Any, root: Path) -> str | None:
-    """A contact frame as a link relative to the report's folder: an absolute path must lie inside it, a relative
-    one must not climb out; quoting makes a scheme a name."""
+    """A contact frame as a link relative to the report's folder: an absolute path must lie inside it, a
+    relative one must not climb out; quoting makes a scheme a name."""
     if isinstance(value, os.PathLike) and Path(value).is_absolute():
         value = str(value)
     if not isinstance(value, str) or not value:

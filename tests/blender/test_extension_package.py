@@ -144,6 +144,27 @@ def test_zip_holds_package_manifest_and_one_yaml_wheel_per_platform_and_python(e
     assert not {"Makefile", "pyproject.toml", ".gitignore"} & set(names)
 
 
+SHIPPED_ALTHOUGH_IGNORED = {
+    "native/lib/",
+    "wheels/",
+}  # built or fetched by `make extension`, packed on purpose
+
+
+def test_the_zip_excludes_everything_git_ignores() -> None:
+    """A demo render leaves a .blend, manifest.json and report.html in the example: none may reach the zip."""
+    excluded = {
+        p.lstrip("/")
+        for p in tomllib.loads((ROOT / "blender_manifest.toml").read_text())["build"]["paths_exclude_pattern"]
+    }
+    ignored = {
+        line.strip().lstrip("/")
+        for line in (ROOT / ".gitignore").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    }
+    hidden = {name for name in ignored if name.startswith(".")} if ".*" in excluded else set()
+    assert ignored - excluded - hidden - SHIPPED_ALTHOUGH_IGNORED == set()
+
+
 def test_blender_validator_accepts_the_zip_and_rejects_a_broken_manifest(
     extension_zip: Path, tmp_path: Path
 ) -> None:

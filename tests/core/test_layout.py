@@ -13,7 +13,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 NOT_PACKAGE_CODE = ("tests", "benchmarks", "tools", ".venv", "dist", "build", "wheels")
-PRODUCTION_DOMAINS = ("spec", "screenplay", "assistant", "camera", "light", "staging", "render", "image", "retro")
+PRODUCTION_DOMAINS = (
+    "spec",
+    "screenplay",
+    "assistant",
+    "camera",
+    "light",
+    "staging",
+    "render",
+    "image",
+    "retro",
+)
 VOCABULARY = "production"
 MAX_MODULE_LINES, MAX_CLASS_LINES, MAX_FUNCTION_LINES = 600, 300, 80
 
@@ -152,21 +162,25 @@ def strongly_connected(graph: dict[str, set[str]]) -> list[list[str]]:
 
 
 def test_the_circle_finder_finds_a_circle() -> None:
-    assert [g for g in strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) if len(g) > 1] == [
-        ["a", "b", "c"]
-    ]
+    assert [
+        g for g in strongly_connected({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) if len(g) > 1
+    ] == [["a", "b", "c"]]
 
 
 def test_no_import_circle_between_modules(graph: dict[str, set[str]]) -> None:
     # a package's __init__ importing its own modules is not a circle back to it: count module -> module only
-    edges = {module: {t for t in targets if not module.startswith(t + ".")} for module, targets in graph.items()}
+    edges = {
+        module: {t for t in targets if not module.startswith(t + ".")} for module, targets in graph.items()
+    }
     assert [group for group in strongly_connected(edges) if len(group) > 1] == []
 
 
 def test_no_circle_between_units(graph: dict[str, set[str]]) -> None:
     edges: dict[str, set[str]] = {}
     for module, targets in graph.items():
-        edges.setdefault(unit_of(module), set()).update(unit_of(t) for t in targets if unit_of(t) != unit_of(module))
+        edges.setdefault(unit_of(module), set()).update(
+            unit_of(t) for t in targets if unit_of(t) != unit_of(module)
+        )
     assert [group for group in strongly_connected(edges) if len(group) > 1] == []
 
 

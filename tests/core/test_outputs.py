@@ -179,7 +179,7 @@ def test_production_result_to_dict_is_json() -> None:
 
 
 def test_report_links_absolute_frames_inside_its_folder_and_refuses_others(tmp_path: Path) -> None:
-    """The render hands over absolute frame paths (str or Path): inside the root they become relative links."""
+    """The render hands over absolute frame paths (str or Path): inside the root they become relative links"""
     (tmp_path / "cinema" / "1A").mkdir(parents=True)
     outside = tmp_path.parent / f"{tmp_path.name}-elsewhere.png"
     shots = [
