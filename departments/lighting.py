@@ -20,10 +20,10 @@ from mathutils import Vector
 from ..production.light.colour_temperature import Gel, white_balance
 from ..production.light.rig import LampPlan, plan_rig, rig_from_preset
 from ..production.model import Lighting, Production, Scene
+from ..production.staging.blocking import Placement, place_cast
 from ..runtime import compat
 from .context import BuildContext
-from .locations import set_size
-from .placement import Placement, aim, place_cast
+from .locations import aim, set_size
 from .stage import department_collection
 from .world import build_world
 

@@ -1,8 +1,8 @@
 """Locations department: the set of each scene (a blockout from the location preset or a linked .blend), its
 surface materials (wet, snowy by weather) and its practical lamps with glowing fixtures.
 
-The blockout's shape is data (`blockout` in presets/locations); departments/sets.py turns it into geometry.
-The sky, sun and moon depend on the scene's time, so the lighting department builds the world.
+The blockout's shape is data (`blockout` in presets/locations); production/staging/sets.py turns it into
+geometry. The sky, sun and moon depend on the scene's time, so the lighting department builds the world.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, cast
 
 import bpy
@@ -21,11 +21,10 @@ from ..production.light.colour_temperature import white_balance
 from ..production.light.photometry import LightType
 from ..production.light.rig import lamp_colour
 from ..production.model import Location, Production, Scene
+from ..production.staging.sets import build_set, shape_mesh
 from ..production.values import parse_color
 from .context import BuildContext
 from .nodes import shader_material
-from .placement import aim
-from .sets import build_set, shape_mesh
 from .stage import department_collection
 
 NAME = "locations"
@@ -35,6 +34,12 @@ DEFAULT_SURFACE = {"color": "#808080", "roughness": 0.8, "metallic": 0.0}
 FIXTURE_GLOW = 10.0
 """Emission strength of a lit fixture: bright enough to read as the source in frame, not a light ratio."""
 PRINCIPLED = 'node_tree.nodes["Principled BSDF"]'
+
+
+def aim(origin: Vector, target: Sequence[float]) -> tuple[float, float, float]:
+    """Euler rotation that points an object's -Z (lights, cameras) from `origin` at `target`, +Y up."""
+    rotation = (Vector(target) - origin).to_track_quat("-Z", "Y").to_euler()
+    return (rotation.x, rotation.y, rotation.z)
 
 
 def set_size(location: Location) -> tuple[float, float, float]:

@@ -29,10 +29,6 @@ def engine_id(engine: str) -> str:
     return ENGINE_IDS[engine]
 
 
-def engine_name(engine_id_value: str) -> str:
-    return next((name for name, ident in ENGINE_IDS.items() if ident == engine_id_value), engine_id_value)
-
-
 def capabilities() -> Capabilities:
     """What the running Blender supports, for the validator (movies need FFmpeg in the build)."""
     containers = (
@@ -106,14 +102,6 @@ def set_image_output(image_settings: Any, file_format: str) -> None:
 def strips(sequence_editor: Any) -> Any:
     """VSE strips: `sequences` was removed in 5.x, `strips` exists on both."""
     return sequence_editor.strips if hasattr(sequence_editor, "strips") else sequence_editor.sequences
-
-
-def registered_id_property(idblock: Any, name: str) -> Any:
-    """Read a registered (RNA) property's raw storage; 5.x moved it behind bl_system_properties_get()."""
-    if IS_5X:
-        storage = idblock.bl_system_properties_get()
-        return None if storage is None else storage.get(name)
-    return idblock.get(name)
 
 
 def compositor_node_type(kind: str) -> str:

@@ -1,1 +1,1 @@
-"""Who wears what and where: costume rules and the continuity report."""
+"""Who stands where, in what, on which set: blocking, stand-in figure, set geometry, costumes, continuity."""

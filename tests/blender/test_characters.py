@@ -8,9 +8,10 @@ from typing import Any
 
 import bpy
 import pytest
-from backlot.departments.characters import PART_ATTRIBUTE, PARTS
+from backlot.departments.characters import PART_ATTRIBUTE
 from backlot.departments.context import BuildReport
 from backlot.production.spec.api import load_production
+from backlot.production.staging.figure import PARTS
 from backlot.runtime import compat
 from build_kit import build_departments, write_spec_file
 

@@ -1,16 +1,15 @@
 """Where characters stand in a scene: on their blocking marks, or spread sensibly, and where shots walk them.
-Shared by the cast, the lights and the cameras so they agree."""
+
+Pure, so the cast and the lights read the same spots (the characters and lighting departments).
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 
-from mathutils import Vector
-
-from ..production.model import Production, Scene
-from ..production.plan import Plan
+from ..model import Production, Scene
+from ..plan import Plan
 
 SPACING = 1.2  # metres between characters Backlot spreads side by side
 
@@ -98,9 +97,3 @@ def walks(production: Production, plan: Plan, scene: Scene) -> dict[str, list[Wa
             moves.setdefault(name, []).append(Walk(shot.id, *frames[shot.id], start, end, facing))
             where[name] = end
     return moves
-
-
-def aim(origin: Vector, target: Sequence[float]) -> tuple[float, float, float]:
-    """Euler rotation that points an object's -Z (lights, cameras) from `origin` at `target`, +Y up."""
-    rotation = (Vector(target) - origin).to_track_quat("-Z", "Y").to_euler()
-    return (rotation.x, rotation.y, rotation.z)
