@@ -15,7 +15,8 @@ from typing import Any
 import yaml
 
 from ..production.assistant import script_helper
-from ..production.assistant.client import API_KINDS, DEFAULT_OLLAMA_URL, LLMClient, LLMError, is_local_url
+from ..production.assistant.client import API_KINDS, DEFAULT_OLLAMA_URL, LLMClient, is_local_url
+from ..production.assistant.errors import LLMError
 from ..production.assistant.jobs import JobEvent, JobRunner
 from ..production.screenplay import breakdown as bd
 from ..production.screenplay import fountain, script_to_spec

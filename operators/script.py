@@ -4,7 +4,7 @@ Blender never waits on a model: a task's requests run on the JobRunner's worker 
 ``bpy.app.timers`` function, hands their events to the main thread under a 4 ms budget (text streams into a
 Text datablock, the status line shows model and tokens/s). Headless, where timers never fire, the operator
 drives the same pump until the task ends. State stays on ``scene.backlot.script``; what is in flight lives
-here only, so no "busy" flag can outlive a crash.
+in the one :class:`ScriptSession` here only, so no "busy" flag can outlive a crash.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import yaml
 
 from ..pipeline.steps import validate_into
 from ..production.assistant import script_helper
-from ..production.assistant.client import LLMClient, LLMError, is_local_url
+from ..production.assistant.client import LLMClient, is_local_url
+from ..production.assistant.errors import LLMError
 from ..production.assistant.jobs import JobEvent, JobRunner
 from ..production.screenplay import breakdown, fountain, script_to_spec
 from ..runtime.properties import active_scene, preferences, preset_folders, production_state
@@ -49,21 +50,161 @@ class _Run:
     job: int = 0
 
 
-_runner: JobRunner | None = None
-_active: _Run | None = None
-_server_checks: queue.Queue[tuple[str, str, list[str]]] = queue.Queue()
-_checks_pending = 0
+class ScriptSession:
+    """The panel's script helper session: the job runner, the one action in flight, pending server checks.
+
+    One instance, ``session``; the operators only prepare a task and hand it over.
+    """
+
+    def __init__(self) -> None:
+        self.runner = JobRunner()
+        self.active: _Run | None = None
+        self._server_checks: queue.Queue[tuple[str, str, list[str]]] = queue.Queue()
+        self._checks_pending = 0
+
+    def pump(self) -> float | None:
+        """Timer body: deliver waiting events within the budget; keep ticking while anything is in flight."""
+        self.runner.pump()
+        while not self._server_checks.empty():
+            scene_name, status, models = self._server_checks.get_nowait()
+            self._checks_pending -= 1
+            state = _state(scene_name)
+            if state is not None:
+                state.server_status = status + (f" - models: {', '.join(models)}" if models else "")
+        return TIMER_SECONDS if self.active is not None or self._checks_pending else None
+
+    def start(
+        self, context: bpy.types.Context, task: script_helper.Task, text_name: str, finish: Finisher
+    ) -> str:
+        """Begin a task; returns '' or why it cannot start. Headless, it runs to the end before returning."""
+        if self.active is not None:
+            return "The script helper is busy: wait for it or press Cancel"
+        state = production_state(active_scene(context)).script
+        try:
+            client = make_client(context, state)
+            request = next(task)
+        except (ValueError, script_helper.ScriptHelperError) as error:
+            return str(error)
+        self.active = _Run(task, client, request, state.id_data.name, text_name, finish)
+        state.tokens, state.tokens_per_second = 0, 0.0
+        self._submit(self.active, request)
+        if headless():
+            self._drive_headless()
+        else:
+            _ensure_timer()
+        return ""
+
+    def cancel(self) -> None:
+        if self.active is not None:
+            self.runner.cancel(self.active.job)
+            state = _state(self.active.scene_name)
+            if state is not None:
+                state.status = "Cancelled"
+        self.active = None
+
+    def check_server(self, client: LLMClient, scene_name: str) -> None:
+        """Ask the server on a worker thread; ``pump`` writes the answer into the scene's status."""
+
+        def check() -> None:
+            status = client.check_server()
+            models = []
+            if status.online:
+                try:
+                    models = client.list_models()
+                except LLMError:
+                    models = []
+            label = f"Online {status.version}".strip() if status.online else f"Offline: {status.detail}"
+            self._server_checks.put((scene_name, label, models))
+
+        worker = threading.Thread(target=check, name="backlot-llm-check", daemon=True)
+        self._checks_pending += 1
+        worker.start()
+        if headless():
+            worker.join(client.connect_timeout * 3)
+            self.pump()
+        else:
+            _ensure_timer()
+
+    def _on_event(self, event: JobEvent) -> None:
+        run = self.active
+        if run is None or event.job != run.job:
+            return
+        state = _state(run.scene_name)
+        if event.kind == "token":
+            text = bpy.data.texts.get(run.text_name)
+            if run.request.show and text is not None:
+                append_text(text, event.text)
+            return
+        if event.kind == "progress":
+            if state is not None:
+                state.tokens, state.tokens_per_second = event.tokens, event.tokens_per_second
+                state.status = f"{run.client.model}: {run.request.label}, {event.tokens} tokens, "
+                state.status += f"{event.tokens_per_second:.1f} tokens/s"
+            return
+        if event.kind == "cancelled":
+            self.active = None
+            if state is not None:
+                state.status = "Cancelled"
+            return
+        self._advance(run, event, state)
+
+    def _advance(self, run: _Run, event: JobEvent, state: Any | None) -> None:
+        """Hand a finished request's answer (or error) to the task: its next request, or its end."""
+        try:
+            if event.kind == "done":
+                request = run.task.send(event.result)
+            else:
+                request = run.task.throw(event.error or LLMError(event.text))
+        except StopIteration as finished:
+            self.active = None
+            if state is not None:
+                state.status = run.finish(state, finished.value)
+            return
+        except (LLMError, script_helper.ScriptHelperError, fountain.FountainError) as error:
+            self.active = None
+            if state is not None:
+                state.status = f"Failed: {error}"
+            return
+        self._submit(run, request)
+
+    def _submit(self, run: _Run, request: script_helper.ModelRequest) -> None:
+        run.request = request
+        run.job = self.runner.submit(
+            run.client,
+            request.messages,
+            schema=request.schema,
+            json_output=request.json_output,
+            on_event=self._on_event,
+        )
+        state = _state(run.scene_name)
+        if state is not None:
+            state.status = f"{run.client.model}: {request.label}..."
+
+    def _drive_headless(self) -> None:
+        deadline = time.monotonic() + HEADLESS_TIMEOUT_SECONDS
+        while self.active is not None:
+            if time.monotonic() > deadline:
+                self.cancel()
+                break
+            if not self.runner.pump(max_seconds=0.05):
+                time.sleep(0.01)
+        self.runner.pump()
 
 
-def runner() -> JobRunner:
-    global _runner
-    if _runner is None:
-        _runner = JobRunner()
-    return _runner
+session = ScriptSession()
+
+
+def pump() -> float | None:
+    """The ``bpy.app.timers`` function (timers need a plain function to find it again): the session's pump."""
+    return session.pump()
 
 
 def active_run() -> _Run | None:
-    return _active
+    return session.active
+
+
+def cancel() -> None:
+    session.cancel()
 
 
 def _state(scene_name: str) -> Any | None:
@@ -71,104 +212,9 @@ def _state(scene_name: str) -> Any | None:
     return production_state(scene).script if scene is not None else None
 
 
-def pump() -> float | None:
-    """Timer body: deliver waiting events within the budget; keep ticking while anything is in flight."""
-    global _checks_pending
-    runner().pump()
-    while not _server_checks.empty():
-        scene_name, status, models = _server_checks.get_nowait()
-        _checks_pending -= 1
-        state = _state(scene_name)
-        if state is not None:
-            state.server_status = status + (f" - models: {', '.join(models)}" if models else "")
-    return TIMER_SECONDS if _active is not None or _checks_pending else None
-
-
 def _ensure_timer() -> None:
     if not bpy.app.timers.is_registered(pump):
         bpy.app.timers.register(pump, first_interval=TIMER_SECONDS)
-
-
-def append_text(text: bpy.types.Text, chunk: str) -> None:
-    """Add streamed text at the end, wherever the user left the cursor."""
-    last = len(text.lines) - 1
-    text.cursor_set(last, character=len(text.lines[last].body))
-    text.write(chunk)
-
-
-def _on_event(event: JobEvent) -> None:
-    global _active
-    run = _active
-    if run is None or event.job != run.job:
-        return
-    state = _state(run.scene_name)
-    if event.kind == "token":
-        text = bpy.data.texts.get(run.text_name)
-        if run.request.show and text is not None:
-            append_text(text, event.text)
-        return
-    if event.kind == "progress":
-        if state is not None:
-            state.tokens, state.tokens_per_second = event.tokens, event.tokens_per_second
-            state.status = f"{run.client.model}: {run.request.label}, {event.tokens} tokens, "
-            state.status += f"{event.tokens_per_second:.1f} tokens/s"
-        return
-    if event.kind == "cancelled":
-        _active = None
-        if state is not None:
-            state.status = "Cancelled"
-        return
-    try:
-        if event.kind == "done":
-            request = run.task.send(event.result)
-        else:
-            request = run.task.throw(event.error or LLMError(event.text))
-    except StopIteration as finished:
-        _active = None
-        if state is not None:
-            state.status = run.finish(state, finished.value)
-        return
-    except (LLMError, script_helper.ScriptHelperError, fountain.FountainError) as error:
-        _active = None
-        if state is not None:
-            state.status = f"Failed: {error}"
-        return
-    _submit(run, request)
-
-
-def _submit(run: _Run, request: script_helper.ModelRequest) -> None:
-    run.request = request
-    run.job = runner().submit(
-        run.client,
-        request.messages,
-        schema=request.schema,
-        json_output=request.json_output,
-        on_event=_on_event,
-    )
-    state = _state(run.scene_name)
-    if state is not None:
-        state.status = f"{run.client.model}: {request.label}..."
-
-
-def start(context: bpy.types.Context, task: script_helper.Task, text_name: str, finish: Finisher) -> str:
-    """Begin a task; returns '' or why it cannot start. Headless, it runs to the end before returning."""
-    global _active
-    if _active is not None:
-        return "The script helper is busy: wait for it or press Cancel"
-    state = production_state(active_scene(context)).script
-    try:
-        client = make_client(context, state)
-        request = next(task)
-    except (ValueError, script_helper.ScriptHelperError) as error:
-        return str(error)
-    _active = _Run(task, client, request, state.id_data.name, text_name, finish)
-    state.tokens, state.tokens_per_second = 0, 0.0
-    _submit(_active, request)
-    if headless():
-        _drive_headless()
-    else:
-        _ensure_timer()
-    return ""
 
 
 def headless() -> bool:
@@ -176,25 +222,11 @@ def headless() -> bool:
     return bool(bpy.app.background)
 
 
-def _drive_headless() -> None:
-    deadline = time.monotonic() + HEADLESS_TIMEOUT_SECONDS
-    while _active is not None:
-        if time.monotonic() > deadline:
-            cancel()
-            break
-        if not runner().pump(max_seconds=0.05):
-            time.sleep(0.01)
-    runner().pump()
-
-
-def cancel() -> None:
-    global _active
-    if _active is not None:
-        runner().cancel(_active.job)
-        state = _state(_active.scene_name)
-        if state is not None:
-            state.status = "Cancelled"
-    _active = None
+def append_text(text: bpy.types.Text, chunk: str) -> None:
+    """Add streamed text at the end, wherever the user left the cursor."""
+    last = len(text.lines) - 1
+    text.cursor_set(last, character=len(text.lines[last].body))
+    text.write(chunk)
 
 
 def make_client(context: bpy.types.Context, state: Any) -> LLMClient:
@@ -260,7 +292,7 @@ class _ScriptOperator:
         except (ValueError, script_helper.ScriptHelperError) as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
-        problem = start(context, task, text_name, finish)
+        problem = session.start(context, task, text_name, finish)
         if problem:
             self.report({"ERROR"}, problem)
             return {"CANCELLED"}
@@ -412,35 +444,14 @@ class BACKLOT_OT_script_check_server(bpy.types.Operator):
     bl_options = {"REGISTER"}
 
     def execute(self, context: bpy.types.Context) -> set[OperatorReturnItems]:
-        global _checks_pending
         state = production_state(active_scene(context)).script
         try:
             client = make_client(context, state)
         except ValueError as error:
             self.report({"ERROR"}, str(error))
             return {"CANCELLED"}
-        scene_name = state.id_data.name
         state.server_status = "Checking..."
-
-        def check() -> None:
-            status = client.check_server()
-            models = []
-            if status.online:
-                try:
-                    models = client.list_models()
-                except LLMError:
-                    models = []
-            label = f"Online {status.version}".strip() if status.online else f"Offline: {status.detail}"
-            _server_checks.put((scene_name, label, models))
-
-        worker = threading.Thread(target=check, name="backlot-llm-check", daemon=True)
-        _checks_pending += 1
-        worker.start()
-        if headless():
-            worker.join(client.connect_timeout * 3)
-            pump()
-        else:
-            _ensure_timer()
+        session.check_server(client, state.id_data.name)
         return {"FINISHED"}
 
 

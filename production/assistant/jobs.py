@@ -16,7 +16,9 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from .client import LLMCancelledError, LLMClient, LLMError, LLMTimeoutError, Message, TokenClock
+from .client import LLMClient, Message
+from .dialects import TokenClock
+from .errors import LLMCancelledError, LLMError, LLMTimeoutError
 
 EventKind = Literal["token", "progress", "done", "error", "cancelled"]
 TERMINAL_KINDS = frozenset({"done", "error", "cancelled"})

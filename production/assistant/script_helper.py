@@ -18,7 +18,9 @@ from typing import Any
 from ..screenplay import breakdown as bd
 from ..screenplay import fountain, script_to_spec
 from ..spec.schema import SHOT_SIZES
-from .client import ChatResult, LLMClient, LLMOutputError, Message
+from .client import LLMClient, Message
+from .dialects import ChatResult
+from .errors import LLMOutputError
 from .jobs import EventHandler, JobRunner
 
 RUNTIME_TOLERANCE = 0.10

@@ -147,7 +147,7 @@ def test_script_panel_offers_the_helper_and_cancel_only_while_busy(
     idle = draw_all()
     assert {"prop:logline", "prop:script_text", "operator:backlot.script_draft"} <= set(idle)
     assert "operator:backlot.script_cancel" not in idle
-    monkeypatch.setattr(script_ops, "_active", object())
+    monkeypatch.setattr(script_ops.session, "active", object())
     assert "operator:backlot.script_cancel" in draw_all()
 
 

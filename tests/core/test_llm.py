@@ -12,9 +12,10 @@ from typing import Any
 import jsonschema
 import pytest
 from backlot.production.assistant import client as llm
-from backlot.production.assistant.client import (
+from backlot.production.assistant import json_check
+from backlot.production.assistant.client import LLMClient
+from backlot.production.assistant.errors import (
     LLMCancelledError,
-    LLMClient,
     LLMError,
     LLMOutputError,
     LLMTimeoutError,
@@ -378,7 +379,7 @@ def test_chat_json_refuses_schemas_it_cannot_check(server: FakeLLMServer) -> Non
     ],
 )
 def test_parse_json_answer(text: str, problem: str | None) -> None:
-    value, problems = llm.parse_json_answer(text, SHOT_LIST_SCHEMA)
+    value, problems = json_check.parse_json_answer(text, SHOT_LIST_SCHEMA)
     if problem is None:
         assert (value, problems) == ({"scene": 1, "shots": []}, [])
     else:
@@ -387,7 +388,7 @@ def test_parse_json_answer(text: str, problem: str | None) -> None:
 
 def test_validator_messages_name_the_path() -> None:
     instance = {"scene": True, "shots": [{"size": "wide"}, {"size": "close", "subject": "AVA", "lens": 50}]}
-    assert llm.validate_json(instance, SHOT_LIST_SCHEMA) == [
+    assert json_check.validate_json(instance, SHOT_LIST_SCHEMA) == [
         "$.scene: expected integer, got boolean",
         "$.shots[0]: missing required key 'subject'",
         "$.shots[1]: unexpected key 'lens'",
@@ -426,7 +427,7 @@ def test_validator_agrees_with_jsonschema_on_random_near_misses() -> None:
         instance = _mutations(rng, base)
         expected_valid = reference.is_valid(instance)
         verdicts.add(expected_valid)
-        assert (llm.validate_json(instance, SHOT_LIST_SCHEMA) == []) == expected_valid, instance
+        assert (json_check.validate_json(instance, SHOT_LIST_SCHEMA) == []) == expected_valid, instance
     assert verdicts == {True, False}  # the sample exercised both outcomes
 
 

@@ -8,14 +8,9 @@ from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
-from backlot.production.assistant.client import (
-    ChatResult,
-    LLMClient,
-    LLMTimeoutError,
-    Message,
-    ModelNotFoundError,
-    TokenCallback,
-)
+from backlot.production.assistant.client import LLMClient, Message
+from backlot.production.assistant.dialects import ChatResult, TokenCallback
+from backlot.production.assistant.errors import LLMTimeoutError, ModelNotFoundError
 from backlot.production.assistant.jobs import JobEvent, JobRunner
 
 from tests.support.fake_llm_server import FakeLLMServer, Reply

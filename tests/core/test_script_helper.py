@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 from backlot.production.assistant import script_helper as helper
-from backlot.production.assistant.client import LLMClient, ModelNotFoundError
+from backlot.production.assistant.client import LLMClient
+from backlot.production.assistant.errors import ModelNotFoundError
 from backlot.production.assistant.jobs import JobRunner
 from backlot.production.screenplay import fountain
 
