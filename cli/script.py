@@ -64,6 +64,9 @@ def _model_options(parser: argparse.ArgumentParser, required: bool) -> None:
     parser.add_argument("--api", choices=API_KINDS, default="ollama")
     parser.add_argument("--timeout", type=float, default=120.0, help="longest silence from the server (s)")
     parser.add_argument(
+        "--deadline", type=float, default=900.0, help="longest time for one whole request and answer (s)"
+    )
+    parser.add_argument(
         "--allow-remote", action="store_true", help="allow a server that is not on this machine"
     )
 
@@ -102,7 +105,9 @@ def _client(args: argparse.Namespace) -> LLMClient:
             "use a local server, or pass --allow-remote to send it there on purpose",
         )
     try:
-        return LLMClient(args.server, args.model, args.api, read_timeout=args.timeout)
+        return LLMClient(
+            args.server, args.model, args.api, read_timeout=args.timeout, total_timeout=args.deadline
+        )
     except ValueError as exc:
         raise UsageError(str(exc), "e.g. --server http://localhost:11434") from None
 

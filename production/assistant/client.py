@@ -2,9 +2,10 @@
 
 Pure stdlib (``http.client``) so it runs inside Blender without extra wheels. Model output is treated
 strictly as data: text, or JSON parsed with ``json.loads`` and checked by a small schema validator
-(json_check); it is never executed. Every network wait is bounded (connect and read timeouts), retries are
-few and only for transient failures (transport), and a request can be cancelled between chunks or
-interrupted while the server is silent. Reading the two APIs' streams is in dialects.
+(json_check); it is never executed. Every network wait is bounded (connect and read timeouts) and so is every
+request as a whole (``total_timeout``: a server that trickles headers, keep-alive lines or an endless answer
+is cut off); retries are few and only for transient failures (transport), and a request can be cancelled
+between chunks or interrupted while the server is silent. Reading the two APIs' streams is in dialects.
 """
 
 from __future__ import annotations
@@ -22,7 +23,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .dialects import DECODERS, ChatResult, TokenCallback, read_answer
-from .errors import LLMCancelledError, LLMError, LLMOutputError, ModelNotFoundError
+from .errors import (
+    LLMCancelledError,
+    LLMError,
+    LLMOutputError,
+    LLMTimeoutError,
+    ModelNotFoundError,
+    raise_if_cancelled,
+)
 from .json_check import check_schema, parse_json_answer
 from .transport import MAX_BODY_BYTES, SchemaFormatRejected, Transport
 
@@ -122,6 +130,7 @@ class LLMClient:
         *,
         connect_timeout: float = 5.0,
         read_timeout: float = 120.0,
+        total_timeout: float = 900.0,
         retries: int = 2,
         backoff: float = 0.5,
         backoff_max: float = 8.0,
@@ -137,13 +146,14 @@ class LLMClient:
             raise ValueError(
                 f"server URL {base_url!r} must look like http://host:port (e.g. {DEFAULT_OLLAMA_URL})"
             )
-        if min(connect_timeout, read_timeout) <= 0 or retries < 0 or backoff < 0:
+        if min(connect_timeout, read_timeout, total_timeout) <= 0 or retries < 0 or backoff < 0:
             raise ValueError("timeouts must be positive and retries/backoff not negative")
         self.api = api
         self.model = model
         self.base_url = base_url.strip().rstrip("/")
         self.connect_timeout = connect_timeout
         self.read_timeout = read_timeout
+        self.total_timeout = total_timeout
         self.retries = retries
         self.options = dict(options or {})
         self.keep_alive = keep_alive
@@ -180,7 +190,7 @@ class LLMClient:
         checked, merged = _checked_messages(messages), {**self.options, **(options or {})}
         cancel = cancel if cancel is not None else threading.Event()
         transport = self._transport
-        with _slot_for(transport.server_key).turn(cancel):
+        with _slot_for(transport.server_key).turn(cancel), self._deadline(cancel):
             started = time.monotonic()
             try:
                 response = self._send_chat(checked, schema, merged, cancel)
@@ -309,17 +319,45 @@ class LLMClient:
             }
         return payload
 
-    def _get_json(self, path: str, attempts: int) -> dict[str, Any]:
-        cancel = threading.Event()
-        response = self._transport.request("GET", path, None, cancel, self.connect_timeout, attempts)
+    @contextmanager
+    def _deadline(self, cancel: threading.Event) -> Iterator[None]:
+        """Bound a whole request, not only each silence: at ``total_timeout`` its socket is shut (which sets
+        ``cancel``), and what the cut-off read raises becomes one timeout error that says so."""
+        expired = threading.Event()
+
+        def expire() -> None:
+            expired.set()
+            self._transport.interrupt(cancel)
+
+        timer = threading.Timer(self.total_timeout, expire)
+        timer.daemon = True
+        timer.start()
         try:
-            raw = response.read(MAX_BODY_BYTES)
-        except (OSError, http.client.HTTPException) as exc:
-            raise LLMError(
-                f"{self.base_url}{path}: connection lost while reading the answer ({exc})"
+            yield
+        except LLMError:
+            if not expired.is_set():
+                raise
+            raise LLMTimeoutError(
+                f"{self.base_url} gave no complete answer within {self.total_timeout:g} s (the overall limit "
+                "of one request); try again, ask for less, or raise the overall timeout"
             ) from None
         finally:
-            self._transport.release(cancel, response)
+            timer.cancel()
+
+    def _get_json(self, path: str, attempts: int) -> dict[str, Any]:
+        cancel = threading.Event()
+        with self._deadline(cancel):
+            response = self._transport.request("GET", path, None, cancel, self.connect_timeout, attempts)
+            try:
+                raw = response.read(MAX_BODY_BYTES)
+                raise_if_cancelled(cancel)  # a body cut short by the deadline is not the server's answer
+            except (OSError, http.client.HTTPException) as exc:
+                raise_if_cancelled(cancel)
+                raise LLMError(
+                    f"{self.base_url}{path}: connection lost while reading the answer ({exc})"
+                ) from None
+            finally:
+                self._transport.release(cancel, response)
         try:
             body = json.loads(raw)
         except ValueError:

@@ -139,15 +139,25 @@ class OpenAIDecoder(StreamDecoder):
     """OpenAI-compatible SSE: ``choices[].delta.content`` pieces, usage at the end, then ``[DONE]``."""
 
     api = "openai"
-    cut_off = "closed the stream before [DONE]; the answer is cut off"
 
     def __init__(self, base_url: str, model: str) -> None:
         super().__init__(base_url, model)
         self._usage_tokens: int | None = None
+        self._events = 0
+
+    @property
+    def cut_off(self) -> str:  # type: ignore[override]
+        if self._events == 0:
+            return (
+                "answered without a single server-sent event ('data:' line): it is not an OpenAI-compatible "
+                "server, or the URL points at something else (it should end in /v1)"
+            )
+        return "closed the stream before [DONE]; the answer is cut off"
 
     def pieces(self, line: str, number: int) -> list[str]:
         if not line.startswith("data:"):
             return []  # blank separators, ": keep-alive" comments, event:/id: fields
+        self._events += 1
         data = line[5:].strip()
         if data == "[DONE]":
             self.stop = True
