@@ -4,6 +4,7 @@ misbehaviour; every test is bounded in time and stops its server."""
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -37,7 +38,9 @@ def endless_answer(conn: socket.socket, stop: threading.Event) -> None:
 
 def html_page(conn: socket.socket, stop: threading.Event) -> None:
     page = b"<!doctype html><html><body><h1>Welcome to nginx!</h1></body></html>\n"
-    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(page) + page)
+    conn.sendall(
+        b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nContent-Length: %d\r\n\r\n" % len(page) + page
+    )
 
 
 def trickle_model_list(conn: socket.socket, stop: threading.Event) -> None:
@@ -66,10 +69,8 @@ def hostile() -> Iterator[Callable[[Behaviour], str]]:
                         return
                     with conn:
                         conn.recv(65536)  # the request; its body is not needed
-                        try:
+                        with contextlib.suppress(OSError):  # the client shut the socket: the deadline
                             behaviour(conn, stop)
-                        except OSError:
-                            pass  # the client shut the socket: what the deadline does
 
         thread = threading.Thread(target=run, daemon=True)
         thread.start()
@@ -107,7 +108,9 @@ def test_the_deadline_bounds_the_model_list_too(hostile: Callable[[Behaviour], s
     assert time.monotonic() - started < 4.0
 
 
-def test_an_html_page_is_named_as_not_an_openai_compatible_server(hostile: Callable[[Behaviour], str]) -> None:
+def test_an_html_page_is_named_as_not_an_openai_compatible_server(
+    hostile: Callable[[Behaviour], str],
+) -> None:
     client = _client(hostile(html_page))
     with pytest.raises(LLMError, match="not an OpenAI-compatible server") as caught:
         client.chat([{"role": "user", "content": "hi"}])
