@@ -14,7 +14,9 @@ from typing import Any, TextIO
 from ..production.diagnostics import Issue
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_RENDER_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4
-"""Documented in the README and docs/development.md: ok, invalid spec, usage, render failure, interrupted."""
+EXIT_SERVER = 6
+"""Documented in the README: ok, invalid input (spec or screenplay), usage, render failure, interrupted;
+5 is run.py's internal error; 6 the model server gave no usable answer (unreachable, timed out, no model)."""
 
 
 class UsageError(Exception):

@@ -21,7 +21,7 @@ from ..production.assistant.jobs import JobEvent, JobRunner
 from ..production.screenplay import breakdown as bd
 from ..production.screenplay import fountain, script_to_spec
 from ..production.spec.api import load_production
-from .console import EXIT_INVALID, EXIT_OK, Console, UsageError, fail, print_issues
+from .console import EXIT_INVALID, EXIT_OK, EXIT_SERVER, Console, UsageError, fail, print_issues
 
 
 def add_script_parser(sub: Any) -> None:
@@ -75,14 +75,11 @@ def run_script(args: argparse.Namespace, console: Console) -> int:
     """Dispatch one `script` action; failures the user can act on become one clear message."""
     try:
         return _ACTIONS[args.action](args, console)
-    except (script_helper.ScriptHelperError, fountain.FountainError, LLMError) as exc:
-        return fail(console, "script", str(exc), _suggestion(exc), EXIT_INVALID)
-
-
-def _suggestion(error: Exception) -> str:
-    if isinstance(error, LLMError):
-        return "check that the server runs and has the model (`ollama list`), or try --api openai"
-    return "see docs/fountain.md and docs/llm.md"
+    except LLMError as exc:
+        suggestion = "check that the server runs and has the model (`ollama list`), or try --api openai"
+        return fail(console, "script", str(exc), suggestion, EXIT_SERVER)
+    except (script_helper.ScriptHelperError, fountain.FountainError) as exc:
+        return fail(console, "script", str(exc), "see docs/fountain.md and docs/llm.md", EXIT_INVALID)
 
 
 def _read(path: str) -> str:
@@ -174,9 +171,17 @@ def cmd_shots(args: argparse.Namespace, console: Console) -> int:
         else:
             console.out.write(script_to_spec.spec_yaml(spec))
         return EXIT_OK
-    if output.exists():
+    if output.exists() or output.is_symlink():
         raise UsageError(f"{output} exists; drafts never overwrite a spec", "choose another --output")
-    output.write_text(script_to_spec.spec_yaml(spec), encoding="utf-8")
+    if not output.parent.is_dir():
+        raise UsageError(
+            f"cannot write {output}: the folder {output.parent} does not exist",
+            "create the folder first, or choose another --output",
+        )
+    try:
+        output.write_text(script_to_spec.spec_yaml(spec), encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write {output}: {exc.strerror}", "choose another --output") from None
     result = load_production(output, args.presets)
     if console.json_mode:
         console.emit_json({"written": str(output), **result.to_json()})

@@ -68,6 +68,20 @@ def test_shots_writes_a_draft_spec_that_validates_and_never_overwrites(script: P
     assert again.returncode == 2 and "never overwrite" in again.stderr
 
 
+def test_shots_into_a_missing_folder_is_a_usage_error_not_a_traceback(script: Path, tmp_path: Path) -> None:
+    done = run("script", "shots", script, "--output", tmp_path / "no" / "such" / "production.yaml")
+    assert done.returncode == 2, done.stderr
+    assert "does not exist" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "no").exists()
+
+
+def test_no_server_is_exit_6_with_a_clear_message(tmp_path: Path) -> None:
+    done = run("script", "draft", "--folder", tmp_path, "--title", "T", "--logline", "A courier runs.", "--runtime", "3",
+               "--audience", "adults", "--model", "m", "--server", "http://127.0.0.1:9", "--deadline", "20")  # fmt: skip
+    assert done.returncode == 6, done.stdout + done.stderr
+    assert "could not connect" in done.stderr and "Traceback" not in done.stderr
+
+
 def test_draft_saves_numbered_drafts_in_scripts(tmp_path: Path, server: FakeLLMServer) -> None:
     beats = json.dumps({"beats": [{"name": "Quit", "summary": "Maya quits."}]})
     screenplay = ("INT. DINER - NIGHT\n\n", "MAYA\n", "I quit.\n")
@@ -112,6 +126,6 @@ def test_server_failure_is_one_clear_json_error(script: Path, server: FakeLLMSer
     done = run(
         "--json", "script", "shots", script, "--scene", "1", "--model", "mistral", "--server", server.url
     )
-    assert done.returncode == 1
+    assert done.returncode == 6  # the model server gave no usable answer (not 1, an invalid spec)
     error = json.loads(done.stdout)
     assert error["error"] == "script" and "ollama pull mistral" in error["message"]
