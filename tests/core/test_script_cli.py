@@ -76,8 +76,9 @@ def test_shots_into_a_missing_folder_is_a_usage_error_not_a_traceback(script: Pa
 
 
 def test_no_server_is_exit_6_with_a_clear_message(tmp_path: Path) -> None:
-    done = run("script", "draft", "--folder", tmp_path, "--title", "T", "--logline", "A courier runs.", "--runtime", "3",
-               "--audience", "adults", "--model", "m", "--server", "http://127.0.0.1:9", "--deadline", "20")  # fmt: skip
+    brief = ["--title", "T", "--logline", "A courier runs.", "--runtime", "3", "--audience", "adults"]
+    server = ["--model", "m", "--server", "http://127.0.0.1:9", "--deadline", "20"]
+    done = run("script", "draft", "--folder", tmp_path, *brief, *server)
     assert done.returncode == 6, done.stdout + done.stderr
     assert "could not connect" in done.stderr and "Traceback" not in done.stderr
 
