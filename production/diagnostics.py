@@ -27,8 +27,11 @@ class Position:
         return f"{self.file}:{self.line}:{self.column}"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Issue:
+    """One problem: where it is (spec path, file position) and what to do about it. Keyword-only, so eight
+    fields of mostly text and None cannot be passed in the wrong order."""
+
     path: str
     severity: Severity
     message: str
@@ -61,14 +64,6 @@ class Issue:
         if self.suggestion:
             text += f"\n    fix: {self.suggestion}"
         return text
-
-
-class SpecError(Exception):
-    """Raised by pure-core entry points when input cannot be used; carries the issues that explain why."""
-
-    def __init__(self, issues: Iterable[Issue]):
-        self.issues = sorted(issues, key=sort_key)
-        super().__init__("\n".join(issue.format() for issue in self.issues))
 
 
 def sort_key(issue: Issue) -> tuple[int, str, int, str]:

@@ -1,4 +1,5 @@
-"""Parsers for the spec's value types: durations, scene ranges, colours, times, aspect ratios.
+"""Parsers for the spec's value types: durations, scene ranges, colours, times, aspect ratios; and the letters
+of default shot ids.
 
 Each parser raises `ValueProblem` with a message and a fix, which the validator turns into an issue.
 """
@@ -118,6 +119,17 @@ def parse_scene_range(value: object, scene_order: list[str] | None = None) -> tu
                 "use numeric scene ids for ranges, or list the ids separated by commas",
             )
     return tuple(dict.fromkeys(ids))
+
+
+def shot_letter(position: int) -> str:
+    """0 -> A, 25 -> Z, 26 -> AA (spreadsheet style): the letters after the scene number in a shot id, shared
+    by the validator's default ids and the screenplay's draft shots."""
+    letters = ""
+    position += 1
+    while position:
+        position, rest = divmod(position - 1, 26)
+        letters = chr(ord("A") + rest) + letters
+    return letters
 
 
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6}|[0-9a-fA-F]{3})$")

@@ -14,13 +14,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, timezone
 
+from ..values import NAMED_TIMES, ValueProblem, parse_time
+
 SUNRISE_ELEVATION = -0.833
 """Geometric elevation of the sun's centre at sunrise/sunset: 34' refraction + 16' semi-diameter (NOAA)."""
 CIVIL_TWILIGHT_ELEVATION = -6.0
 NAUTICAL_TWILIGHT_ELEVATION = -12.0
 GOLDEN_HOUR_ELEVATION = 6.0
 """The evening golden hour is taken to start when the sun's centre sinks through +6 deg (geometric)."""
-NAMED_TIMES = ("dawn", "day", "golden_hour", "dusk", "night")
 
 _J2000 = 2451545.0
 _MOON_SEARCH_STEP = timedelta(minutes=10)
@@ -325,24 +326,25 @@ def resolve_named_time(name: str, place: Place, day: date) -> ResolvedTime:
 
 
 def resolve_time(value: str | datetime, place: Place, day: date, where: str = "time") -> ResolvedTime:
-    """A spec `time` (ISO local date-time or a named time on `day`) -> aware local datetime."""
+    """A spec `time` -> aware local datetime. Text is read as the validator reads it (values.parse_time): a
+    named time or a clock time falls on `day`, an ISO date-time is the place's local time."""
     if isinstance(value, datetime):
         return ResolvedTime("", _local(place, value))
     if not isinstance(value, str):
         raise ValueError(
             f"{where}: expected an ISO date-time or one of {', '.join(NAMED_TIMES)}, got {value!r}"
         )
-    text = value.strip()
-    if text.lower() in _NAMED:
-        return resolve_named_time(text.lower(), place, day)
     try:
-        parsed = datetime.fromisoformat(text)
-    except ValueError:
+        parsed = parse_time(value)
+    except ValueProblem:
         raise ValueError(
             f"{where}: {value!r} is neither a named time ({', '.join(NAMED_TIMES)}) nor an ISO date-time; "
             'write e.g. "2026-03-14T23:30" (local time at the location) or "dusk"'
         ) from None
-    return ResolvedTime("", _local(place, parsed))
+    if parsed.named is not None:
+        return resolve_named_time(parsed.named, place, day)
+    when = parsed.when or datetime.combine(day, parsed.clock or time(12))
+    return ResolvedTime("", _local(place, when))
 
 
 # --- moon ----------------------------------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from ..values import shot_letter
 from . import breakdown as bd
 from . import fountain
 from .fountain import Screenplay
@@ -51,16 +52,6 @@ def guess_preset(location: str, exterior: bool | None) -> str:
         if pattern.search(location):
             return preset
     return "street" if exterior else "room_interior"
-
-
-def shot_letter(position: int) -> str:
-    """0 -> A, 25 -> Z, 26 -> AA (spreadsheet style)."""
-    letters = ""
-    position += 1
-    while position:
-        position, rest = divmod(position - 1, 26)
-        letters = chr(ord("A") + rest) + letters
-    return letters
 
 
 def _seconds(value: float, minimum: int = MIN_SHOT_SECONDS) -> str:

@@ -55,43 +55,87 @@ def build_model(
     """`sensors`: every sensor preset the cameras name (or default to), resolved by the validation."""
     fps = float(data.get("fps") or 24)
     render = _render(data.get("render"))
+    characters = _characters(data, base_dir)
+    costumes = _costumes(data)
+    locations = _locations(data, base_dir)
+    _inherit_scene_lighting(data)
+    scenes = _scenes(data)
+    shots = _shots(data, fps, render, sensors)
+    outputs = _outputs(data, base_dir)
+    return m.Production(
+        title=data["title"],
+        version=data["version"],
+        base_dir=base_dir,
+        author=data.get("author") or "",
+        description=data.get("description") or "",
+        script=_resolve(base_dir, data.get("script")),
+        fps=fps,
+        aspect_ratio=data.get("aspect_ratio"),
+        style=_make(m.Style, data.get("style")),
+        render=render,
+        characters=characters,
+        costumes=costumes,
+        locations=locations,
+        scenes=scenes,
+        shots=shots,
+        outputs=outputs,
+        spec_hash=spec_hash,
+    )
 
-    def resolve(path: Any) -> Path | None:
-        return (base_dir / path).resolve() if isinstance(path, str) else None
 
-    characters = tuple(
+def _resolve(base_dir: Path, path: Any) -> Path | None:
+    """A file the spec names, relative to its folder; None when not given."""
+    return (base_dir / path).resolve() if isinstance(path, str) else None
+
+
+def _characters(data: dict[str, Any], base_dir: Path) -> tuple[m.Character, ...]:
+    return tuple(
         _make(
             m.Character,
             c,
-            model=resolve(c.get("model")),
+            model=_resolve(base_dir, c.get("model")),
             wardrobe=tuple(
                 m.WardrobeEntry(tuple(w["scenes"]), w["costume"]) for w in c.get("wardrobe") or []
             ),
         )
         for c in data.get("characters") or []
     )
-    costumes = tuple(
+
+
+def _costumes(data: dict[str, Any]) -> tuple[m.Costume, ...]:
+    return tuple(
         _make(
             m.Costume, c, name=name, pieces=tuple(c.get("pieces") or ()), colors=tuple(c.get("colors") or ())
         )
         for name, c in (data.get("costumes") or {}).items()
     )
-    locations = tuple(
+
+
+def _locations(data: dict[str, Any], base_dir: Path) -> tuple[m.Location, ...]:
+    return tuple(
         _make(
             m.Location,
             loc,
-            hdri=resolve(loc.get("hdri")),
-            model=resolve(loc.get("model")),
+            hdri=_resolve(base_dir, loc.get("hdri")),
+            model=_resolve(base_dir, loc.get("model")),
             geo=_make(m.Geo, loc["geo"]) if loc.get("geo") else None,
             marks={k: tuple(v) for k, v in (loc.get("marks") or {}).items()},
             lighting=_lighting(loc["lighting"]) if loc.get("lighting") else None,
         )
         for loc in data.get("locations") or []
     )
+
+
+def _inherit_scene_lighting(data: dict[str, Any]) -> None:
+    """Each scene's lighting becomes its location's, refined by the scene; written into the data, since
+    shots refine their scene's lighting in turn."""
     location_lighting = {loc.get("name"): loc.get("lighting") or {} for loc in data.get("locations") or []}
     for s in data.get("scenes") or []:
         s["lighting"] = _scene_lighting(location_lighting.get(s.get("location"), {}), s.get("lighting") or {})
-    scenes = tuple(
+
+
+def _scenes(data: dict[str, Any]) -> tuple[m.Scene, ...]:
+    return tuple(
         _make(
             m.Scene,
             s,
@@ -101,6 +145,13 @@ def build_model(
         )
         for s in data.get("scenes") or []
     )
+
+
+def _shots(
+    data: dict[str, Any], fps: float, render: m.RenderSettings, sensors: Mapping[str, Sensor]
+) -> tuple[m.Shot, ...]:
+    """Durations in frames at `fps`; a shot's own lighting refines its scene's, its render settings the
+    production's."""
     raw_scene_lighting = {s.get("id"): s.get("lighting") or {} for s in data.get("scenes") or []}
     shots = []
     for s in data.get("shots") or []:
@@ -126,7 +177,11 @@ def build_model(
                 blocking=dict(s.get("blocking") or {}),
             )
         )
-    outputs = tuple(
+    return tuple(shots)
+
+
+def _outputs(data: dict[str, Any], base_dir: Path) -> tuple[m.Output, ...]:
+    return tuple(
         _make(
             m.Output,
             o,
@@ -143,23 +198,4 @@ def build_model(
             shots=tuple(o.get("shots") or ()),
         )
         for o in data.get("outputs") or []
-    )
-    return m.Production(
-        title=data["title"],
-        version=data["version"],
-        base_dir=base_dir,
-        author=data.get("author") or "",
-        description=data.get("description") or "",
-        script=resolve(data.get("script")),
-        fps=fps,
-        aspect_ratio=data.get("aspect_ratio"),
-        style=_make(m.Style, data.get("style")),
-        render=render,
-        characters=characters,
-        costumes=costumes,
-        locations=locations,
-        scenes=scenes,
-        shots=tuple(shots),
-        outputs=outputs,
-        spec_hash=spec_hash,
     )

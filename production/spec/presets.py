@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Issue
-from .loader import SourceMap, parse_yaml_text
+from .yaml_reader import SourceMap, parse_yaml_text
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "presets"
 META_KEYS = ("description", "source")
@@ -72,14 +72,12 @@ class PresetLibrary:
         except (OSError, UnicodeDecodeError) as exc:
             self.issues.append(
                 Issue(
-                    "",
-                    "error",
-                    f"cannot read preset {label}: {exc}",
-                    "fix or remove the file",
-                    str(file),
-                    None,
-                    None,
-                    "preset.unreadable",
+                    path="",
+                    severity="error",
+                    message=f"cannot read preset {label}: {exc}",
+                    suggestion="fix or remove the file",
+                    file=str(file),
+                    code="preset.unreadable",
                 )
             )
             return None
@@ -90,14 +88,14 @@ class PresetLibrary:
         if not isinstance(value, dict):
             self.issues.append(
                 Issue(
-                    "",
-                    "error",
-                    f"preset {label} must be a mapping of keys",
-                    "write the preset as `key: value` lines",
-                    str(file),
-                    1,
-                    1,
-                    "preset.type",
+                    path="",
+                    severity="error",
+                    message=f"preset {label} must be a mapping of keys",
+                    suggestion="write the preset as `key: value` lines",
+                    file=str(file),
+                    line=1,
+                    column=1,
+                    code="preset.type",
                 )
             )
             return None

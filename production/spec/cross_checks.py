@@ -1,0 +1,344 @@
+"""Pass 3 of validation: what the schema cannot express. Unique names and ids, default shot ids, references
+between scenes, shots, characters, locations and marks, focus pulls, shot lengths and wardrobe coverage; the
+checks against files and the running Blender are in environment_checks, called here in spec order."""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+from ..diagnostics import did_you_mean
+from ..values import Duration, ValueProblem, parse_scene_range, shot_letter
+from .environment_checks import EnvironmentChecks
+from .walker import INVALID, Reporter, list_items
+from .yaml_reader import PathKey, SourceMap
+
+MAX_SHOT_FRAMES_SECONDS = 600.0  # ten minutes: longer is almost certainly a unit mistake
+
+
+class CrossChecks:
+    """Pass 3 in a fixed order, which is the order of its issues: identities, files, scenes, wardrobe, shots,
+    outputs."""
+
+    def __init__(self, sources: SourceMap, report: Reporter, environment: EnvironmentChecks):
+        self.sources = sources
+        self.report = report
+        self.environment = environment
+
+    def run(self, data: dict[str, Any]) -> None:
+        characters = self._unique(data, "characters", "name", "character")
+        locations = self._unique(data, "locations", "name", "location")
+        scenes = self._unique(data, "scenes", "id", "scene")
+        assign_shot_ids(data)
+        self._unique(data, "shots", "id", "shot")
+        self._unique(data, "outputs", "name", "output")
+        costumes = set(data.get("costumes") or {}) if isinstance(data.get("costumes"), dict) else set()
+        scene_order = list(scenes)
+        self.environment.check_files(data)
+        self._check_scenes(data, locations, characters)
+        check_wardrobe(self.report, data, costumes, scene_order)
+        self._check_shots(data, scenes, characters)
+        self.environment.check_outputs(data)
+        self.environment.check_render(data.get("render"), ("render",))
+
+    def _unique(self, data: dict[str, Any], list_field: str, key: str, noun: str) -> dict[str, int]:
+        seen: dict[str, int] = {}
+        items = data.get(list_field)
+        if not isinstance(items, list):
+            return seen
+        for i, item in enumerate(items):
+            if not isinstance(item, dict) or not isinstance(item.get(key), str):
+                continue
+            name = item[key]
+            if name in seen:
+                first = self.sources.find((list_field, seen[name]))
+                here = self.sources.find((list_field, i))
+                where = f" (first at line {first.line} of {first.file})" if first else ""
+                if first and here and first.file != here.file:  # a production folder: name both files
+                    where = f": defined in {first.file} (line {first.line}) and again in {here.file}"
+                self.report(
+                    (list_field, i, key),
+                    "error",
+                    f"duplicate {noun} {key} '{name}'{where}",
+                    f"give every {noun} a unique {key}",
+                    "duplicate",
+                )
+            else:
+                seen[name] = i
+        return seen
+
+    def _check_scenes(
+        self, data: dict[str, Any], locations: dict[str, int], characters: dict[str, int]
+    ) -> None:
+        for scene, path in list_items(data, "scenes"):
+            location = scene.get("location")
+            if isinstance(location, str) and location not in locations:
+                self.report(
+                    (*path, "location"),
+                    "error",
+                    f"scene uses unknown location '{location}'",
+                    did_you_mean(location, locations, "a location defined in `locations`"),
+                    "reference",
+                )
+            for i, name in enumerate(scene.get("characters") or []):
+                if isinstance(name, str) and name not in characters:
+                    self.report(
+                        (*path, "characters", i),
+                        "error",
+                        f"scene names unknown character '{name}'",
+                        did_you_mean(name, characters, "a character defined in `characters`"),
+                        "reference",
+                    )
+            cast = {c for c in scene.get("characters") or [] if isinstance(c, str)}
+            self._check_blocking(
+                scene.get("blocking"), (*path, "blocking"), cast, self._marks_of(data, scene)
+            )
+
+    def _check_blocking(self, blocking: Any, path: PathKey, cast: set[str], marks: set[str]) -> None:
+        """Scene and shot blocking: character -> a mark of the scene's location."""
+        for name, mark in (blocking if isinstance(blocking, dict) else {}).items():
+            if name not in cast:
+                self.report(
+                    (*path, name),
+                    "error",
+                    f"blocking places '{name}', who is not in this scene",
+                    "add them to the scene's characters or remove the line",
+                    "reference",
+                )
+            elif isinstance(mark, str) and marks and mark not in marks:
+                self.report(
+                    (*path, name),
+                    "error",
+                    f"blocking puts '{name}' on unknown mark '{mark}'",
+                    did_you_mean(mark, sorted(marks), "a mark of the scene's location"),
+                    "reference",
+                )
+
+    def _check_shots(self, data: dict[str, Any], scenes: dict[str, int], characters: dict[str, int]) -> None:
+        given_fps = data.get("fps")
+        fps = given_fps if isinstance(given_fps, int | float) else 24
+        scene_items: dict[Any, dict[str, Any]] = {}
+        for item, _ in list_items(data, "scenes"):
+            scene_items.setdefault(item.get("id"), item)  # a duplicate id is reported; the first one counts
+        for shot, path in list_items(data, "shots"):
+            scene_id = shot.get("scene")
+            scene = scene_items.get(scene_id)
+            if isinstance(scene_id, str) and scene is None:
+                self.report(
+                    (*path, "scene"),
+                    "error",
+                    f"shot belongs to unknown scene '{scene_id}'",
+                    did_you_mean(scene_id, scenes, "a scene id"),
+                    "reference",
+                )
+            cast = {c for c in (scene or {}).get("characters") or [] if isinstance(c, str)}
+            # an unreadable cast list is reported on the scene; judging subjects by it would only add noise
+            cast_known = scene is not None and scene.get("characters") is not INVALID
+            marks = self._marks_of(data, scene)
+            if cast_known:
+                self._check_blocking(shot.get("blocking"), (*path, "blocking"), cast, marks)
+            self._check_subject(shot.get("subject"), (*path, "subject"), cast, characters, marks, cast_known)
+            for i, name in enumerate(shot.get("subjects") or []):
+                self._check_subject(name, (*path, "subjects", i), cast, characters, marks, cast_known)
+            self._check_focus(shot.get("focus"), path, scene_id, cast, marks, cast_known)
+            self._check_duration(shot, path, fps)
+            self.environment.check_render(shot.get("render"), (*path, "render"))
+
+    def _check_focus(
+        self, focus: Any, path: PathKey, scene_id: Any, cast: set[str], marks: set[str], cast_known: bool
+    ) -> None:
+        """Focus pulls name people of the shot's scene (or marks), with one increasing fraction each."""
+        if not isinstance(focus, dict):
+            return
+        for i, name in enumerate(focus.get("pull") or []):
+            if isinstance(name, str) and cast_known and name not in cast and name not in marks:
+                self.report(
+                    (*path, "focus", "pull", i),
+                    "error",
+                    f"focus pull names '{name}', who is not in scene {scene_id}",
+                    did_you_mean(name, cast, "a character of this scene")
+                    if cast
+                    else "add the character to the scene",
+                    "focus",
+                )
+        pull, at = focus.get("pull") or [], focus.get("at") or []
+        if at and len(at) != len(pull):
+            self.report(
+                (*path, "focus", "at"),
+                "error",
+                f"focus.at has {len(at)} values for {len(pull)} pull subjects",
+                "give one shot fraction (0..1) per pull subject",
+                "focus",
+            )
+        elif any(
+            isinstance(a, int | float) and isinstance(b, int | float) and b < a
+            for a, b in itertools.pairwise(at)
+        ):
+            self.report(
+                (*path, "focus", "at"),
+                "error",
+                "focus.at fractions must increase",
+                "e.g. at: [0.0, 0.8]",
+                "focus",
+            )
+
+    def _marks_of(self, data: dict[str, Any], scene: dict[str, Any] | None) -> set[str]:
+        if scene is None:
+            return set()
+        for location, _ in list_items(data, "locations"):
+            if location.get("name") == scene.get("location"):
+                return set(location.get("marks") or {}) | set(location.get("features") or {})
+        return set()
+
+    def _check_subject(
+        self,
+        name: Any,
+        path: PathKey,
+        cast: set[str],
+        characters: dict[str, int],
+        marks: set[str],
+        has_scene: bool,
+    ) -> None:
+        if not isinstance(name, str) or not has_scene or name in cast or name in marks:
+            return
+        if name in characters:
+            self.report(
+                path,
+                "error",
+                f"'{name}' is not in this shot's scene",
+                "add them to the scene's characters, or frame someone who is there",
+                "reference",
+            )
+        else:
+            self.report(
+                path,
+                "error",
+                f"unknown subject '{name}'",
+                did_you_mean(name, sorted(cast | marks) or characters, "a character or mark"),
+                "reference",
+            )
+
+    def _check_duration(self, shot: dict[str, Any], path: PathKey, fps: float) -> None:
+        duration = shot.get("duration")
+        if not isinstance(duration, Duration):
+            return
+        frames = duration.to_frames(fps)
+        if frames <= 0:
+            self.report(
+                (*path, "duration"),
+                "error",
+                f"shot duration must be positive (got {duration})",
+                'write e.g. "4s" or "96f"',
+                "duration",
+            )
+        elif frames / fps > MAX_SHOT_FRAMES_SECONDS:
+            self.report(
+                (*path, "duration"),
+                "error",
+                f"shot duration {duration} is {frames / fps / 60:.1f} minutes (over 10)",
+                'check the unit: "96f" is frames, "4s" is seconds',
+                "duration",
+            )
+
+
+def assign_shot_ids(data: dict[str, Any]) -> None:
+    """Shots without an id get <scene><letter> in spec order, skipping ids already taken."""
+    shots = data.get("shots")
+    if not isinstance(shots, list):
+        return
+    taken = {s["id"] for s in shots if isinstance(s, dict) and isinstance(s.get("id"), str)}
+    counters: dict[str, int] = {}
+    for shot in shots:
+        if not isinstance(shot, dict) or shot.get("id") is not None or not isinstance(shot.get("scene"), str):
+            continue
+        scene = shot["scene"]
+        while True:
+            n = counters.get(scene, 0)
+            counters[scene] = n + 1
+            candidate = f"{scene}{shot_letter(n)}"
+            if candidate not in taken:
+                break
+        shot["id"] = candidate
+        taken.add(candidate)
+
+
+def check_wardrobe(
+    report: Reporter, data: dict[str, Any], costumes: set[str], scene_order: list[str]
+) -> None:
+    """Each character's wardrobe names known costumes and scenes, one costume per scene, covering every scene
+    the character appears in."""
+    appearances: dict[str, set[str]] = {}
+    for scene, _ in list_items(data, "scenes"):
+        for name in scene.get("characters") or []:
+            if isinstance(name, str) and isinstance(scene.get("id"), str):
+                appearances.setdefault(name, set()).add(scene["id"])
+    for character, path in list_items(data, "characters"):
+        entries = character.get("wardrobe")
+        if not isinstance(entries, list) or not entries:
+            continue
+        covered, broken = _wardrobe_coverage(report, entries, path, costumes, scene_order)
+        name = character.get("name")
+        missing = sorted(appearances.get(name, set()) - set(covered), key=_natural)
+        if isinstance(name, str) and missing and not broken:
+            report(
+                (*path, "wardrobe"),
+                "warning",
+                f"{name} appears in scene(s) {', '.join(missing)} with no costume",
+                "extend a wardrobe range to cover them",
+                "uncovered",
+            )
+
+
+def _wardrobe_coverage(
+    report: Reporter, entries: list[Any], path: PathKey, costumes: set[str], scene_order: list[str]
+) -> tuple[dict[str, int], bool]:
+    """Scene id -> the wardrobe entry covering it, and whether an entry was unreadable (then coverage is
+    judged once it is fixed). Expands each entry's `scenes` in place."""
+    covered: dict[str, int] = {}
+    broken = False
+    for i, entry in enumerate(entries):
+        if not isinstance(entry, dict):
+            continue
+        entry_path = (*path, "wardrobe", i)
+        costume = entry.get("costume")
+        if isinstance(costume, str) and costume not in costumes:
+            report(
+                (*entry_path, "costume"),
+                "error",
+                f"unknown costume '{costume}'",
+                did_you_mean(costume, costumes, "a costume defined in `costumes`"),
+                "reference",
+            )
+        try:
+            ids = parse_scene_range(entry.get("scenes"), scene_order)
+        except ValueProblem as problem:
+            report((*entry_path, "scenes"), "error", problem.message, problem.suggestion, "scene_range")
+            broken = True
+            continue
+        entry["scenes"] = list(ids)
+        for scene_id in ids:
+            if scene_order and scene_id not in scene_order:
+                broken = True
+                report(
+                    (*entry_path, "scenes"),
+                    "error",
+                    f"wardrobe names scene {scene_id}, which does not exist",
+                    f"scenes are: {', '.join(scene_order)}",
+                    "reference",
+                )
+            elif scene_id in covered:
+                report(
+                    (*entry_path, "scenes"),
+                    "error",
+                    f"scene {scene_id} is already covered by wardrobe[{covered[scene_id]}]",
+                    "wardrobe ranges must not overlap: one costume per scene",
+                    "overlap",
+                )
+            else:
+                covered[scene_id] = i
+    return covered, broken
+
+
+def _natural(text: str) -> tuple[int, str]:
+    """Scene ids in story order: numbers by value, then words."""
+    return (int(text), "") if text.isdigit() else (1 << 30, text)
