@@ -18,6 +18,7 @@ from typing import Any
 from ..screenplay import breakdown as bd
 from ..screenplay import fountain, script_to_spec
 from ..spec.schema import SHOT_SIZES
+from ..values import shot_letter
 from .client import LLMClient, Message
 from .dialects import ChatResult
 from .errors import LLMOutputError
@@ -402,7 +403,7 @@ def _spec_shots(proposed: list[dict[str, Any]], scene_index: int) -> tuple[list[
         if not 0 < seconds <= MAX_SHOT_SECONDS:
             return [], f"the model gave shot {position + 1} a duration of {seconds} s"
         shot: dict[str, Any] = {
-            "id": f"{scene_index}{script_to_spec.shot_letter(position)}",
+            "id": f"{scene_index}{shot_letter(position)}",
             "scene": scene_index,
             "size": item["size"],
         }
