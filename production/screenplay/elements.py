@@ -49,7 +49,7 @@ class Element:
     level: int = 0
 
 
-def _element(
+def quick_element(
     kind: str,
     text: str,
     line: int,
@@ -104,7 +104,7 @@ class Screenplay:
 
     @property
     def scenes(self) -> list[Scene]:
-        return list(_scenes(self.elements))
+        return list(split_scenes(self.elements))
 
     @property
     def title(self) -> str:
@@ -115,7 +115,7 @@ class Screenplay:
         return ""
 
 
-def _scenes(elements: list[Element], starts: list[int] | None = None) -> Iterator[Scene]:
+def split_scenes(elements: list[Element], starts: list[int] | None = None) -> Iterator[Scene]:
     """The scenes, given the headings' indices when they are known already."""
     if starts is None:
         starts = [i for i, element in enumerate(elements) if element.kind == SCENE_HEADING]

@@ -31,20 +31,20 @@ from .elements import (
     Element,
     Scene,
     Screenplay,
-    _element,
+    quick_element,
 )
 from .line_rules import (
-    _HEADING_MARKS,
-    _LINE_KIND_MARKS,
-    _OPENING_MARKS,
-    _TITLE_KEY,
-    _cue_parts,
-    _is_heading,
-    _is_held,
-    _is_transition,
-    _is_upper,
-    _line_kind,
-    _opening_kind,
+    HEADING_MARKS,
+    LINE_KIND_MARKS,
+    OPENING_MARKS,
+    TITLE_KEY,
+    cue_parts,
+    is_heading,
+    is_held,
+    is_transition,
+    is_upper,
+    line_kind,
+    opening_kind,
 )
 from .markup import Run, emphasis_runs, notes_in, plain_text
 from .pages import (
@@ -171,10 +171,10 @@ def _parse_title_page(lines: list[str]) -> tuple[dict[str, str], int]:
         line = lines[index]
         if not line.strip():
             break
-        match = _TITLE_KEY.fullmatch(line.rstrip())
+        match = TITLE_KEY.fullmatch(line.rstrip())
         if key is not None and (line.startswith("\t") or line.startswith("   ")):
             title[key].append(line.strip())
-        elif match and not _is_transition(line.strip()):
+        elif match and not is_transition(line.strip()):
             key = match.group(1)
             title.setdefault(key, [])
             if match.group(2).strip():
@@ -208,7 +208,7 @@ _KNOWN_TITLE_KEYS = frozenset(
 
 def _looks_like_title_key(key: str) -> bool:
     """A known key, or any key not in capitals: keeps an opening ``FADE IN:`` out of the title page."""
-    return key.lower() in _KNOWN_TITLE_KEYS or not _is_upper(key)
+    return key.lower() in _KNOWN_TITLE_KEYS or not is_upper(key)
 
 
 class _Parser:
@@ -221,7 +221,7 @@ class _Parser:
         # the empty lines (found in C); only whitespace lines need a look of their own.
         self.blank = list(map(operator.not_, lines))
         if any(map(str.isspace, lines)):
-            self.blank = [not line or (line.isspace() and not _is_held(line)) for line in lines]
+            self.blank = [not line or (line.isspace() and not is_held(line)) for line in lines]
         self.index = start
         self.elements: list[Element] = []
         self.blank_run = 0  # blank lines since the last element, for merging action paragraphs
@@ -245,26 +245,26 @@ class _Parser:
         stripped = line.strip()
         first = stripped[:1]
         line_number = self.index + 1
-        if first in _OPENING_MARKS:
-            kind = _opening_kind(stripped)
+        if first in OPENING_MARKS:
+            kind = opening_kind(stripped)
             if kind is not None:
                 self._single_line(kind, stripped, line_number)
                 return
         elif first == "[" and stripped.startswith("[[") and self._note_paragraph(line_number):
             return
         if self.after_break and first != "!":
-            if first in _HEADING_MARKS and _is_heading(stripped):
+            if first in HEADING_MARKS and is_heading(stripped):
                 self._heading(stripped, line_number)
                 return
             following = self.index + 1
             if following >= self.count or self.blank[following]:
                 # fountain.io: a space after the colon makes a would-be transition action.
-                if line.endswith("TO:") and _is_upper(stripped):
+                if line.endswith("TO:") and is_upper(stripped):
                     self._single(TRANSITION, stripped, line_number)
                     return
             else:
                 if stripped not in self.cues:
-                    self.cues[stripped] = _cue_parts(stripped)
+                    self.cues[stripped] = cue_parts(stripped)
                 cue = self.cues[stripped]
                 if cue is not None:
                     self._dialogue_block(cue, line_number)
@@ -272,14 +272,14 @@ class _Parser:
         self._action(line_number)
 
     def _single(self, kind: str, text: str, line_number: int, scene_number: str | None = None) -> None:
-        self.elements.append(_element(kind, text, line_number, scene_number))
+        self.elements.append(quick_element(kind, text, line_number, scene_number))
         self.index += 1
         self.after_break = kind != LYRIC
 
     def _single_line(self, kind: str, stripped: str, line_number: int) -> None:
         if kind == SECTION:
             level = len(stripped) - len(stripped.lstrip("#"))
-            self.elements.append(_element(SECTION, stripped[level:].strip(), line_number, level=level))
+            self.elements.append(quick_element(SECTION, stripped[level:].strip(), line_number, level=level))
             self.index += 1
             self.after_break = True
         elif kind == SYNOPSIS:
@@ -311,12 +311,12 @@ class _Parser:
     def _note_paragraph(self, line_number: int) -> bool:
         end = self._paragraph_end()
         body = "\n".join(
-            line.strip() if not _is_held(line) else HELD_LINE for line in self.lines[self.index : end]
+            line.strip() if not is_held(line) else HELD_LINE for line in self.lines[self.index : end]
         )
         match = _WHOLE_NOTE.fullmatch(body)
         if match is None:
             return False
-        self.elements.append(_element(NOTE, match.group(1), line_number))
+        self.elements.append(quick_element(NOTE, match.group(1), line_number))
         self.index = end
         self.after_break = True
         return True
@@ -324,7 +324,7 @@ class _Parser:
     def _dialogue_block(self, cue: tuple[str, tuple[str, ...], bool], line_number: int) -> None:
         name, extensions, dual = cue
         elements, lines, blank, count = self.elements, self.lines, self.blank, self.count
-        elements.append(_element(CHARACTER, name, line_number, None, extensions, dual))
+        elements.append(quick_element(CHARACTER, name, line_number, None, extensions, dual))
         index = self.index + 1
         speech: list[str] = []
         speech_line = 0
@@ -337,12 +337,12 @@ class _Parser:
                 if speech:
                     self._flush_speech(speech, speech_line)
                     speech = []
-                elements.append(_element(PARENTHETICAL, stripped[1:-1].strip(), index + 1))
+                elements.append(quick_element(PARENTHETICAL, stripped[1:-1].strip(), index + 1))
             elif first == "~":
                 if speech:
                     self._flush_speech(speech, speech_line)
                     speech = []
-                elements.append(_element(LYRIC, stripped[1:].strip(), index + 1))
+                elements.append(quick_element(LYRIC, stripped[1:].strip(), index + 1))
             else:
                 if not speech:
                     speech_line = index + 1
@@ -357,16 +357,16 @@ class _Parser:
         while speech and speech[-1] == HELD_LINE:
             speech.pop()
         if speech:
-            self.elements.append(_element(DIALOGUE, "\n".join(speech), line_number))
+            self.elements.append(quick_element(DIALOGUE, "\n".join(speech), line_number))
 
     def _action(self, line_number: int) -> None:
         """An action paragraph; paragraphs separated only by blank lines merge, keeping the blank lines."""
         lines: list[str] = []
         while self.index < self.count and not self.blank[self.index]:
             raw = self.lines[self.index]
-            if lines and raw.lstrip()[:1] in _LINE_KIND_MARKS and _line_kind(raw.strip()) is not None:
+            if lines and raw.lstrip()[:1] in LINE_KIND_MARKS and line_kind(raw.strip()) is not None:
                 break
-            if _is_held(raw):
+            if is_held(raw):
                 lines.append(HELD_LINE)
             else:
                 text = raw.replace("\t", "    ").rstrip()
@@ -379,6 +379,6 @@ class _Parser:
         previous = self.elements[-1] if self.elements else None
         if previous is not None and previous.kind == ACTION and self.blank_run:
             joined = previous.text + "\n" * (self.blank_run + 1) + text
-            self.elements[-1] = _element(ACTION, joined, previous.line)
+            self.elements[-1] = quick_element(ACTION, joined, previous.line)
         else:
-            self.elements.append(_element(ACTION, text, line_number))
+            self.elements.append(quick_element(ACTION, text, line_number))

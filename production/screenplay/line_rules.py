@@ -10,29 +10,29 @@ import re
 
 from .elements import CENTERED, LYRIC, PAGE_BREAK, SECTION, SYNOPSIS, TRANSITION
 
-_HEADING_PREFIX = re.compile(r"(?:int\.?/ext|int/ext|i/e|int|ext|est)[.\s]", re.IGNORECASE)
+HEADING_PREFIX = re.compile(r"(?:int\.?/ext|int/ext|i/e|int|ext|est)[.\s]", re.IGNORECASE)
 _PAGE_BREAK = re.compile(r"={3,}")
-_TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _\-]*?)\s*:\s*(.*)")
+TITLE_KEY = re.compile(r"([A-Za-z][A-Za-z0-9 _\-]*?)\s*:\s*(.*)")
 _CUE = re.compile(r"([^(]*?)\s*((?:\([^()]*\)\s*)*)")
 _EXTENSION = re.compile(r"\(([^()]*)\)")
 
 
-def _is_blank(line: str) -> bool:
+def is_blank(line: str) -> bool:
     """A paragraph break: empty or whitespace, except a 'held' line of two or more spaces."""
     return not line.strip() and not (len(line) >= 2 and line.strip(" ") == "")
 
 
-def _is_held(line: str) -> bool:
+def is_held(line: str) -> bool:
     return len(line) >= 2 and line.strip(" ") == ""
 
 
-def _is_upper(text: str) -> bool:
+def is_upper(text: str) -> bool:
     if text.isascii():  # the same test, done in C: some A-Z and no a-z
         return text.isupper()
     return text == text.upper() and any(char.isalpha() for char in text)
 
 
-def _line_kind(stripped: str) -> str | None:
+def line_kind(stripped: str) -> str | None:
     """Kinds decided by one line alone, wherever it stands."""
     if stripped.startswith("===") and _PAGE_BREAK.fullmatch(stripped):
         return PAGE_BREAK
@@ -41,9 +41,9 @@ def _line_kind(stripped: str) -> str | None:
     return None
 
 
-def _opening_kind(stripped: str) -> str | None:
+def opening_kind(stripped: str) -> str | None:
     """Single-line kinds, recognised where a paragraph may start even without a blank line before."""
-    kind = _line_kind(stripped)
+    kind = line_kind(stripped)
     if kind:
         return kind
     if stripped.startswith("#"):
@@ -55,25 +55,25 @@ def _opening_kind(stripped: str) -> str | None:
     return None
 
 
-_OPENING_MARKS = frozenset("=~#>")
-"""First characters of every kind :func:`_opening_kind` finds; lines starting otherwise skip its tests."""
-_LINE_KIND_MARKS = frozenset("=~")
-"""First characters of every kind :func:`_line_kind` finds."""
+OPENING_MARKS = frozenset("=~#>")
+"""First characters of every kind :func:`opening_kind` finds; lines starting otherwise skip its tests."""
+LINE_KIND_MARKS = frozenset("=~")
+"""First characters of every kind :func:`line_kind` finds."""
 
 
-def _is_heading(stripped: str) -> bool:
+def is_heading(stripped: str) -> bool:
     if stripped.startswith("."):
         return len(stripped) > 1 and stripped[1].isalnum()
-    return stripped[:1] in _HEADING_FIRST and _HEADING_PREFIX.match(stripped) is not None
+    return stripped[:1] in _HEADING_FIRST and HEADING_PREFIX.match(stripped) is not None
 
 
 _HEADING_FIRST = frozenset("IiEe\u0130\u0131")
-"""Every first character :data:`_HEADING_PREFIX` accepts (it ignores case, so also dotted and dotless i)."""
-_HEADING_MARKS = _HEADING_FIRST | {"."}
-"""First characters of every line :func:`_is_heading` accepts."""
+"""Every first character :data:`HEADING_PREFIX` accepts (it ignores case, so also dotted and dotless i)."""
+HEADING_MARKS = _HEADING_FIRST | {"."}
+"""First characters of every line :func:`is_heading` accepts."""
 
 
-def _cue_parts(stripped: str) -> tuple[str, tuple[str, ...], bool] | None:
+def cue_parts(stripped: str) -> tuple[str, tuple[str, ...], bool] | None:
     """Split a character cue into (name, extensions, dual), or None when the line is no cue."""
     forced = stripped.startswith("@")
     text = stripped[1:].strip() if forced else stripped
@@ -101,8 +101,8 @@ def _cue_parts(stripped: str) -> tuple[str, tuple[str, ...], bool] | None:
 
 def _unforced_name(name: str) -> bool:
     """A cue name without ``@``: capitals, no ``^`` inside (dual marks end a cue), no colon at the end."""
-    return _is_upper(name) and "^" not in name and not name.endswith(":")
+    return is_upper(name) and "^" not in name and not name.endswith(":")
 
 
-def _is_transition(stripped: str) -> bool:
-    return stripped.endswith("TO:") and _is_upper(stripped)
+def is_transition(stripped: str) -> bool:
+    return stripped.endswith("TO:") and is_upper(stripped)

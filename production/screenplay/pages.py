@@ -28,7 +28,7 @@ from .elements import (
     Element,
     Scene,
     Screenplay,
-    _scenes,
+    split_scenes,
 )
 from .markup import plain_text
 
@@ -243,7 +243,7 @@ def paginate(screenplay: Screenplay, paper: str = "letter") -> Pagination:
         elif kind not in _UNPRINTED:
             layout.block(kind, line_counts[index], index, 0)
         index += 1
-    scenes = list(_scenes(elements, headings))
+    scenes = list(split_scenes(elements, headings))
     lengths = _scene_lengths(scenes, heading_starts, layout.total, model.lines_per_page)
     return Pagination(model, layout.finish(), lengths, layout.total, elements)
 

@@ -24,14 +24,14 @@ from .elements import (
     Screenplay,
 )
 from .line_rules import (
-    _HEADING_PREFIX,
-    _TITLE_KEY,
-    _cue_parts,
-    _is_blank,
-    _is_heading,
-    _is_transition,
-    _line_kind,
-    _opening_kind,
+    HEADING_PREFIX,
+    TITLE_KEY,
+    cue_parts,
+    is_blank,
+    is_heading,
+    is_transition,
+    line_kind,
+    opening_kind,
 )
 
 
@@ -67,21 +67,21 @@ def _write_element(element: Element, first: bool) -> str:
     kind, text = element.kind, element.text
     if kind == SCENE_HEADING:
         number = f" #{element.scene_number}#" if element.scene_number else ""
-        natural = _HEADING_PREFIX.match(text) is not None and not text.startswith(".")
+        natural = HEADING_PREFIX.match(text) is not None and not text.startswith(".")
         return ("" if natural else ".") + text + number
     if kind == ACTION:
         return _write_action(text, first)
     if kind == CHARACTER:
         cue = " ".join([text, *(f"({ext})" for ext in element.extensions)]) + (" ^" if element.dual else "")
-        natural = _cue_parts(cue) == (text, element.extensions, element.dual) and _opening_kind(cue) is None
-        natural = natural and not _is_heading(cue) and not cue.startswith(("!", "[["))
+        natural = cue_parts(cue) == (text, element.extensions, element.dual) and opening_kind(cue) is None
+        natural = natural and not is_heading(cue) and not cue.startswith(("!", "[["))
         return cue if natural else "@" + cue
     if kind == DIALOGUE:
         return text
     if kind == PARENTHETICAL:
         return f"({text})"
     if kind == TRANSITION:
-        return text if _is_transition(text) and _opening_kind(text) is None else f"> {text}"
+        return text if is_transition(text) and opening_kind(text) is None else f"> {text}"
     simple = {
         LYRIC: f"~{text}",
         CENTERED: f"> {text} <",
@@ -100,10 +100,10 @@ def _write_action(text: str, first: bool) -> str:
     out: list[str] = []
     for index, line in enumerate(lines):
         stripped = line.strip()
-        starts_paragraph = index == 0 or _is_blank(lines[index - 1])
+        starts_paragraph = index == 0 or is_blank(lines[index - 1])
         following = lines[index + 1] if index + 1 < len(lines) else ""
         needs_force = bool(stripped) and (
-            _line_kind(stripped) is not None
+            line_kind(stripped) is not None
             or stripped.startswith("!")
             or (starts_paragraph and _starts_other_kind(stripped, following, first and index == 0))
         )
@@ -112,10 +112,10 @@ def _write_action(text: str, first: bool) -> str:
 
 
 def _starts_other_kind(stripped: str, following: str, document_start: bool) -> bool:
-    if _opening_kind(stripped) is not None or _is_heading(stripped) or stripped.startswith("[["):
+    if opening_kind(stripped) is not None or is_heading(stripped) or stripped.startswith("[["):
         return True
-    if document_start and _TITLE_KEY.fullmatch(stripped):
+    if document_start and TITLE_KEY.fullmatch(stripped):
         return True
-    if _is_transition(stripped) and _is_blank(following):
+    if is_transition(stripped) and is_blank(following):
         return True
-    return _cue_parts(stripped) is not None and not _is_blank(following)
+    return cue_parts(stripped) is not None and not is_blank(following)

@@ -680,10 +680,10 @@ def test_plain_text_prints_the_emphasis_runs() -> None:
 
 
 def test_heading_first_characters_cover_the_prefix_pattern() -> None:
-    # _is_heading tests the first character before the pattern; every first character the case-blind pattern
+    # is_heading tests the first character before the pattern; every first character the case-blind pattern
     # accepts (in the Basic Multilingual Plane) must pass that test.
     for code in range(0x10000):
         char = chr(code)
         for tail in ("nt. HOUSE", "xt. HOUSE", "/e HOUSE", "st. HOUSE"):
-            if line_rules._HEADING_PREFIX.match(char + tail):
-                assert line_rules._is_heading(char + tail), hex(code)
+            if line_rules.HEADING_PREFIX.match(char + tail):
+                assert line_rules.is_heading(char + tail), hex(code)
