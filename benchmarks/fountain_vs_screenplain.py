@@ -133,9 +133,9 @@ def best_interleaved(
 def clear_caches() -> None:
     """No help from earlier runs: Backlot's caches go, and so do `re`'s compiled patterns (this script's
     character names become one)."""
-    from backlot.production.screenplay import breakdown, fountain
+    from backlot.production.screenplay import breakdown, markup
 
-    fountain._marked_plain_text.cache_clear()
+    markup._marked_plain_text.cache_clear()
     breakdown._capitals_item.cache_clear()
     breakdown.display_name.cache_clear()
     re.purge()

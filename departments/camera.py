@@ -1,16 +1,15 @@
 """Camera department: per shot, cameras framed on the real subject, on a rig, moving and pulling focus.
 
 The subject is what the characters department built (the cast root and its children, depsgraph-evaluated
-world bounds), so a CU frames the head and shoulders of whoever the character is. `production.optics` solves
-the framing for the shot size, lens and sensor; `production.camera_moves` turns the move into per-frame poses;
-`camera_rigs` puts them on a rig. Keys: `shot:{id}/camera` for the primary camera (the one stage.bind_shots
-binds), `shot:{id}/camera:{name}` for extra cameras (B, C...), and `<camera key>/rig`, `/aim`, ... for parts.
-See docs/camera.md.
+world bounds), so a CU frames the head and shoulders of whoever the character is.
+`production/camera/framing` solves the framing for the shot size, lens and sensor; `production/camera/shot`
+and `moves` turn the spec's move and rig into per-frame poses; `camera_rigs` puts them on a rig. Keys:
+`shot:{id}/camera` for the primary camera (the one stage.bind_shots binds), `shot:{id}/camera:{name}` for
+extra cameras (B, C...), and `<camera key>/rig`, `/aim`, ... for parts. See docs/camera.md.
 """
 
 from __future__ import annotations
 
-import itertools
 import math
 from dataclasses import replace
 from functools import cache
@@ -19,10 +18,12 @@ from typing import Any
 import bpy
 from mathutils import Matrix
 
+from ..production.camera import framing, optics, rigs
 from ..production.camera import moves as camera_moves
-from ..production.camera import optics
+from ..production.camera import shot as camera_shot
+from ..production.camera.framing import Subject
 from ..production.camera.moves import CameraPose
-from ..production.camera.optics import Bounds, Subject, Vec3
+from ..production.camera.optics import Bounds, Vec3
 from ..production.model import CameraSpec, Production, Scene, Shot
 from ..production.plan import ShotPlan
 from ..production.spec.presets import PresetLibrary
@@ -35,8 +36,6 @@ PRIMARY = "A"
 EXTRA_NAMES = "BCDEFGHIJKLMNOPQRSTUVWXYZ"
 DEFAULT_F_STOP = 2.8
 """Aperture when a shot asks for focus (a focus subject or a pull) without naming an f-stop."""
-PULL_SPAN = 0.8
-"""A pull with no `at` fractions lands on its last subject at this fraction of the shot."""
 PROP_HALF_WIDTH_M = 0.3
 PROP_HEIGHT_M = 1.0
 """A location mark used as a subject (an insert of the door) is framed as a box this size on the mark."""
@@ -85,8 +84,8 @@ def _preset(kind: str, name: str, what: str) -> dict[str, Any]:
 
 
 @cache
-def shot_size(name: str) -> optics.ShotSize:
-    return optics.shot_size_from_preset(name, _preset("shot_sizes", name, "shot size"))
+def shot_size(name: str) -> framing.ShotSize:
+    return framing.shot_size_from_preset(name, _preset("shot_sizes", name, "shot size"))
 
 
 class SceneSubjects:
@@ -210,7 +209,7 @@ class SceneSubjects:
             return None
         height = bounds[1][2] - bounds[0][2]
         eye = self.ctx.find("objects", f"scene:{self.scene.id}/character:{name}/{CAST_EYE}")
-        eye_from_top = optics.EYE_FROM_TOP
+        eye_from_top = framing.EYE_FROM_TOP
         if eye is not None:
             eye_z = self._world(eye).translation.z
             eye_from_top = min(max((bounds[1][2] - eye_z) / height, 0.0), 1.0)
@@ -248,7 +247,7 @@ def _static_chain(obj: bpy.types.Object) -> bool:
 
 
 def choose_subjects(
-    shot: Shot, size: optics.ShotSize, subjects: SceneSubjects, frame: int
+    shot: Shot, size: framing.ShotSize, subjects: SceneSubjects, frame: int
 ) -> tuple[Subject, Subject | None]:
     """The framed subject and the second one (TWO's partner, OTS's foreground, POV's target).
 
@@ -271,62 +270,11 @@ def choose_subjects(
             subjects.get(named[1], frame) if len(named) > 1 else None
         )
         second = second or (subjects.get(others[0], frame) if others else None)
-        second = second or _straight_ahead(framed)
+        second = second or camera_shot.straight_ahead(framed)
     elif size.subjects == 2:
         pool = [subjects.get(n, frame) for n in (*named[1:], *others)]
         second = next((s for s in pool if s is not None), None)
     return framed, second
-
-
-def _straight_ahead(viewer: Subject, distance_m: float = 3.0) -> Subject:
-    """Nobody to look at: a POV looks at a person-sized box this far along the viewer's facing."""
-    length = math.hypot(*viewer.facing)
-    x, y, _ = viewer.eye_point
-    x, y = x + viewer.facing[0] / length * distance_m, y + viewer.facing[1] / length * distance_m
-    floor = viewer.bounds[0][2]
-    return Subject(((x - 0.25, y - 0.25, floor), (x + 0.25, y + 0.25, floor + viewer.height)), name="ahead")
-
-
-def _move_parameters(
-    spec: CameraSpec, start: CameraPose, framed: Subject, eyes: list[Vec3], frames: int
-) -> dict[str, Any]:
-    """The spec's one `amount` knob and the subject, mapped onto the move's parameters (docs/camera.md).
-
-    `eyes` is the looked-at eye point on every frame: a follow chases it, the other moves aim where it starts.
-    """
-    amount, focus_point = spec.amount, eyes[0]
-    depth = optics.dot(optics.sub(focus_point, start.location), optics.camera_axes(start.rotation_euler)[2])
-    if spec.move in ("push_in", "pull_out"):
-        return {"distance_m": amount if amount is not None else 0.25 * depth}
-    if spec.move in ("truck", "pedestal", "pan", "tilt"):
-        key = "angle_deg" if spec.move in ("pan", "tilt") else "distance_m"
-        return {} if amount is None else {key: amount}
-    if spec.move in ("orbit", "arc"):
-        rise = {"rise_m": 2.0} if spec.rig == "drone" else {}
-        return {"center": focus_point, **rise, **({} if amount is None else {"angle_deg": amount})}
-    if spec.move == "follow":
-        return {"subject_path": eyes}
-    if spec.move == "fly_over":
-        end = (
-            2 * focus_point[0] - start.location[0],
-            2 * focus_point[1] - start.location[1],
-            start.location[2],
-        )
-        return {"end_location": end, "target": focus_point}
-    if spec.move == "crash_zoom":
-        return {"to_focal_mm": spec.lens * (amount if amount is not None else 3.0)}
-    if spec.move == "dolly_zoom":
-        return {
-            "subject_bounds": framed.bounds,
-            "to_focal_mm": spec.lens * (amount if amount is not None else 0.5),
-        }
-    if spec.move == "crane":
-        return {
-            "pivot": camera_rigs.crane_pivot(start),
-            "target": focus_point,
-            **({} if amount is None else {"boom_deg": amount}),
-        }
-    return {}
 
 
 def _eye_path(subjects: SceneSubjects, name: str | None, first_frame: int, frames: int) -> list[Vec3] | None:
@@ -344,28 +292,7 @@ def _focus_distances(
     if len(pulled) < 2:
         held = _eye_path(subjects, shot.focus.subject, first_frame, len(poses)) or framed_eyes
         return camera_moves.focus_pull(poses, held, held)
-    at = list(shot.focus.at)
-    if len(at) != len(pulled):
-        at = [PULL_SPAN * i / (len(pulled) - 1) for i in range(len(pulled))]
-    legs = [
-        camera_moves.focus_pull(poses, a, b, (at[i], at[i + 1]))
-        for i, (a, b) in enumerate(itertools.pairwise(pulled))
-    ]
-    last = max(len(poses) - 1, 1)
-    distances = []
-    for frame in range(len(poses)):
-        leg = max([i for i in range(len(legs)) if frame / last >= at[i]] or [0])
-        distances.append(legs[leg][frame])
-    return distances
-
-
-def _rig_poses(spec: CameraSpec, poses: list[CameraPose], fps: float) -> list[CameraPose]:
-    """What the support adds to the move: an operator's shake, a steadicam's float."""
-    if spec.rig == "handheld":
-        return camera_moves.handheld(poses, seed=spec.seed, fps=fps)
-    if spec.rig == "steadicam":
-        return camera_moves.steadicam(poses)
-    return poses
+    return camera_shot.pulled_focus(poses, pulled, shot.focus.at)
 
 
 def _framing_aspect(production: Production, scene: bpy.types.Scene) -> float:
@@ -377,17 +304,6 @@ def _framing_aspect(production: Production, scene: bpy.types.Scene) -> float:
     render = scene.render
     displayed = (render.resolution_x * render.pixel_aspect_x) / (render.resolution_y * render.pixel_aspect_y)
     return production.aspect_ratio or displayed
-
-
-def _start_pose(spec: CameraSpec, placement: optics.CameraPlacement) -> tuple[CameraPose, float]:
-    """Where the camera starts and its focus depth; the spec's `distance` wins over the solve along the
-    same line of sight."""
-    forward = optics.camera_axes(placement.rotation_euler)[2]
-    location, depth = placement.location, placement.focus_distance_m
-    if spec.distance:
-        location = camera_rigs.offset(location, forward, depth - spec.distance)
-        depth = spec.distance
-    return CameraPose(location, placement.rotation_euler, spec.lens), depth
 
 
 def _camera_data(
@@ -430,7 +346,7 @@ def build_camera(
     size, gate = shot_size(shot.size), spec.sensor
     first_frame, frames = shot_plan.frame_start, shot_plan.frames
     framed, second = choose_subjects(shot, size, subjects, first_frame)
-    placement = optics.frame_subject(
+    placement = framing.frame_subject(
         size,
         framed,
         spec.lens,
@@ -441,13 +357,13 @@ def build_camera(
         side_deg=size.side_deg + spec.angle,
         other=second,
     )
-    start, focus_depth = _start_pose(spec, placement)
+    start, focus_depth = camera_shot.start_pose(spec, placement)
     forward = optics.camera_axes(start.rotation_euler)[2]
-    focus_point = camera_rigs.offset(start.location, forward, focus_depth)
+    focus_point = optics.offset(start.location, forward, focus_depth)
     looked_at = second if size.region is None and second is not None else framed
     eyes = _eye_path(subjects, looked_at.name, first_frame, frames) or [focus_point] * frames
-    parameters = _move_parameters(spec, start, framed, eyes, frames)
-    poses = _rig_poses(
+    parameters = camera_shot.move_parameters(spec, start, framed, eyes)
+    poses = camera_shot.rig_poses(
         spec, camera_moves.move_samples(spec.move, start, frames, **parameters), production.fps
     )
     data = _camera_data(ctx, key, label, spec, shot, gate)
@@ -475,7 +391,7 @@ def build_camera(
         focus_depth,
         collection,
         first_frame,
-        camera_rigs.crane_pivot(start),
+        rigs.crane_pivot(start),
     )
     warnings = "; ".join(placement.warnings)
     if parts.camera.get("backlot_framing") != warnings:

@@ -4,7 +4,8 @@ A rig is a small hierarchy an artist can grab: a root empty (the base: tripod sp
 crane pivot) carrying the camera, with rig parts in between where the rig has them (a dolly cart riding a
 track curve, a crane arm swinging about its pivot). The camera aims with a Track To constraint at an aim
 empty, so re-aiming is moving one empty. Moves are keyed per frame from the pure samples of
-`production.camera_moves`; a still rig gets plain tweak-aware values instead of keys.
+`production/camera/moves` and the rig's geometry (track, crane arm, aim roll) from `production/camera/rigs`;
+a still rig gets plain tweak-aware values instead of keys.
 """
 
 from __future__ import annotations
@@ -21,16 +22,14 @@ import bpy
 from mathutils import Matrix, Vector
 
 from ..production.camera.moves import CameraPose, view_axes
-from ..production.camera.optics import Bounds, Vec3, camera_axes
+from ..production.camera.optics import Bounds, Vec3, camera_axes, offset
+from ..production.camera.rigs import aim_rolls, crane_arm, track_points
 from .context import BuildContext
 
 if TYPE_CHECKING:
     from bpy.stub_internal.rna_enums import ConstraintTypeItems
 
 GEOMETRY_TYPES = {"MESH", "CURVE", "SURFACE", "META", "FONT", "CURVES", "POINTCLOUD", "VOLUME"}
-CRANE_ARM_M = 3.0
-"""Reach of a crane/jib arm from its pivot to the camera, rising at CRANE_ARM_RISE_DEG."""
-CRANE_ARM_RISE_DEG = 20.0
 SAMPLES = "backlot_samples"
 LINEAR = 1  # index of 'LINEAR' in Keyframe.interpolation, for foreach_set
 IDENTITY = Matrix.Identity(4).freeze()
@@ -249,11 +248,6 @@ def _place(
     ctx.assign_all(obj, {path: tuple(series[0]) for path, series in values.items() if path not in moving})
 
 
-def offset(point: Sequence[float], direction: Sequence[float], scale: float) -> Vec3:
-    """point + direction * scale."""
-    return (point[0] + direction[0] * scale, point[1] + direction[1] * scale, point[2] + direction[2] * scale)
-
-
 def _track(
     ctx: BuildContext, key: str, name: str, collection: bpy.types.Collection, points: list[Vec3]
 ) -> bpy.types.Object:
@@ -273,22 +267,6 @@ def _track(
     return ctx.ensure_object(key, name, data, collection)
 
 
-def _track_points(locations: list[Vec3], right: Vec3) -> tuple[list[Vec3], list[float]]:
-    """Distinct points along the path and each frame's fraction of the path length (Follow Path's offset)."""
-    points = [locations[0]]
-    for p in locations[1:]:
-        if math.dist(p, points[-1]) > 1e-6:
-            points.append(p)
-    if len(points) == 1:  # a dolly that holds still: a one-metre track across the view, the cart mid-way
-        c = points[0]
-        ends = [(c[0] + right[0] * k, c[1] + right[1] * k, c[2] + right[2] * k) for k in (-0.5, 0.5)]
-        return ends, [0.5] * len(locations)
-    travelled = [0.0]
-    for a, b in itertools.pairwise(locations):
-        travelled.append(travelled[-1] + math.dist(a, b))
-    return points, [t / travelled[-1] for t in travelled]
-
-
 def build_rig(
     ctx: BuildContext,
     key: str,
@@ -303,7 +281,7 @@ def build_rig(
 ) -> RigParts:
     """Root, rig parts, camera and aim empty for `rig`, moving through `poses` (one per frame).
 
-    `pivot` is where a crane or jib's column stands (see `crane_pivot`); other rigs ignore it.
+    `pivot` is where a crane or jib's column stands (see `rigs.crane_pivot`); other rigs ignore it.
     """
     locations = [p.location for p in poses]
     aims = [offset(loc, fwd, aim_depth) for loc, fwd in zip(locations, view_axes(poses), strict=True)]
@@ -315,7 +293,7 @@ def build_rig(
     sx, sy, sz = start
     relative = [(x - sx, y - sy, z - sz) for x, y, z in locations]
     if rig == "dolly":
-        points, fractions = _track_points(relative, camera_axes(poses[0].rotation_euler)[0])
+        points, fractions = track_points(relative, camera_axes(poses[0].rotation_euler)[0])
         track = _track(ctx, f"{key}/track", f"{label} Track", collection, points)
         _parent(track, root)
         cart = _empty(ctx, f"{key}/cart", f"{label} Dolly", collection, "CUBE", 0.15)
@@ -339,34 +317,11 @@ def build_rig(
         _place(ctx, camera, key, {"location": relative}, first_frame)
     aim = _empty(ctx, f"{key}/aim", f"{label} Aim", collection, "SPHERE", 0.1)
     _parent(aim, None)
-    rolls = _aim_rolls(poses)
+    rolls = aim_rolls(poses)
     _place(ctx, aim, f"{key}/aim", {"location": aims, "rotation_euler": rolls}, first_frame)
     aiming = {"track_axis": "TRACK_NEGATIVE_Z", "up_axis": "UP_Y"}
     _constraint(camera, "TRACK_TO", aim, aiming | ({"use_target_z": True} if _moves(rolls) else {}))
     return RigParts(root, camera, aim)
-
-
-def _aim_rolls(poses: list[CameraPose]) -> list[Vec3]:
-    """The aim empty's rotation per frame. With Target Z on, Track To takes the camera's up from the aim's
-    Z axis, so the aim carries the roll (a handheld operator's) the constraint would otherwise discard.
-
-    A pose R = Rz Ry Rx(pi/2 + pitch) has its up (local +Y) where R Rx(-pi/2) has its +Z: the aim's Euler
-    is the pose's with pi/2 off X. Poses without roll leave the aim unrotated: world Z up either way.
-    """
-    if all(abs(p.rotation_euler[1]) < 1e-9 for p in poses):
-        return [(0.0, 0.0, 0.0)]
-    return [(p.rotation_euler[0] - math.pi / 2, p.rotation_euler[1], p.rotation_euler[2]) for p in poses]
-
-
-def crane_pivot(start: CameraPose) -> Vec3:
-    """Where a crane's column stands for a camera starting at `start`: an arm's length behind and below it."""
-    forward = camera_axes(start.rotation_euler)[2]
-    horizontal = math.hypot(forward[0], forward[1]) or 1.0
-    back = (-forward[0] / horizontal, -forward[1] / horizontal)
-    rise = math.radians(CRANE_ARM_RISE_DEG)
-    reach = CRANE_ARM_M * math.cos(rise)
-    x, y, z = start.location
-    return (x + back[0] * reach, y + back[1] * reach, z - CRANE_ARM_M * math.sin(rise))
 
 
 def _crane(
@@ -386,14 +341,6 @@ def _crane(
     arm = _empty(ctx, f"{key}/arm", f"{label} Arm", collection, "SINGLE_ARROW", 0.5)
     _parent(arm, root)
     _parent(camera, arm)
-    rotations, reaches, swing = [], [], None
-    for pose in poses:
-        d = [pose.location[i] - pivot[i] for i in range(3)]
-        heading = math.atan2(d[1], d[0])
-        if swing is not None:  # unwrap so the arm never swings the long way round
-            heading += 2 * math.pi * round((swing - heading) / (2 * math.pi))
-        swing = heading
-        rotations.append((0.0, -math.atan2(d[2], math.hypot(d[0], d[1])), heading))
-        reaches.append((math.sqrt(sum(v * v for v in d)), 0.0, 0.0))
+    rotations, reaches = crane_arm(poses, pivot)
     _place(ctx, arm, f"{key}/arm", {"rotation_euler": rotations}, first_frame)
     _place(ctx, camera, key, {"location": reaches}, first_frame)

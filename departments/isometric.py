@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import bpy
 
+from ..production.camera.framing import Subject
 from ..production.camera.moves import CameraPose
-from ..production.camera.optics import Subject
 from ..production.model import CameraSpec, Shot
 from ..production.retro.isometric import tile_camera
 from .context import BuildContext

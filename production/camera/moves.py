@@ -25,6 +25,7 @@ from .optics import (
     camera_direction,
     dot,
     look_at_keeping,
+    offset,
     sub,
 )
 
@@ -116,7 +117,7 @@ def _translate(
 ) -> list[CameraPose]:
     """Move the camera `distance_m` along `direction` over the shot, orientation unchanged."""
     return [
-        CameraPose(_along(start.location, direction, distance_m * t), start.rotation_euler, start.focal_mm)
+        CameraPose(offset(start.location, direction, distance_m * t), start.rotation_euler, start.focal_mm)
         for t in progress(frame_count, easing)
     ]
 
@@ -296,7 +297,7 @@ def dolly_zoom(
     poses = []
     for pose in crash_zoom(start, frame_count, to_focal_mm, (0.0, 1.0), easing):
         depth = front * pose.focal_mm / start.focal_mm
-        poses.append(pose._replace(location=_along(start.location, forward, front - depth)))
+        poses.append(pose._replace(location=offset(start.location, forward, front - depth)))
     return poses
 
 
@@ -516,10 +517,6 @@ def _per_frame(point: Vec3 | Sequence[Vec3], count: int) -> list[Vec3]:
 
 def _vec3(v: Sequence[float]) -> Vec3:
     return (float(v[0]), float(v[1]), float(v[2]))
-
-
-def _along(p: Vec3, direction: Vec3, distance: float) -> Vec3:
-    return (p[0] + direction[0] * distance, p[1] + direction[1] * distance, p[2] + direction[2] * distance)
 
 
 def _lerp3(a: Vec3, b: Vec3, t: float) -> Vec3:

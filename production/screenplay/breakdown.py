@@ -14,8 +14,10 @@ import operator
 import re
 from dataclasses import dataclass, field
 
-from . import fountain
-from .fountain import ACTION, CHARACTER, NOTE, SYNOPSIS, Screenplay, notes_in, plain_text
+from .breakdown_words import PEOPLE_WORDS, SOUND_WORDS, STOP_WORDS
+from .elements import ACTION, CHARACTER, NOTE, SYNOPSIS, Scene, Screenplay
+from .markup import notes_in, plain_text
+from .pages import Pagination, paginate
 
 CATEGORIES = (
     "cast", "background", "stunts", "vehicles", "props", "wardrobe", "makeup_hair", "sfx", "vfx", "sound",
@@ -147,124 +149,6 @@ def keyword_items(action: str) -> list[tuple[str, str]]:
 _VEHICLE_WORDS = _word_pattern(list(_KEYWORDS["vehicles"]))
 _ANIMAL_WORDS = _word_pattern(list(_KEYWORDS["animals"]))
 
-# Words in capitals that are sounds (screenwriters capitalise sounds as well as props).
-SOUND_WORDS = frozenset(
-    [
-        "RING",
-        "RINGS",
-        "RINGING",
-        "BANG",
-        "BANGS",
-        "SLAM",
-        "SLAMS",
-        "CRASH",
-        "CRASHES",
-        "BEEP",
-        "BEEPS",
-        "BUZZ",
-        "BUZZES",
-        "THUD",
-        "KNOCK",
-        "KNOCKS",
-        "CLICK",
-        "CLICKS",
-        "SCREAM",
-        "SCREAMS",
-        "HONK",
-        "HONKS",
-        "ROAR",
-        "ROARS",
-        "WHISTLE",
-        "WHISTLES",
-        "EXPLODES",
-        "SHATTERS",
-        "BOOM",
-        "THUMP",
-        "CREAK",
-        "CREAKS",
-    ]
-)
-# Capitalised people who never speak are background.
-PEOPLE_WORDS = frozenset(
-    [
-        "MAN",
-        "MEN",
-        "WOMAN",
-        "WOMEN",
-        "GUY",
-        "GIRL",
-        "GIRLS",
-        "BOY",
-        "BOYS",
-        "KID",
-        "KIDS",
-        "GUARD",
-        "GUARDS",
-        "COP",
-        "COPS",
-        "OFFICER",
-        "OFFICERS",
-        "DEALER",
-        "WAITER",
-        "WAITRESS",
-        "BAND",
-        "CROWD",
-        "SOLDIER",
-        "SOLDIERS",
-        "DOCTOR",
-        "NURSE",
-        "DRIVER",
-        "STRANGER",
-        "FIGURE",
-        "PEOPLE",
-    ]
-)
-# Capitalised words that are screenplay vocabulary, not things on set.
-STOP_WORDS = frozenset(
-    [
-        "A",
-        "AN",
-        "AND",
-        "THE",
-        "OF",
-        "AKA",
-        "POV",
-        "CONTINUOUS",
-        "CONT'D",
-        "V.O.",
-        "O.S.",
-        "O.C.",
-        "OK",
-        "FADE",
-        "IN",
-        "OUT",
-        "CUT",
-        "TO",
-        "CLOSE",
-        "ON",
-        "ANGLE",
-        "INSERT",
-        "BACK",
-        "SCENE",
-        "END",
-        "BEGIN",
-        "MONTAGE",
-        "FLASHBACK",
-        "SUPER",
-        "TITLE",
-        "I",
-        "INT",
-        "EXT",
-        "DAY",
-        "NIGHT",
-        "LATER",
-        "FREEZE",
-        "FRAME",
-        "WIDE",
-        "SHOT",
-    ]
-)
-
 STRIP_COLOURS = {
     ("INT", "DAY"): ("white", "#FFFFFF"),
     ("EXT", "DAY"): ("yellow", "#FFF59D"),
@@ -376,7 +260,7 @@ def _sheet(**fields: object) -> SceneBreakdown:
     return sheet
 
 
-def speakers(scene: fountain.Scene) -> list[str]:
+def speakers(scene: Scene) -> list[str]:
     """Display names of everyone with a cue in the scene, in order of first line."""
     return list(dict.fromkeys([display_name(e.text) for e in scene.elements if e.kind == CHARACTER]))
 
@@ -453,19 +337,19 @@ def note_tags(texts: list[str]) -> list[tuple[str, str]]:
         tag = _TAG.fullmatch(text)
         category = category_of(tag.group(1)) if tag else None
         if tag is None or category is None:
-            found.append(("notes", " ".join(fountain.plain_text(text).split())))
+            found.append(("notes", " ".join(plain_text(text).split())))
             continue
         found += [(category, item.strip()) for item in tag.group(2).split(",") if item.strip()]
     return found
 
 
 def breakdown(
-    screenplay: Screenplay, paper: str = "letter", pagination: fountain.Pagination | None = None
+    screenplay: Screenplay, paper: str = "letter", pagination: Pagination | None = None
 ) -> list[SceneBreakdown]:
     """One sheet per scene, in script order (pass ``pagination`` of this screenplay when you already have it:
     its scenes and the elements' printed text are reused, not worked out again)."""
     if pagination is None:
-        pagination = fountain.paginate(screenplay, paper)
+        pagination = paginate(screenplay, paper)
     speakers_per_scene = [speakers(length.scene) for length in pagination.scenes]
     known = _characters(speakers_per_scene)
     mentions = _mention_pattern(known)

@@ -9,8 +9,8 @@ from typing import Literal, cast
 
 import pytest
 import yaml
+from backlot.production.camera import framing, optics
 from backlot.production.camera import moves as camera_moves
-from backlot.production.camera import optics
 
 pytestmark = [
     pytest.mark.blender,
@@ -90,24 +90,24 @@ SIZES = ["EWS", "WS", "MS", "MCU", "CU", "ECU", "INSERT", "TWO", "OTS"]
 
 @pytest.mark.parametrize("size_name", SIZES)
 def test_shot_sizes_frame_the_subject_in_blender(size_name: str) -> None:
-    size = optics.shot_size_from_preset(size_name, load("shot_sizes", size_name))
+    size = framing.shot_size_from_preset(size_name, load("shot_sizes", size_name))
     gate = optics.sensor_from_preset("super35", load("sensors", "super35"))
     scene = fresh_scene((1920, 804))
     aspect = 1920 / 804
     for height in (1.5, 1.8, 2.1):
-        framed = optics.Subject(((-0.25, -0.15, 0.0), (0.25, 0.15, height)), facing=(0.0, -1.0), name="A")
+        framed = framing.Subject(((-0.25, -0.15, 0.0), (0.25, 0.15, height)), facing=(0.0, -1.0), name="A")
         other = None
         if size_name == "TWO":
-            other = optics.Subject(((0.95, -0.15, 0.0), (1.45, 0.15, 1.7)), facing=(0.0, -1.0), name="B")
+            other = framing.Subject(((0.95, -0.15, 0.0), (1.45, 0.15, 1.7)), facing=(0.0, -1.0), name="B")
         if size_name == "OTS":
-            framed = optics.Subject(framed.bounds, facing=(0.0, 1.0), name="B")
-            other = optics.Subject(((-0.25, 0.85, 0.0), (0.25, 1.15, 1.8)), facing=(0.0, -1.0), name="A")
+            framed = framing.Subject(framed.bounds, facing=(0.0, 1.0), name="B")
+            other = framing.Subject(((-0.25, 0.85, 0.0), (0.25, 1.15, 1.8)), facing=(0.0, -1.0), name="A")
         for focal in (24.0, 50.0, 85.0):
-            placement = optics.frame_subject(size, framed, focal, gate, aspect, other=other)
+            placement = framing.frame_subject(size, framed, focal, gate, aspect, other=other)
             camera = add_camera(scene, gate, focal, "AUTO", placement.location, placement.rotation_euler)
             subjects = [framed] if other is None or size_name == "OTS" else [framed, other]
             assert size.region is not None
-            points = [c for s in subjects for c in optics.box_corners(optics.region_box(s, size.region))]
+            points = [c for s in subjects for c in optics.box_corners(framing.region_box(s, size.region))]
             frame = [frame_of(scene, camera, p) for p in points]
             ys = [f.y for f in frame]
             where = f"{size_name} {height} m {focal} mm"

@@ -7,7 +7,7 @@ says the example means.
 from __future__ import annotations
 
 import pytest
-from backlot.production.screenplay import fountain
+from backlot.production.screenplay import fountain, line_rules, pages
 from backlot.production.screenplay.fountain import (
     ACTION,
     BONEYARD,
@@ -575,15 +575,15 @@ def test_bulk_spacing_check_says_yes_only_for_single_spaced_lines() -> None:
     # as written (whitespace runs collapse to one space, none at the ends), and ordinary text must get one.
     import random
 
-    assert fountain._all_single_spaced(["A door opens.", "She waits.\nThen runs.", "x"])
+    assert pages._all_single_spaced(["A door opens.", "She waits.\nThen runs.", "x"])
     odd_spacing = ["two  spaces", " lead", "trail ", "a\n b", "a \nb", "a\n\nb", "\tx", "\u00a0x", "\x1fx"]
     for odd in odd_spacing:
-        assert not fountain._all_single_spaced(["fine text", odd]), odd
+        assert not pages._all_single_spaced(["fine text", odd]), odd
     rng = random.Random(5)
     pieces = ["word", "a", " ", " ", "  ", "\n", "\t", "\u00a0", "\x1f", "\x0b", "é", "-"]
     for _ in range(5000):
         texts = ["".join(rng.choices(pieces, k=rng.randint(0, 8))) for _ in range(rng.randint(1, 3))]
-        if fountain._all_single_spaced(texts):
+        if pages._all_single_spaced(texts):
             lines = [line for text in texts for line in text.split("\n")]
             assert all(" ".join(line.split()) == line for line in lines), texts
 
@@ -611,7 +611,7 @@ def test_pagination_counts_the_lines_wrapping_prints_on_random_scripts() -> None
                         counted[index] = counted.get(index, 0) + count
             for index, count in counted.items():
                 element = screenplay.elements[index]
-                printed = fountain._printed_text(element)
+                printed = pages._printed_text(element)
                 assert count == len(_greedy_wrap_by_hand(printed, paper.widths[element.kind])), element
 
 
@@ -680,10 +680,10 @@ def test_plain_text_prints_the_emphasis_runs() -> None:
 
 
 def test_heading_first_characters_cover_the_prefix_pattern() -> None:
-    # _is_heading tests the first character before the pattern; every first character the case-blind pattern
+    # is_heading tests the first character before the pattern; every first character the case-blind pattern
     # accepts (in the Basic Multilingual Plane) must pass that test.
     for code in range(0x10000):
         char = chr(code)
         for tail in ("nt. HOUSE", "xt. HOUSE", "/e HOUSE", "st. HOUSE"):
-            if fountain._HEADING_PREFIX.match(char + tail):
-                assert fountain._is_heading(char + tail), hex(code)
+            if line_rules.HEADING_PREFIX.match(char + tail):
+                assert line_rules.is_heading(char + tail), hex(code)

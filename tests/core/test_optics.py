@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import yaml
 from backlot.production import plan
-from backlot.production.camera import optics
+from backlot.production.camera import framing, optics
 
 PRESETS = Path(__file__).resolve().parents[2] / "presets"
 HEIGHTS = (1.5, 1.8, 2.1)
@@ -21,17 +21,19 @@ def sensor(name: str) -> optics.Sensor:
     return optics.sensor_from_preset(name, yaml.safe_load((PRESETS / "sensors" / f"{name}.yaml").read_text()))
 
 
-def shot_size(name: str) -> optics.ShotSize:
-    return optics.shot_size_from_preset(
+def shot_size(name: str) -> framing.ShotSize:
+    return framing.shot_size_from_preset(
         name, yaml.safe_load((PRESETS / "shot_sizes" / f"{name}.yaml").read_text())
     )
 
 
 def person(
     height: float, x: float = 0.0, y: float = 0.0, facing=(0.0, -1.0), name: str = "A"
-) -> optics.Subject:
+) -> framing.Subject:
     """A standing adult's bounds: 0.5 m shoulder width, 0.3 m deep, feet on z = 0."""
-    return optics.Subject(((x - 0.25, y - 0.15, 0.0), (x + 0.25, y + 0.15, height)), facing=facing, name=name)
+    return framing.Subject(
+        ((x - 0.25, y - 0.15, 0.0), (x + 0.25, y + 0.15, height)), facing=facing, name=name
+    )
 
 
 def euler_matrix(rx: float, ry: float, rz: float) -> np.ndarray:
@@ -43,7 +45,7 @@ def euler_matrix(rx: float, ry: float, rz: float) -> np.ndarray:
     return z_rot @ y_rot @ x_rot
 
 
-def pinhole(points, placement: optics.CameraPlacement, sensor_w: float, sensor_h: float) -> np.ndarray:
+def pinhole(points, placement: framing.CameraPlacement, sensor_w: float, sensor_h: float) -> np.ndarray:
     """Frame coordinates (0..1, origin bottom-left) of world points; the camera looks down local -Z, +Y up."""
     rot = euler_matrix(*placement.rotation_euler)
     local = (np.asarray(points, float) - np.asarray(placement.location)) @ rot  # rows: R^T (p - c)
@@ -60,7 +62,7 @@ def corners(bounds) -> list[tuple[float, float, float]]:
 
 
 def region_corners(
-    subject: optics.Subject, region: tuple[float, float] | None
+    subject: framing.Subject, region: tuple[float, float] | None
 ) -> list[tuple[float, float, float]]:
     assert region is not None, "only a shot size that frames a region has corners"
     (x0, y0, _), (x1, y1, top) = subject.bounds
@@ -120,9 +122,9 @@ def test_bad_sensor_preset_and_fit_get_clear_messages() -> None:
     with pytest.raises(ValueError, match="AUTO, HORIZONTAL, VERTICAL"):
         optics.field_of_view(sensor("full_frame"), 50, "SIDEWAYS", 1.5)
     with pytest.raises(ValueError, match="region"):
-        optics.shot_size_from_preset("XX", {"region": [0.5, 0.2], "fill": 0.5})
+        framing.shot_size_from_preset("XX", {"region": [0.5, 0.2], "fill": 0.5})
     with pytest.raises(ValueError, match="within the frame"):
-        optics.shot_size_from_preset("XX", {"region": [0.0, 0.2], "fill": 0.9, "headroom": 0.2})
+        framing.shot_size_from_preset("XX", {"region": [0.0, 0.2], "fill": 0.9, "headroom": 0.2})
 
 
 def test_circle_of_confusion_falls_back_to_the_diagonal_rule() -> None:
@@ -183,7 +185,7 @@ def test_single_shot_sizes_fill_their_share_of_the_frame(name: str) -> None:
     for subject_height in HEIGHTS:
         subject = person(subject_height)
         for lens in LENSES:
-            placement = optics.frame_subject(size, subject, lens, gate, ASPECT)
+            placement = framing.frame_subject(size, subject, lens, gate, ASPECT)
             frame = pinhole(region_corners(subject, size.region), placement, width, height)
             fill = frame[:, 1].max() - frame[:, 1].min()
             where = f"{name} {subject_height} m {lens} mm"
@@ -199,7 +201,7 @@ def test_singles_sit_on_a_third_with_looking_room_ahead() -> None:
     subject = person(1.8)  # faces -Y
     gate = sensor("super35")
     for side, third in ((20.0, 1 / 3), (-20.0, 2 / 3)):
-        placement = optics.frame_subject(shot_size("MCU"), subject, 50, gate, ASPECT, side_deg=side)
+        placement = framing.frame_subject(shot_size("MCU"), subject, 50, gate, ASPECT, side_deg=side)
         center = pinhole([(0.0, 0.0, 1.8 - 0.14 * 1.8)], placement, 24.89, 24.89 / ASPECT)[0]
         assert center[0] == pytest.approx(third, abs=0.03)
         # The facing direction, drawn from the face, must point into the larger side of the frame.
@@ -213,11 +215,11 @@ def test_singles_sit_on_a_third_with_looking_room_ahead() -> None:
 def test_camera_heights_keep_the_framing(height: str) -> None:
     size = shot_size("MS")
     subject = person(1.8)
-    placement = optics.frame_subject(size, subject, 35, sensor("full_frame"), ASPECT, height=height)
+    placement = framing.frame_subject(size, subject, 35, sensor("full_frame"), ASPECT, height=height)
     frame = pinhole(region_corners(subject, size.region), placement, 36.0, 36.0 / ASPECT)
     assert frame[:, 1].max() - frame[:, 1].min() == pytest.approx(size.fill, rel=0.10)
     z = placement.location[2]
-    eye_z = 1.8 * (1 - optics.EYE_FROM_TOP)
+    eye_z = 1.8 * (1 - framing.EYE_FROM_TOP)
     expected = {
         "eye": z == pytest.approx(eye_z),
         "low": z < eye_z,
@@ -235,12 +237,12 @@ def test_camera_heights_keep_the_framing(height: str) -> None:
 @pytest.mark.parametrize(
     ("height", "lens_z"),
     # Shoulder 0.818 and hip 0.530 of stature (Drillis & Contini); a number is metres above the floor.
-    [("shoulder", 0.818 * 1.8), ("hip", 0.530 * 1.8), (1.2, 1.2), (0.05, optics.GROUND_CLEARANCE_M)],
+    [("shoulder", 0.818 * 1.8), ("hip", 0.530 * 1.8), (1.2, 1.2), (0.05, framing.GROUND_CLEARANCE_M)],
 )
 def test_level_camera_heights_by_body_landmark_or_metres(height: str | float, lens_z: float) -> None:
     size = shot_size("MS")
     subject = person(1.8)
-    placement = optics.frame_subject(size, subject, 35, sensor("full_frame"), ASPECT, height=height)
+    placement = framing.frame_subject(size, subject, 35, sensor("full_frame"), ASPECT, height=height)
     assert placement.location[2] == pytest.approx(lens_z)
     frame = pinhole(region_corners(subject, size.region), placement, 36.0, 36.0 / ASPECT)
     assert frame[:, 1].max() - frame[:, 1].min() == pytest.approx(size.fill, rel=0.10)
@@ -248,7 +250,7 @@ def test_level_camera_heights_by_body_landmark_or_metres(height: str | float, le
 
 def test_unknown_camera_height_is_refused_with_the_choices() -> None:
     with pytest.raises(ValueError, match=r"shoulder.*metres"):
-        optics.frame_subject(shot_size("MS"), person(1.8), 35, sensor("full_frame"), ASPECT, height="knee")
+        framing.frame_subject(shot_size("MS"), person(1.8), 35, sensor("full_frame"), ASPECT, height="knee")
 
 
 @pytest.mark.parametrize("subject_height", HEIGHTS)
@@ -257,7 +259,7 @@ def test_two_shot_frames_both_subjects(subject_height: float, lens: float) -> No
     size = shot_size("TWO")
     a = person(subject_height, x=-0.6, name="A")
     b = person(subject_height - 0.1, x=0.6, name="B")
-    placement = optics.frame_subject(size, a, lens, sensor("full_frame"), ASPECT, other=b)
+    placement = framing.frame_subject(size, a, lens, sensor("full_frame"), ASPECT, other=b)
     both = region_corners(a, size.region) + region_corners(b, size.region)
     frame = pinhole(both, placement, 36.0, 36.0 / ASPECT)
     assert frame[:, 1].max() - frame[:, 1].min() == pytest.approx(size.fill, rel=0.10)
@@ -269,7 +271,7 @@ def test_two_shot_frames_both_subjects(subject_height: float, lens: float) -> No
 def test_two_shot_too_wide_for_the_frame_is_width_limited_and_says_so() -> None:
     size = shot_size("TWO")
     a, b = person(1.8, x=-3.0), person(1.8, x=3.0, name="B")
-    placement = optics.frame_subject(size, a, 50, sensor("full_frame"), 16 / 9, other=b)
+    placement = framing.frame_subject(size, a, 50, sensor("full_frame"), 16 / 9, other=b)
     frame = pinhole(corners(a.bounds) + corners(b.bounds), placement, 36.0, 36.0 / (16 / 9))
     assert frame[:, 0].min() >= 0.0 and frame[:, 0].max() <= 1.0
     assert placement.warnings and "too wide" in placement.warnings[0]
@@ -283,7 +285,7 @@ def test_over_the_shoulder_frames_the_far_subject_past_the_near_shoulder(
     size = shot_size("OTS")
     framed = person(subject_height, y=0.0, facing=(0.0, 1.0), name="B")
     near = person(1.8, y=1.0, facing=(0.0, -1.0), name="A")
-    placement = optics.frame_subject(size, framed, lens, sensor("full_frame"), ASPECT, other=near)
+    placement = framing.frame_subject(size, framed, lens, sensor("full_frame"), ASPECT, other=near)
     frame = pinhole(region_corners(framed, size.region), placement, 36.0, 36.0 / ASPECT)
     assert frame[:, 1].max() - frame[:, 1].min() == pytest.approx(size.fill, rel=0.10)
     assert frame.min() >= -1e-6 and frame.max() <= 1 + 1e-6
@@ -297,14 +299,14 @@ def test_over_the_shoulder_frames_the_far_subject_past_the_near_shoulder(
 OTS_FOREGROUND_EDGE = 0.6  # docs/camera.md: the near subject's bounds start 0.6 across the frame
 
 
-def near_edge(placement: optics.CameraPlacement, near: optics.Subject, aspect: float) -> float:
+def near_edge(placement: framing.CameraPlacement, near: framing.Subject, aspect: float) -> float:
     """Frame x of the near subject's bounds edge closest to the frame centre (corners in front only)."""
     xs = pinhole_in_front(corners(near.bounds), placement, 36.0, 36.0 / aspect)
     return float(xs.min() if xs.mean() > 0.5 else xs.max())
 
 
 def pinhole_in_front(
-    points, placement: optics.CameraPlacement, sensor_w: float, sensor_h: float
+    points, placement: framing.CameraPlacement, sensor_w: float, sensor_h: float
 ) -> np.ndarray:
     rot = euler_matrix(*placement.rotation_euler)
     local = (np.asarray(points, float) - np.asarray(placement.location)) @ rot
@@ -315,7 +317,7 @@ def pinhole_in_front(
 def test_over_the_shoulder_puts_the_near_subject_at_the_frame_edge_when_the_spacing_allows() -> None:
     framed = person(1.8, facing=(0.0, 1.0), name="B")
     near = person(1.8, y=3.0, facing=(0.0, -1.0), name="A")  # an 85 mm frames B from about 4.8 m
-    placement = optics.frame_subject(shot_size("OTS"), framed, 85, sensor("full_frame"), ASPECT, other=near)
+    placement = framing.frame_subject(shot_size("OTS"), framed, 85, sensor("full_frame"), ASPECT, other=near)
     assert placement.location[1] > 3.15 and not placement.warnings, "behind the near subject's back"
     b_x = pinhole([(0.0, 0.0, 1.0)], placement, 36.0, 36.0 / ASPECT)[0, 0]
     edge = near_edge(placement, near, ASPECT)
@@ -336,7 +338,7 @@ def test_over_the_shoulder_on_a_wide_lens_stands_beside_the_near_subject(
     size, aspect = shot_size("OTS"), 16 / 9
     framed = person(subject_height, x=-0.6, facing=(1.0, 0.0), name="A")
     near = person(1.7, x=0.6, facing=(-1.0, 0.0), name="B")
-    placement = optics.frame_subject(size, framed, lens, sensor("full_frame"), aspect, other=near)
+    placement = framing.frame_subject(size, framed, lens, sensor("full_frame"), aspect, other=near)
     frame = pinhole(region_corners(framed, size.region), placement, 36.0, 36.0 / aspect)
     assert frame[:, 1].max() - frame[:, 1].min() == pytest.approx(size.fill, rel=0.10)
     assert frame.min() >= -1e-6 and frame.max() <= 1 + 1e-6
@@ -355,7 +357,7 @@ def test_over_the_shoulder_with_too_wide_a_lens_frames_the_subject_and_warns() -
     framed = person(1.8, facing=(0.0, 1.0), name="B")
     near = person(1.8, y=3.0, facing=(0.0, -1.0), name="A")
     size = shot_size("OTS")
-    placement = optics.frame_subject(size, framed, 18, sensor("full_frame"), ASPECT, other=near)
+    placement = framing.frame_subject(size, framed, 18, sensor("full_frame"), ASPECT, other=near)
     assert placement.warnings and "out of frame" in placement.warnings[0]
     assert placement.location[1] < 2.85, "the camera stands in front of the near subject"
     frame = pinhole(region_corners(framed, size.region), placement, 36.0, 36.0 / ASPECT)
@@ -365,18 +367,20 @@ def test_over_the_shoulder_with_too_wide_a_lens_frames_the_subject_and_warns() -
 def test_point_of_view_looks_from_the_eyes_at_the_target() -> None:
     viewer = person(1.8, facing=(0.0, 1.0), name="A")
     target = person(1.6, y=4.0, name="B")
-    placement = optics.frame_subject(shot_size("POV"), viewer, 35, sensor("full_frame"), ASPECT, other=target)
-    assert placement.location == pytest.approx((0.0, 0.15, 1.8 * (1 - optics.EYE_FROM_TOP)))
-    target_eye = (0.0, 3.85, 1.6 * (1 - optics.EYE_FROM_TOP))
+    placement = framing.frame_subject(
+        shot_size("POV"), viewer, 35, sensor("full_frame"), ASPECT, other=target
+    )
+    assert placement.location == pytest.approx((0.0, 0.15, 1.8 * (1 - framing.EYE_FROM_TOP)))
+    target_eye = (0.0, 3.85, 1.6 * (1 - framing.EYE_FROM_TOP))
     assert pinhole([target_eye], placement, 36.0, 36.0 / ASPECT)[0] == pytest.approx((0.5, 0.5))
     assert placement.focus_distance_m == pytest.approx(math.dist(placement.location, target_eye))
 
 
 def test_focus_distance_is_the_depth_of_the_subjects_eyes() -> None:
     subject = person(1.8)
-    placement = optics.frame_subject(shot_size("CU"), subject, 85, sensor("full_frame"), ASPECT)
+    placement = framing.frame_subject(shot_size("CU"), subject, 85, sensor("full_frame"), ASPECT)
     rot = euler_matrix(*placement.rotation_euler)
-    eye = np.array([0.0, -0.15, 1.8 * (1 - optics.EYE_FROM_TOP)])
+    eye = np.array([0.0, -0.15, 1.8 * (1 - framing.EYE_FROM_TOP)])
     depth = -((eye - np.asarray(placement.location)) @ rot)[2]
     assert placement.focus_distance_m == pytest.approx(depth)
 
@@ -384,9 +388,9 @@ def test_focus_distance_is_the_depth_of_the_subjects_eyes() -> None:
 def test_framing_needs_a_second_subject_and_sane_bounds() -> None:
     gate = sensor("full_frame")
     with pytest.raises(ValueError, match="pass the second one as `other`"):
-        optics.frame_subject(shot_size("TWO"), person(1.8), 50, gate, ASPECT)
-    flat = optics.Subject(((0, 0, 1), (1, 1, 1)), name="Poster")
+        framing.frame_subject(shot_size("TWO"), person(1.8), 50, gate, ASPECT)
+    flat = framing.Subject(((0, 0, 1), (1, 1, 1)), name="Poster")
     with pytest.raises(ValueError, match="Poster: bounds have no height"):
-        optics.frame_subject(shot_size("CU"), flat, 50, gate, ASPECT)
+        framing.frame_subject(shot_size("CU"), flat, 50, gate, ASPECT)
     with pytest.raises(ValueError, match="camera height 'sky'"):
-        optics.frame_subject(shot_size("CU"), person(1.8), 50, gate, ASPECT, height="sky")
+        framing.frame_subject(shot_size("CU"), person(1.8), 50, gate, ASPECT, height="sky")
