@@ -28,9 +28,10 @@ import run  # noqa: E402
 run.import_package()
 
 import bpy  # noqa: E402
-from backlot.pipeline.steps import default_blend_path, ensure_built, validate_into  # noqa: E402
+from backlot.pipeline.steps import default_blend_path, ensure_built, validate_and_plan  # noqa: E402
 from backlot.production.render.request import RenderRequest  # noqa: E402
-from backlot.rendering.loop import RenderLoop, measure_shots  # noqa: E402
+from backlot.rendering.loop import RenderLoop  # noqa: E402
+from backlot.rendering.settings import measure_shots  # noqa: E402
 from backlot.runtime import properties  # noqa: E402
 
 OVERHEAD_GOAL = 0.03
@@ -73,11 +74,12 @@ def main() -> None:
         spec = Path(folder) / "production.yaml"
         spec.write_text(spec_text(10, args.frames, size))  # type: ignore[arg-type]
         scene = properties.active_scene(bpy.context)
-        result = validate_into(scene, str(spec))
+        result, plan = validate_and_plan(scene, str(spec))
         assert result.valid and result.production is not None, [i.message for i in result.issues]
-        ensure_built(scene, result)
-        bare = measure_shots(result.production, 100)  # seconds per frame, one bare render per shot
-        loop = RenderLoop(scene, result.production, RenderRequest(), default_blend_path(str(spec)))
+        assert plan is not None
+        ensure_built(scene, result, plan)
+        bare = measure_shots(result.production, 100, plan=plan)  # seconds per frame, one bare render per shot
+        loop = RenderLoop(scene, result.production, plan, RenderRequest(), default_blend_path(str(spec)))
         started = time.perf_counter()
         loop.run()
         wall = time.perf_counter() - started

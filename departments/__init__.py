@@ -11,7 +11,7 @@ from types import ModuleType
 import bpy
 
 from ..production.model import Production
-from ..production.plan import make_plan
+from ..production.plan import Plan, make_plan
 from ..production.spec.presets import PresetLibrary
 from . import camera, characters, lighting, locations, retro, stage, wardrobe
 from .context import BuildContext, BuildReport
@@ -28,16 +28,18 @@ def build_production(
     only: list[str] | None = None,
     reset: bool = False,
     presets: PresetLibrary | None = None,
+    plan: Plan | None = None,
 ) -> BuildReport:
     """Build (or rebuild in place) every department, or only those named in `only`.
 
     `presets` is the library validation used (with the user's preset folders); the built-in one by default.
+    `plan` is the command's shot plan of `production`, made here when not given.
     """
     unknown = sorted(set(only or []) - set(DEPARTMENT_NAMES))
     if unknown:
         raise ValueError(f"unknown department(s) {', '.join(unknown)}; known: {', '.join(DEPARTMENT_NAMES)}")
     selected = [d for d in DEPARTMENTS if not only or d.NAME in only]
-    ctx = BuildContext(production, make_plan(production), root, reset, presets)
+    ctx = BuildContext(production, plan or make_plan(production), root, reset, presets)
     ctx.department = stage.NAME
     stage.prepare(production, ctx)
     for department in selected:

@@ -9,7 +9,7 @@ import bpy
 from bpy.props import EnumProperty, StringProperty
 
 from ..departments import DEPARTMENT_NAMES
-from ..pipeline.steps import build_into, validate_into
+from ..pipeline.steps import build_into, validate_and_plan, validate_into
 from ..runtime.properties import active_scene, preset_folders, production_state, scene_state
 
 if TYPE_CHECKING:
@@ -61,14 +61,14 @@ class _BuildMixin:
             self.report({"ERROR"}, "Choose a production spec (.yaml) first")
             return {"CANCELLED"}
         scene = _production_scene(context)
-        result = validate_into(scene, _spec_path(context), preset_folders(context))
-        if not result.valid:
+        result, plan = validate_and_plan(scene, _spec_path(context), preset_folders(context))
+        if not result.valid or plan is None:
             first = next(i for i in result.issues if i.is_error)
             self.report({"ERROR"}, f"The spec has errors; first: {first.path}: {first.message}")
             return {"CANCELLED"}
         only = None if self.department == "ALL" else [self.department]
         state = scene_state(scene)
-        report = build_into(scene, result, only, state.reset_to_spec)
+        report = build_into(scene, result, plan, only, state.reset_to_spec)
         state.reset_to_spec = False
         self.report({"INFO"}, report.summary())
         return {"FINISHED"}

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 import bpy
 from bpy.props import BoolProperty, StringProperty
 
-from ..pipeline.steps import default_blend_path, ensure_built, validate_into
-from ..production.plan import make_plan
+from ..pipeline.steps import default_blend_path, ensure_built, render_request, validate_and_plan
 from ..production.render.checkpoint import Checkpoint
-from ..production.render.request import RenderRequest, SelectionError, select_outputs, select_shots
-from ..rendering.loop import Progress, RenderLoop
+from ..production.render.request import SelectionError
+from ..rendering.context import Progress
+from ..rendering.loop import RenderLoop
 from ..runtime.properties import active_scene, preset_folders, production_state
 
 if TYPE_CHECKING:
@@ -59,23 +59,17 @@ class BACKLOT_OT_render_production(bpy.types.Operator):
         assert isinstance(scene, bpy.types.Scene), "a production state lives on a scene"
         if not state.spec_path:
             return "Choose a production spec (.yaml) first"
-        result = validate_into(scene, state.spec_path, preset_folders(context))
-        if not result.valid or result.production is None:
+        result, plan = validate_and_plan(scene, state.spec_path, preset_folders(context))
+        if not result.valid or result.production is None or plan is None:
             return "The spec has errors: see the issues list"
         production = result.production
         try:
-            request = RenderRequest(
-                shots=select_shots(self.shots, make_plan(production)),
-                outputs=select_outputs(self.outputs, production),
-            )
+            request = render_request(state, production, plan, self.shots, self.outputs, self.restart)
         except SelectionError as error:
             return f"{error.message}: {error.suggestion}"
-        if self.restart:
-            state.checkpoint = Checkpoint(spec_hash=production.spec_hash).to_json()
-            state.retro_palettes = ""
-        ensure_built(scene, result)
+        ensure_built(scene, result, plan)
         blend = Path(bpy.data.filepath) if bpy.data.filepath else default_blend_path(state.spec_path)
-        self._loop = RenderLoop(scene, production, request, blend, preset_folders(context))
+        self._loop = RenderLoop(scene, production, plan, request, blend, preset_folders(context))
         self._steps = self._loop.steps()
         self._timer: bpy.types.Timer | None = None
         state.render_status = "rendering"

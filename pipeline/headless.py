@@ -18,13 +18,13 @@ from ..cli.console import (
     stdout_to_stderr,
 )
 from ..cli.main import print_estimate, render_overrides, report_invalid
-from ..production.plan import estimate, make_plan
+from ..production.plan import Plan, estimate
 from ..production.render.checkpoint import Checkpoint, recover_blend
 from ..production.render.flamenco import FlamencoError
-from ..production.render.request import RenderRequest, SelectionError, describe, select_outputs, select_shots
+from ..production.render.request import SelectionError, describe, select_shots
 from ..production.spec.validate import ValidationResult
 from ..runtime import properties
-from .steps import build_into, default_blend_path, ensure_built, validate_into
+from .steps import build_into, default_blend_path, ensure_built, render_request, validate_and_plan
 
 MEASURE_PERCENTAGE = 25  # sample frames render at a quarter of the size (1/16 of the pixels)
 
@@ -38,11 +38,11 @@ def _ensure_registered() -> None:
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
     _ensure_registered()
     scene = properties.active_scene(bpy.context)
-    result = validate_into(scene, str(Path(args.spec).resolve()), args.presets)
-    if not result.valid:
+    result, plan = validate_and_plan(scene, str(Path(args.spec).resolve()), args.presets)
+    if not result.valid or plan is None:
         return report_invalid(result, args, console)
     try:
-        report = build_into(scene, result, args.department or None, args.reset)
+        report = build_into(scene, result, plan, args.department or None, args.reset)
     except ValueError as exc:
         raise UsageError(str(exc), "use --department with one of the names listed") from None
     if args.save:
@@ -91,24 +91,11 @@ def _production_scene(spec: Path) -> bpy.types.Scene:
     return properties.active_scene(bpy.context)
 
 
-def _request(args: argparse.Namespace, production: Any) -> RenderRequest:
-    plan = make_plan(production)
-    try:
-        return RenderRequest(
-            shots=select_shots(args.shots, plan),
-            outputs=select_outputs(args.outputs, production),
-            engine=args.engine,
-            resolution_percentage=args.resolution_percentage,
-            samples=args.samples,
-        )
-    except SelectionError as error:
-        raise UsageError(error.message, error.suggestion) from None
-
-
 def _open_production(
     args: argparse.Namespace, console: Console, open_blend: bool = True
-) -> tuple[bpy.types.Scene, ValidationResult, Path]:
-    """The production's .blend opened (a damaged one recovered), the spec validated into its scene."""
+) -> tuple[bpy.types.Scene, ValidationResult, Plan | None, Path]:
+    """The production's .blend opened (a damaged one recovered), the spec validated into its scene, and the
+    shot plan every later step of the command uses."""
     _ensure_registered()
     spec = Path(args.spec).resolve()
     given = getattr(args, "blend", None)
@@ -116,11 +103,12 @@ def _open_production(
     if open_blend:
         _open_checkpoint_blend(blend, console)
     scene = _production_scene(spec)
-    return scene, validate_into(scene, str(spec), args.presets), blend
+    result, plan = validate_and_plan(scene, str(spec), args.presets)
+    return scene, result, plan, blend
 
 
 def cmd_render(args: argparse.Namespace, console: Console) -> int:
-    scene, result, blend = _open_production(args, console, open_blend=not args.validate_only)
+    scene, result, plan, blend = _open_production(args, console, open_blend=not args.validate_only)
     if not result.valid or args.validate_only:
         if not result.valid:
             return report_invalid(result, args, console)
@@ -131,28 +119,29 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
             console.print(f"valid: {properties.scene_state(scene).summary}")
         return EXIT_OK
     production = result.production
-    assert production is not None
-    request = _request(args, production)
-    checkpoint = Checkpoint.from_json(properties.scene_state(scene).checkpoint, production.spec_hash)
+    assert production is not None and plan is not None
+    state = properties.scene_state(scene)
+    try:
+        request = render_request(
+            state, production, plan, args.shots, args.outputs, args.restart, render_overrides(args)
+        )
+    except SelectionError as error:
+        raise UsageError(error.message, error.suggestion) from None
+    checkpoint = Checkpoint.from_json(state.checkpoint, production.spec_hash)  # empty after --restart
     recorded = checkpoint.frame_count()
-    if args.restart:
-        state = properties.scene_state(scene)
-        state.checkpoint = ""
-        state.retro_palettes = ""
-        checkpoint = Checkpoint(spec_hash=production.spec_hash)
-    elif recorded and not args.resume and not args.dry_run:
+    if recorded and not args.resume and not args.dry_run:
         raise UsageError(
             f"{blend.name} already holds a render of this production ({recorded} frame file(s) done)",
             "add --resume to continue it, or --restart to render everything again",
         )
     if args.dry_run:
-        plan = describe(production, make_plan(production), checkpoint, request)
+        described = describe(production, plan, checkpoint, request)
         if console.json_mode:
-            console.emit_json(plan)
+            console.emit_json(described)
         else:
-            _print_plan(plan, console)
+            _print_plan(described, console)
         return EXIT_OK
-    report = ensure_built(scene, result)
+    report = ensure_built(scene, result, plan)
     if report is not None:
         console.print(f"built: {report.summary()}")
     from ..rendering.loop import RenderLoop
@@ -160,11 +149,12 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
 
     try:
         if args.parallel > 1 and not args.worker:
-            outcome = render_in_parallel(scene, production, request, blend, args.presets, args.parallel)
+            outcome = render_in_parallel(scene, production, plan, request, blend, args.presets, args.parallel)
         else:
             loop = RenderLoop(
                 scene,
                 production,
+                plan,
                 request,
                 blend,
                 args.presets,
@@ -211,20 +201,26 @@ def _print_progress(progress: Any, console: Console) -> None:
 
 def cmd_submit(args: argparse.Namespace, console: Console) -> int:
     from ..rendering.farm import submit
-    from ..rendering.loop import save_blend
+    from ..rendering.media import save_blend
 
-    scene, result, blend = _open_production(args, console)
-    if not result.valid or result.production is None:
+    scene, result, plan, blend = _open_production(args, console)
+    if not result.valid or result.production is None or plan is None:
         return report_invalid(result, args, console)
     try:
-        shots = select_shots(args.shots, make_plan(result.production))
+        shots = select_shots(args.shots, plan)
     except SelectionError as error:
         raise UsageError(error.message, error.suggestion) from None
-    ensure_built(scene, result)
+    ensure_built(scene, result, plan)
     save_blend(blend)  # libraries.write (the farm files) crashes Blender in a never-saved session
     try:
         jobs = submit(
-            properties.scene_state(scene), result.production, args.flamenco, args.output, args.priority, shots
+            properties.scene_state(scene),
+            result.production,
+            plan,
+            args.flamenco,
+            args.output,
+            args.priority,
+            shots,
         )
     except FlamencoError as error:
         raise UsageError(error.message, error.suggestion) from None
@@ -241,9 +237,9 @@ def cmd_submit(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_status(args: argparse.Namespace, console: Console) -> int:
     from ..rendering.farm import poll
-    from ..rendering.loop import save_blend
+    from ..rendering.media import save_blend
 
-    scene, _, blend = _open_production(args, console)
+    scene, _, _, blend = _open_production(args, console)
     try:
         jobs = poll(properties.scene_state(scene), args.flamenco)
     except FlamencoError as error:
@@ -262,16 +258,16 @@ def cmd_status(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_estimate_measured(args: argparse.Namespace, console: Console) -> int:
     """Render one small sample frame per shot and extrapolate: seconds scale with the pixel count."""
-    from ..rendering.loop import measure_shots
+    from ..rendering.settings import measure_shots
 
-    scene, result, _ = _open_production(args, console)
-    if not result.valid or result.production is None:
+    scene, result, plan, _ = _open_production(args, console)
+    if not result.valid or result.production is None or plan is None:
         return report_invalid(result, args, console)
-    ensure_built(scene, result)
+    ensure_built(scene, result, plan)
     request = render_overrides(args)
-    measured = measure_shots(result.production, MEASURE_PERCENTAGE, request)
-    production = request.apply(result.production)
-    return print_estimate(estimate(production, make_plan(production), measured), console)
+    measured = measure_shots(result.production, MEASURE_PERCENTAGE, request, plan)
+    # The request changes engines, samples and sizes, never a shot's frames: the plan stays the one to use.
+    return print_estimate(estimate(request.apply(result.production), plan, measured), console)
 
 
 COMMANDS = {

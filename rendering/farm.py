@@ -16,7 +16,7 @@ from typing import Any
 import bpy
 
 from ..production.model import Output, Production
-from ..production.plan import make_plan
+from ..production.plan import Plan, make_plan
 from ..production.render.flamenco import (
     CONTAINER_TO_IMAGE_FORMAT,
     FARM_BLEND_RENDER_SETTINGS,
@@ -29,13 +29,15 @@ from ..production.render.request import RenderRequest, scratch_root
 from ..runtime import compat
 from ..runtime.built import built_scene
 from ..runtime.properties import scene_state
-from .loop import apply_settings, shot_render_settings
+from .settings import apply_settings, shot_render_settings
 
 
-def write_farm_blends(production: Production, output: Output, folder: Path) -> dict[str, tuple[Path, str]]:
+def write_farm_blends(
+    production: Production, output: Output, folder: Path, plan: Plan | None = None
+) -> dict[str, tuple[Path, str]]:
     """One .blend per story scene holding only that scene, set up to render `output` directly."""
     folder.mkdir(parents=True, exist_ok=True)
-    plan = make_plan(production)
+    plan = plan or make_plan(production)
     written = {}
     for story in production.scenes:
         scene = built_scene(story.id)
@@ -77,6 +79,7 @@ def write_farm_blends(production: Production, output: Output, folder: Path) -> d
 def submit(
     state: Any,
     production: Production,
+    plan: Plan,
     url: str,
     output_name: str | None,
     priority: int,
@@ -84,8 +87,7 @@ def submit(
 ) -> list[dict[str, str]]:
     """Write the farm files, queue one job per shot, remember the jobs on `state`; returns them."""
     output = farm_output(production, output_name)
-    blends = write_farm_blends(production, output, scratch_root(production) / "farm")
-    plan = make_plan(production)
+    blends = write_farm_blends(production, output, scratch_root(production) / "farm", plan)
     farm_shots = [
         FarmShot(p.shot_id, p.frame_start, p.frame_end, str(blends[p.scene_id][0]), blends[p.scene_id][1])
         for p in plan.shots

@@ -18,12 +18,13 @@ from pathlib import Path
 import bpy
 
 from ..production.model import Production
-from ..production.plan import estimate, make_plan
+from ..production.plan import Plan, estimate
 from ..production.render.checkpoint import Checkpoint
 from ..production.render.outputs import ProductionLog, ProductionResult
 from ..production.render.request import LOG_NAME, RenderRequest, missing_work, scratch_root, split_shots
 from ..runtime.properties import scene_state
-from .loop import RenderLoop, save_blend
+from .loop import RenderLoop
+from .media import save_blend
 
 ATTEMPTS = 2
 RUN_PY = Path(__file__).resolve().parent.parent / "run.py"
@@ -58,6 +59,7 @@ def sidecar(blend: Path) -> Path:
 def render_in_parallel(
     scene: bpy.types.Scene,
     production: Production,
+    plan: Plan,
     request: RenderRequest,
     blend: Path,
     presets: list[str],
@@ -65,7 +67,6 @@ def render_in_parallel(
 ) -> ProductionResult:
     started = time.perf_counter()
     state = scene_state(scene)
-    plan = make_plan(production)
     seconds = {s.shot_id: s.seconds_per_frame for s in estimate(production, plan).shots}
     folder = scratch_root(production) / "workers"
     folder.mkdir(parents=True, exist_ok=True)
@@ -116,7 +117,7 @@ def render_in_parallel(
             if s.shot_id not in unfinished and (request.shots is None or s.shot_id in request.shots)
         ),
     )
-    result = RenderLoop(scene, production, finishing, blend, presets).run()
+    result = RenderLoop(scene, production, plan, finishing, blend, presets).run()
     result.total_seconds = round(time.perf_counter() - started, 3)
     for shot_id in unfinished:
         result.shots_failed.append(shot_id)

@@ -19,7 +19,7 @@ from backlot.departments import DEPARTMENT_NAMES
 from backlot.production.render.request import RenderRequest
 from backlot.production.spec.presets import BUILTIN_DIR
 from backlot.rendering.farm import write_farm_blends
-from backlot.rendering.loop import measure_shots, shot_render_settings
+from backlot.rendering.settings import measure_shots, shot_render_settings
 from build_kit import build_departments, keyed
 from PIL import Image
 from render_kit import OUTPUT_SIZES, ROOT, TINY, log_events
