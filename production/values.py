@@ -6,6 +6,7 @@ Each parser raises `ValueProblem` with a message and a fix, which the validator 
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from datetime import datetime, time
@@ -41,7 +42,23 @@ _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|secs|seconds?|f|frames?)?\
 _TIMECODE = re.compile(r"^\s*(?:(\d+):)?(\d{1,2}):(\d{2})\s*$")
 
 
+MAX_DURATION_SECONDS = 24 * 3600.0
+"""Longer than any shot or scene can be (a day): bounds every duration before any arithmetic."""
+
+
 def parse_duration(value: object) -> Duration:
+    """A spec duration ("4s", "96f", 96, "1:30") within a day at up to 1,000 fps."""
+    duration = _read_duration(value)
+    frames, seconds = duration.frames, duration.seconds
+    too_long = seconds is not None and not seconds <= MAX_DURATION_SECONDS  # also NaN and inf
+    if too_long or (frames is not None and abs(frames) > MAX_DURATION_SECONDS * 1000):
+        raise ValueProblem(
+            f"duration '{value}' is longer than a day", 'check the unit: "96f" is frames, "4s" is seconds'
+        )
+    return duration
+
+
+def _read_duration(value: object) -> Duration:
     if isinstance(value, bool):
         raise ValueProblem("a duration cannot be true/false", 'write "4s", "96f" or a number of frames')
     if isinstance(value, int):
@@ -203,7 +220,7 @@ _ASPECT = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*[:x/]\s*(\d+(?:\.\d+)?)\s*$")
 
 def parse_aspect(value: object) -> float:
     if isinstance(value, int | float) and not isinstance(value, bool):
-        ratio = float(value)
+        ratio = float(value) if abs(value) < 1e300 else math.inf  # an int too large for a float
     elif isinstance(value, str) and _ASPECT.match(value):
         match = _ASPECT.match(value)
         assert match is not None
@@ -220,7 +237,7 @@ def parse_aspect(value: object) -> float:
             ) from None
     else:
         raise ValueProblem(f"cannot read aspect ratio {value!r}", 'write "2.39:1", "16:9" or 1.85')
-    if not 0.2 <= ratio <= 10:
+    if not 0.2 <= ratio <= 10:  # also NaN and inf
         raise ValueProblem(
             f"aspect ratio {ratio:.3g} is outside 0.2..10", 'common values: "2.39:1", "1.85:1", "16:9"'
         )

@@ -3,6 +3,7 @@ types, units, unknown keys and missing fields; plus the small readers the later 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -12,6 +13,8 @@ from .schema import CAMERA_HEIGHTS, Node
 from .yaml_reader import PathKey, SourceMap, format_path
 
 MAX_STRING = 10_000
+MAX_MAGNITUDE = 1_000_000
+"""No quantity in a production (metres, seconds, millimetres, pixels, samples) needs more."""
 
 
 class _Invalid:
@@ -113,6 +116,14 @@ class SchemaWalker:
                 result[key] = normalised
         return result
 
+    @staticmethod
+    def _beyond_any_use(value: float, node: Node) -> bool:
+        """Outside +-MAX_MAGNITUDE where the schema sets no bound of its own: such numbers only overflow later
+        arithmetic (a mark at 1e308 m, an integer too large for a float)."""
+        return (node.maximum is None and value > MAX_MAGNITUDE) or (
+            node.minimum is None and value < -MAX_MAGNITUDE
+        )
+
     def _list(self, value: Any, node: Node, path: PathKey) -> Any:
         if not isinstance(value, list):
             example = f"[{value}]" if isinstance(value, str | int | float) else "- item"
@@ -121,7 +132,21 @@ class SchemaWalker:
             )
             return INVALID
         assert node.item is not None
+        for i, item in enumerate(value):
+            self._refuse_empty(item, (*path, i))
         return [self.walk(item, node.item, (*path, i)) for i, item in enumerate(value)]
+
+    def _refuse_empty(self, item: Any, path: PathKey) -> None:
+        """A list entry or a named entry with no value: later steps would read it as data. One the YAML reader
+        already refused (a forbidden tag) is not reported twice."""
+        if item is None and not any(issue.path == format_path(path) for issue in self.report.issues):
+            self.report(
+                path,
+                "error",
+                "empty entry (nothing after `-` or `name:`, or null)",
+                "fill it in or delete it",
+                "empty",
+            )
 
     def _map(self, value: Any, node: Node, path: PathKey) -> Any:
         if not isinstance(value, dict):
@@ -134,6 +159,8 @@ class SchemaWalker:
             )
             return INVALID
         assert node.item is not None
+        for key, item in value.items():
+            self._refuse_empty(item, (*path, str(key)))
         return {str(k): self.walk(v, node.item, (*path, str(k))) for k, v in value.items()}
 
     def _string(self, value: Any, node: Node, path: PathKey) -> Any:
@@ -186,13 +213,22 @@ class SchemaWalker:
                 "type",
             )
             return INVALID
-        if integer and not float(value).is_integer():
+        if isinstance(value, float) and not math.isfinite(value):
+            self.report(path, "error", "expected a finite number", "write a number", "type")
+            return INVALID
+        if integer and isinstance(value, float) and not value.is_integer():
             self.report(
                 path, "error", f"expected a whole number, got {value}", f"write {round(value)}", "type"
             )
             return INVALID
-        if value != value or value in (float("inf"), float("-inf")):
-            self.report(path, "error", "expected a finite number", "write a number", "type")
+        if self._beyond_any_use(value, node):
+            self.report(
+                path,
+                "error",
+                f"{_shown(value)} is too large for a production (at most {MAX_MAGNITUDE:,} either way)",
+                "check the number: units are metres, seconds, millimetres or pixels",
+                "range",
+            )
             return INVALID
         too_low = node.minimum is not None and value < node.minimum
         if too_low or (node.maximum is not None and value > node.maximum):
@@ -370,3 +406,10 @@ def list_items(data: dict[str, Any], list_field: str | None) -> list[tuple[Any, 
     if not isinstance(items, list):
         return []
     return [(item, (list_field, i)) for i, item in enumerate(items) if isinstance(item, dict)]
+
+
+def _shown(value: float) -> str:
+    """A number as a message can show it: a huge integer by its length, not its 400 digits."""
+    if isinstance(value, float) or abs(value) < 10**15:
+        return f"{value:.6g}"
+    return f"a {len(str(abs(value)))}-digit number"

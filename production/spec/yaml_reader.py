@@ -220,12 +220,13 @@ class _DocumentBuilder:
             return str(node.value)
         try:
             value = self._scalars.construct_object(node)
-        except (yaml.YAMLError, ValueError) as exc:
+        except (yaml.YAMLError, ValueError, KeyError, OverflowError) as exc:
+            reason = f": {exc}" if not isinstance(exc, KeyError) else ""
             self.report(
                 node,
                 path,
-                f"cannot read {kind} value {node.value!r}: {exc}",
-                "check the value",
+                f"cannot read {node.value!r} as {_TAG_NAMES.get(kind, kind)}{reason}",
+                _TAG_FIXES.get(kind, "check the value"),
                 "yaml.scalar",
             )
             return None
@@ -241,6 +242,14 @@ class _DocumentBuilder:
             "remove the tag and write the value as plain text, a number, a list or a mapping",
             "yaml.tag",
         )
+
+
+_TAG_NAMES = {"bool": "true/false", "int": "a whole number", "float": "a number"}
+_TAG_FIXES = {
+    "bool": "write true or false (without a !!bool tag)",
+    "int": "write a whole number of at most a few digits",
+    "float": "write a plain number such as 2.5",
+}
 
 
 def read_yaml_file(
