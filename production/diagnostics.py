@@ -78,11 +78,27 @@ def closest(word: str, candidates: Iterable[str], count: int = 3) -> list[str]:
     return [lowered[m] for m in matches]
 
 
+def one_edit_away(word: str, known: str) -> bool:
+    """One letter dropped, added, changed or two neighbours swapped (`lense`, `charcters`), ignoring case."""
+    a, b = word.lower(), known.lower()
+    if a == b or abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        differ = [i for i in range(len(a)) if a[i] != b[i]]
+        swapped = len(differ) == 2 and differ[1] == differ[0] + 1 and a[differ[0]] == b[differ[1]]
+        return len(differ) == 1 or (swapped and a[differ[1]] == b[differ[0]])
+    shorter, longer = (a, b) if len(a) < len(b) else (b, a)
+    return any(longer[:i] + longer[i + 1 :] == shorter for i in range(len(longer)))
+
+
 def did_you_mean(word: str, candidates: Iterable[str], noun: str = "one of") -> str:
     pool = sorted(dict.fromkeys(candidates))
     near = closest(word, pool)
     if near:
         return "did you mean " + " or ".join(repr(n) for n in near) + "?"
+    if not pool and noun != "one of":
+        thing = noun.removeprefix("a ").removeprefix("an ")
+        return f"there is no {thing} at all: check the spelling of the key that should list them"
     if not pool:
         return ""
     shown = ", ".join(pool[:12]) + (", ..." if len(pool) > 12 else "")

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import did_you_mean
+from .files import FileProblem, is_regular_file, resolve
 from .loader import LoadedSpec
 from .presets import PresetLibrary
 from .schema import CONTAINERS, ENGINES
@@ -39,13 +40,19 @@ class EnvironmentChecks:
         self.capabilities = capabilities
         self.report = report
 
-    def _resolve_file(self, value: str) -> Path:
-        return (self.loaded.base_dir / value).resolve()
+    def _resolve_file(self, value: str, path: PathKey) -> Path | None:
+        """The named file, or None when its path cannot be followed (reported here)."""
+        try:
+            return resolve(self.loaded.base_dir, value)
+        except FileProblem as problem:
+            self.report(path, "error", problem.message, problem.suggestion, problem.code)
+            return None
 
     def _check_file(self, value: Any, path: PathKey, what: str) -> None:
         if not isinstance(value, str):
             return
-        if not self._resolve_file(value).is_file():
+        resolved = self._resolve_file(value, path)
+        if resolved is not None and not is_regular_file(resolved):
             self.report(
                 path,
                 "error",
@@ -75,11 +82,14 @@ class EnvironmentChecks:
     def _check_blend_collection(self, character: dict[str, Any], path: PathKey) -> None:
         """The collection a character links must exist in its .blend (checked when Blender can read it)."""
         model, reader = character.get("model"), self.capabilities.blend_collections
-        if not isinstance(model, str) or reader is None or not self._resolve_file(model).is_file():
+        if not isinstance(model, str) or reader is None:
+            return
+        blend = self._resolve_file(model, (*path, "model"))
+        if blend is None or not is_regular_file(blend):
             return
         wanted = character.get("collection") or character.get("name")
         try:
-            available = reader(self._resolve_file(model))
+            available = reader(blend)
         except (OSError, RuntimeError) as exc:
             self.report(
                 (*path, "model"), "error", f"cannot read {model}: {exc}", "re-save the .blend", "model"
@@ -113,8 +123,9 @@ class EnvironmentChecks:
         for output, path in list_items(data, "outputs"):
             out_path = output.get("path")
             if isinstance(out_path, str):
-                resolved = (root / out_path).resolve()
-                if os.path.isabs(out_path) or not resolved.is_relative_to(root):
+                resolved = self._resolve_file(out_path, (*path, "path"))
+                escapes = resolved is not None and not resolved.is_relative_to(root)
+                if resolved is not None and (os.path.isabs(out_path) or escapes):
                     self.report(
                         (*path, "path"),
                         "error",

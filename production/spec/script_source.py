@@ -10,6 +10,7 @@ from __future__ import annotations
 from ..diagnostics import Position
 from ..screenplay.fountain import FountainError, parse
 from ..screenplay.script_to_spec import to_spec
+from .files import MAX_SCREENPLAY_BYTES, FileProblem, read_text, resolve
 from .loader import LoadedSpec
 
 _MERGED = (("characters", "name"), ("locations", "name"), ("scenes", "id"))
@@ -21,12 +22,17 @@ def merge_script(loaded: LoadedSpec) -> None:
     script = data.get("script")
     if not isinstance(script, str):
         return
-    path = (loaded.base_dir / script).resolve()
-    if not path.is_file():
-        return  # the validator reports the missing file with its position
     try:
-        screenplay = parse(path.read_text(encoding="utf-8"), source=script)
-    except (OSError, UnicodeDecodeError, FountainError) as exc:
+        path = resolve(loaded.base_dir, script)
+        if not path.exists():
+            return  # the validator reports the missing file with its position
+        screenplay = parse(read_text(path, script, MAX_SCREENPLAY_BYTES, "screenplays"), source=script)
+    except FileProblem as problem:
+        loaded.issues.append(
+            loaded.sources.issue(("script",), "error", problem.message, problem.suggestion, problem.code)
+        )
+        return
+    except FountainError as exc:
         loaded.issues.append(
             loaded.sources.issue(
                 ("script",),

@@ -7,7 +7,7 @@ import math
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
-from ..diagnostics import Issue, Severity, did_you_mean
+from ..diagnostics import Issue, Severity, did_you_mean, one_edit_away
 from ..values import ValueProblem, parse_aspect, parse_color, parse_duration, parse_time
 from .schema import CAMERA_HEIGHTS, Node
 from .yaml_reader import PathKey, SourceMap, format_path
@@ -103,25 +103,32 @@ class SchemaWalker:
                 if node.extra_keys:
                     result[key] = item
                     continue
-                self.report(
-                    (*path, key),
-                    "warning",
-                    f"unknown key '{key}' (ignored)",
-                    did_you_mean(key, node.fields, "a known key"),
-                    "unknown_key",
-                )
+                self._unknown_key(key, node, (*path, key))
                 continue
             normalised = self.walk(item, sub, (*path, key))
             if normalised is not None:
                 result[key] = normalised
         return result
 
-    @staticmethod
-    def _beyond_any_use(value: float, node: Node) -> bool:
-        """Outside +-MAX_MAGNITUDE where the schema sets no bound of its own: such numbers only overflow later
-        arithmetic (a mark at 1e308 m, an integer too large for a float)."""
-        return (node.maximum is None and value > MAX_MAGNITUDE) or (
-            node.minimum is None and value < -MAX_MAGNITUDE
+    def _unknown_key(self, key: str, node: Node, path: PathKey) -> None:
+        """Ignored with a warning, except one edit away from a known key: then its value would be lost
+        silently (`lense: 85` renders at the default lens), so it is an error."""
+        near = [field for field in node.fields if one_edit_away(str(key), field)]
+        if near:
+            self.report(
+                path,
+                "error",
+                f"unknown key '{key}': a misspelling of '{near[0]}'? Its value would be ignored",
+                f"rename it to '{near[0]}'",
+                "misspelt_key",
+            )
+            return
+        self.report(
+            path,
+            "warning",
+            f"unknown key '{key}' (ignored)",
+            did_you_mean(key, node.fields, "a known key"),
+            "unknown_key",
         )
 
     def _list(self, value: Any, node: Node, path: PathKey) -> Any:
@@ -221,7 +228,7 @@ class SchemaWalker:
                 path, "error", f"expected a whole number, got {value}", f"write {round(value)}", "type"
             )
             return INVALID
-        if self._beyond_any_use(value, node):
+        if _beyond_any_use(value, node):
             self.report(
                 path,
                 "error",
@@ -406,6 +413,14 @@ def list_items(data: dict[str, Any], list_field: str | None) -> list[tuple[Any, 
     if not isinstance(items, list):
         return []
     return [(item, (list_field, i)) for i, item in enumerate(items) if isinstance(item, dict)]
+
+
+def _beyond_any_use(value: float, node: Node) -> bool:
+    """Outside +-MAX_MAGNITUDE where the schema sets no bound of its own: such numbers only overflow later
+    arithmetic (a mark at 1e308 m, an integer too large for a float)."""
+    return (node.maximum is None and value > MAX_MAGNITUDE) or (
+        node.minimum is None and value < -MAX_MAGNITUDE
+    )
 
 
 def _shown(value: float) -> str:

@@ -15,6 +15,7 @@ from typing import Any
 import yaml
 
 from ..diagnostics import Issue, Position
+from .files import FileProblem, read_text
 
 try:  # the C composer is 10-50x faster; PyYAML wheels ship it
     from yaml import CSafeLoader as _Loader
@@ -257,42 +258,16 @@ def read_yaml_file(
 ) -> Any:
     """Parse one file; returns its value, or None when it cannot be used (the reason is in `issues`)."""
     try:
-        size = path.stat().st_size
-    except OSError as exc:
+        text = read_text(path, label, MAX_FILE_BYTES, "specs")
+    except FileProblem as problem:
         issues.append(
             Issue(
                 path=format_path(base_path),
                 severity="error",
-                message=f"cannot read {label}: {exc.strerror}",
-                suggestion="check the path and permissions",
+                message=problem.message,
+                suggestion=problem.suggestion,
                 file=label,
-                code="file.unreadable",
-            )
-        )
-        return None
-    if size > MAX_FILE_BYTES:
-        issues.append(
-            Issue(
-                path=format_path(base_path),
-                severity="error",
-                message=f"{label} is {size / 1e6:.0f} MB; specs are limited to {MAX_FILE_BYTES // 2**20} MiB",
-                suggestion="split the spec into a production folder or remove embedded data",
-                file=label,
-                code="file.too_big",
-            )
-        )
-        return None
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as exc:
-        issues.append(
-            Issue(
-                path=format_path(base_path),
-                severity="error",
-                message=f"{label} is not UTF-8 text (byte {exc.start})",
-                suggestion="save the file as UTF-8",
-                file=label,
-                code="file.encoding",
+                code=problem.code,
             )
         )
         return None

@@ -169,30 +169,30 @@ CASES: list[Case] = [
         message="duplicate",
     ),
     Case("syntax_list_as_key", text(mini_with(4, insert="  [a, b]: 1\n")), {("", "error")}, line=4),
-    # --- unknown keys: warnings with a did-you-mean ---------------------------------------------------------
-    Case("unknown_key_top", edit("autor", "A. Writer"), {("autor", "warning")}, suggestion="'author'"),
+    # --- unknown keys: one edit from a known key is an error (its value would be lost), others warn -----
+    Case("unknown_key_top", edit("autor", "A. Writer"), {("autor", "error")}, suggestion="'author'"),
     Case(
         "unknown_key_shot",
         edit("shots[1].camra", {"lens": 50}),
-        {("shots[1].camra", "warning")},
+        {("shots[1].camra", "error")},
         suggestion="'camera'",
     ),
     Case(
         "unknown_key_camera",
         edit("shots[1].camera.lense", 50),
-        {("shots[1].camera.lense", "warning")},
+        {("shots[1].camera.lense", "error")},
         suggestion="'lens'",
     ),
     Case(
         "unknown_key_character",
         edit("characters[0].heigth", 1.8),
-        {("characters[0].heigth", "warning")},
+        {("characters[0].heigth", "error")},
         suggestion="'height'",
     ),
     Case(
         "unknown_key_output_retro",
         edit("outputs[1].retro.pixelsize", 2),
-        {("outputs[1].retro.pixelsize", "warning")},
+        {("outputs[1].retro.pixelsize", "error")},
         suggestion="'pixel_size'",
     ),
     Case("unknown_key_outside_production", text(MINI + "extra: 1\n"), {("extra", "warning")}, line=16),
@@ -638,3 +638,23 @@ def test_existing_files_are_accepted(tmp_path: Path, stubs: Path) -> None:
     )()
     result = kit.validate_spec(folder, spec, stubs)
     assert result.issues == [], kit.describe(result.issues)
+
+
+def test_a_misspelt_list_key_is_the_first_error_and_its_cascade_says_why(tmp_path: Path, stubs: Path) -> None:
+    """`charcters:` leaves every scene's cast unknown: the misspelling comes first (by line), and each unknown
+    character says that none is defined and to check the key's spelling."""
+    spec = kit.base_spec()
+    spec["production"] = {("charcters" if k == "characters" else k): v for k, v in spec["production"].items()}
+    result = kit.validate_spec(tmp_path, spec, stubs)
+    errors = [i for i in result.issues if i.is_error]
+    assert errors[0].path == "charcters" and "'characters'" in errors[0].message, kit.describe(result.issues)
+    cascade = [i for i in errors if "unknown character" in i.message]
+    assert cascade and all("check the spelling" in i.suggestion for i in cascade), kit.describe(cascade)
+
+
+def test_a_key_far_from_any_known_one_stays_a_warning(tmp_path: Path, stubs: Path) -> None:
+    spec = kit.base_spec()
+    spec["production"]["shots"][0]["notes_for_editor"] = "keep"
+    result = kit.validate_spec(tmp_path, spec, stubs)
+    assert ("shots[0].notes_for_editor", "warning") in kit.paths(result.issues), kit.describe(result.issues)
+    assert result.valid

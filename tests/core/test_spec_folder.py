@@ -83,7 +83,7 @@ def test_unknown_key_in_a_part_file(tmp_path: Path, stubs: Path) -> None:
     parts["characters/crowd.yaml"] = "- name: Ben\n- name: Cat\n  heigth: 1.6\n"
     result = load_production(write_folder(tmp_path / "film", parts), [stubs])
     (issue,) = result.issues
-    assert (issue.path, issue.severity) == ("characters[2].heigth", "warning")
+    assert (issue.path, issue.severity) == ("characters[2].heigth", "error")  # a misspelling
     assert (issue.file, issue.line) == ("characters/crowd.yaml", 3)
     assert "'height'" in issue.suggestion
 

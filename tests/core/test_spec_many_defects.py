@@ -11,7 +11,7 @@ def test_every_defect_is_reported_in_one_run(tmp_path: Path) -> None:
     spec = kit.base_spec()
     p = spec["production"]
     p["shots"][1]["camera"]["lens"] = "85mm"  # 1 unit in a number
-    p["characters"][0]["heigth"] = 1.8  # 2 unknown key (warning)
+    p["characters"][0]["heigth"] = 1.8  # 2 misspelt key (error)
     del p["outputs"][0]["path"]  # 3 missing required field
     p["locations"][2]["name"] = "Office"  # 4 duplicate name
     p["scenes"][1]["location"] = "Offise"  # 5 dangling reference
@@ -25,7 +25,7 @@ def test_every_defect_is_reported_in_one_run(tmp_path: Path) -> None:
     result = kit.validate_spec(tmp_path / "prod", spec, stubs)
     expected = {
         ("shots[1].camera.lens", "error"),
-        ("characters[0].heigth", "warning"),
+        ("characters[0].heigth", "error"),
         ("outputs[0].path", "error"),
         ("locations[2].name", "error"),
         ("scenes[1].location", "error"),
@@ -37,7 +37,7 @@ def test_every_defect_is_reported_in_one_run(tmp_path: Path) -> None:
         ("outputs[1].path", "error"),
     }
     assert kit.paths(result.issues, "error", "warning") == expected, kit.describe(result.issues)
-    assert result.counts()["error"] == 10 and result.counts()["warning"] == 1
+    assert result.counts()["error"] == 11 and result.counts()["warning"] == 0
     assert not result.valid and result.production is None
     # errors come before warnings, and every issue carries its line in the spec file
     severities = [i.severity for i in result.issues]
