@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Issue
-from .yaml_reader import SourceMap, parse_yaml_text
+from .files import FileProblem, read_text
+from .yaml_reader import MAX_FILE_BYTES, SourceMap, parse_yaml_text
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "presets"
 META_KEYS = ("description", "source")
@@ -68,14 +69,14 @@ class PresetLibrary:
     def _read(self, file: Path, kind: str) -> tuple[dict[str, Any], dict[str, Any]] | None:
         label = f"presets/{kind}/{file.name}"
         try:
-            source = file.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
+            source = read_text(file, f"preset {label}", MAX_FILE_BYTES, "presets")
+        except FileProblem as problem:
             self.issues.append(
                 Issue(
                     path="",
                     severity="error",
-                    message=f"cannot read preset {label}: {exc}",
-                    suggestion="fix or remove the file",
+                    message=problem.message,
+                    suggestion=f"{problem.suggestion}, or remove the file",
                     file=str(file),
                     code="preset.unreadable",
                 )
