@@ -182,7 +182,7 @@ def test_report_links_absolute_frames_inside_its_folder_and_refuses_others(tmp_p
     """The render hands over absolute frame paths (str or Path): inside the root they become relative links"""
     (tmp_path / "cinema" / "1A").mkdir(parents=True)
     outside = tmp_path.parent / f"{tmp_path.name}-elsewhere.png"
-    shots = [
+    shots: list[dict[str, object]] = [
         {"shot": "1A", "scene": "s1", "contact": tmp_path / "cinema" / "1A" / "0001.png"},
         {"shot": "1B", "scene": "s1", "contact": str(tmp_path / "cinema" / "1A" / "0002.png")},
         {"shot": "1C", "scene": "s1", "contact": outside},
