@@ -8,13 +8,14 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from ..production.diagnostics import Issue
 
 EXIT_OK, EXIT_INVALID, EXIT_USAGE, EXIT_RENDER_FAILED, EXIT_INTERRUPTED = 0, 1, 2, 3, 4
 EXIT_SERVER = 6
+EXIT_BY_STAGE = {"spec": EXIT_INVALID, "usage": EXIT_USAGE, "render": EXIT_RENDER_FAILED}
 """Documented in the README: ok, invalid input (spec or screenplay), usage, render failure, interrupted;
 5 is run.py's internal error; 6 the model server gave no usable answer (unreachable, timed out, no model)."""
 
@@ -31,8 +32,8 @@ class Console:
     """Where human output goes: colour only on a terminal, never in JSON mode."""
 
     json_mode: bool
-    out: TextIO = sys.stdout
-    err: TextIO = sys.stderr
+    out: TextIO = field(default_factory=lambda: sys.stdout)  # the streams of the moment, not of import
+    err: TextIO = field(default_factory=lambda: sys.stderr)
 
     @property
     def colour(self) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from ..production.diagnostics import ProductionError
 from ..production.plan import Estimate, estimate, make_plan
 from ..production.render.request import RenderRequest
 from ..production.spec.api import load_production
@@ -24,6 +25,7 @@ from ..production.spec.presets import PresetLibrary
 from ..production.spec.validate import ValidationResult
 from . import script as script_cli
 from .console import (
+    EXIT_BY_STAGE,
     EXIT_INTERRUPTED,
     EXIT_INVALID,
     EXIT_OK,
@@ -178,6 +180,8 @@ def main(
         return run_blender_command(args, console)
     except UsageError as exc:
         return fail(console, "usage", exc.message, exc.suggestion, EXIT_USAGE)
+    except ProductionError as exc:
+        return fail(console, exc.code, exc.message, exc.suggestion, EXIT_BY_STAGE[exc.stage])
     except KeyboardInterrupt:
         return fail(
             console, "interrupted", "interrupted", "run the same command with --resume", EXIT_INTERRUPTED

@@ -13,6 +13,19 @@ from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
 SEVERITY_ORDER: dict[str, int] = {"error": 0, "warning": 1, "info": 2}
+Stage = Literal["spec", "usage", "render"]
+
+
+class ProductionError(Exception):
+    """A failure the user can act on, raised where it is found and reported once at the top: `message` says
+    what and where, `suggestion` how to fix it, `stage` picks the documented exit code (cli/console.py)."""
+
+    def __init__(self, message: str, suggestion: str, stage: Stage = "render", code: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.suggestion = suggestion
+        self.stage: Stage = stage
+        self.code = code or stage
 
 
 @dataclass(frozen=True)

@@ -51,3 +51,18 @@ def test_schema_piped_into_a_reader_that_leaves_early_prints_no_traceback() -> N
     done = subprocess.run(["sh", "-c", command], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.stdout.startswith("{")
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr, done.stderr
+
+
+@pytest.mark.parametrize(("stage", "code"), [("spec", 1), ("usage", 2), ("render", 3)])
+def test_a_production_error_is_its_message_and_its_documented_exit_code(
+    stage: str, code: int, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from backlot.cli import main as cli
+    from backlot.production.diagnostics import ProductionError
+
+    def fails(args: object, console: object) -> int:
+        raise ProductionError("the disk is full writing shot 1A", "free some space", stage)  # type: ignore[arg-type]
+
+    assert cli.main(["build", "spec.yaml"], fails) == code
+    err = capsys.readouterr().err
+    assert "the disk is full writing shot 1A" in err and "free some space" in err and "Traceback" not in err
