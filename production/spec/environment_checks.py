@@ -119,6 +119,14 @@ class EnvironmentChecks:
             )
 
     def check_outputs(self, data: dict[str, Any]) -> None:
+        if not data.get("outputs") and data.get("shots"):
+            self.report(
+                ("outputs",),
+                "warning",
+                "the production has no outputs: a render would write nothing",
+                "add e.g. `outputs: [{name: preview, format: preview_540p, path: output/preview/}]`",
+                "no_outputs",
+            )
         root = self.loaded.base_dir.resolve()
         for output, path in list_items(data, "outputs"):
             out_path = output.get("path")

@@ -658,3 +658,12 @@ def test_a_key_far_from_any_known_one_stays_a_warning(tmp_path: Path, stubs: Pat
     result = kit.validate_spec(tmp_path, spec, stubs)
     assert ("shots[0].notes_for_editor", "warning") in kit.paths(result.issues), kit.describe(result.issues)
     assert result.valid
+
+
+def test_shots_without_outputs_warn_that_a_render_writes_nothing(tmp_path: Path, stubs: Path) -> None:
+    spec = kit.base_spec()
+    del spec["production"]["outputs"]
+    result = kit.validate_spec(tmp_path, spec, stubs)
+    warnings = [i for i in result.issues if i.severity == "warning" and i.path == "outputs"]
+    assert warnings and "would write nothing" in warnings[0].message, kit.describe(result.issues)
+    assert warnings[0].line is not None  # points at the production in the file
