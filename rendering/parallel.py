@@ -18,7 +18,7 @@ from pathlib import Path
 import bpy
 
 from ..production.model import Production
-from ..production.plan import Plan, estimate
+from ..production.plan import Plan
 from ..production.render.checkpoint import Checkpoint
 from ..production.render.outputs import ProductionLog, ProductionResult
 from ..production.render.request import LOG_NAME, RenderRequest, missing_work, scratch_root, split_shots
@@ -67,7 +67,6 @@ def render_in_parallel(
 ) -> ProductionResult:
     started = time.perf_counter()
     state = scene_state(scene)
-    seconds = {s.shot_id: s.seconds_per_frame for s in estimate(production, plan).shots}
     folder = scratch_root(production) / "workers"
     folder.mkdir(parents=True, exist_ok=True)
     log = ProductionLog(production.base_dir / LOG_NAME, production.base_dir)
@@ -75,7 +74,8 @@ def render_in_parallel(
         for attempt in range(1, ATTEMPTS + 1):
             checkpoint = Checkpoint.from_json(state.checkpoint, production.spec_hash)
             work = missing_work(checkpoint, production, plan, request)
-            groups = split_shots([(t.shot_id, f, lacking) for t, f, lacking in work], seconds, workers)
+            shot_work = [(t.shot_id, f, lacking) for t, f, lacking in work]
+            groups = split_shots(shot_work, production, plan, request, workers)
             if not groups:
                 break
             save_blend(blend)  # workers start from this built, current file
