@@ -25,8 +25,10 @@ from ..production.render.request import LOG_NAME, RenderRequest, missing_work, s
 from ..runtime.properties import scene_state
 from .loop import RenderLoop
 from .media import save_blend
+from .progress import RenderProgress
 
 ATTEMPTS = 2
+POLL_SECONDS = 0.5  # how often the parent looks for shots its workers finished
 RUN_PY = Path(__file__).resolve().parent.parent / "run.py"
 
 
@@ -64,6 +66,7 @@ def render_in_parallel(
     blend: Path,
     presets: list[str],
     workers: int,
+    progress: RenderProgress,
 ) -> ProductionResult:
     started = time.perf_counter()
     state = scene_state(scene)
@@ -80,6 +83,7 @@ def render_in_parallel(
                 break
             save_blend(blend)  # workers start from this built, current file
             log.info("workers_start", attempt=attempt, groups=groups)
+            progress.expect(work, processes=len(groups), worker_logs=folder / "worker<i>.out")
             renders_before = checkpoint.renders_done
             running = []
             for index, group in enumerate(groups):
@@ -91,15 +95,19 @@ def render_in_parallel(
                     running.append(
                         (subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT), copy, group)
                     )
+            while any(process.poll() is None for process, _, _ in running):
+                progress.poll()  # a line per shot as the workers finish them
+                time.sleep(POLL_SECONDS)
+            progress.poll()
             for process, copy, group in running:
                 code = process.wait()
                 if code != 0:
+                    output = copy.with_suffix(".out")
                     log.warning(
-                        "worker_failed",
-                        attempt=attempt,
-                        shots=group,
-                        exit_code=code,
-                        output=str(copy.with_suffix(".out")),
+                        "worker_failed", attempt=attempt, shots=group, exit_code=code, output=str(output)
+                    )
+                    progress.show(
+                        f"a worker stopped with exit code {code} (shots {', '.join(group)}); see {output}"
                     )
                 if sidecar(copy).is_file():
                     checkpoint.merge(Checkpoint.from_json(sidecar(copy).read_text()), renders_before)

@@ -162,6 +162,13 @@ def select_outputs(text: str | None, production: Production) -> tuple[str, ...] 
     return tuple(chosen)
 
 
+def requested_seconds_per_frame(
+    production: Production, plan: Plan, request: RenderRequest
+) -> dict[str, float]:
+    """Shot id -> estimated seconds per frame as this request renders it (its engine, samples and size)."""
+    return {s.shot_id: s.seconds_per_frame for s in estimate(request.apply(production), plan).shots}
+
+
 def split_shots(
     work: list[tuple[str, int, list[str]]],
     production: Production,
@@ -174,9 +181,7 @@ def split_shots(
     renders in `work` (one per take and frame) x its seconds per frame as the request renders it: under the
     spec's own engine and samples, a shot the overrides make cheap would still look costly and get a worker
     to itself."""
-    seconds_per_frame = {
-        s.shot_id: s.seconds_per_frame for s in estimate(request.apply(production), plan).shots
-    }
+    seconds_per_frame = requested_seconds_per_frame(production, plan, request)
     frames: dict[str, int] = {}
     for shot_id, _, _ in work:
         frames[shot_id] = frames.get(shot_id, 0) + 1
