@@ -79,6 +79,7 @@ def time_left(seconds: float) -> str:
 class _Take:
     frames: int = 0
     cost: float = 0.0  # estimated seconds: frames x seconds per frame as the request renders them
+    rendered: int = 0
     finished: bool = False
     started: datetime | None = None
     error: str = ""
@@ -88,8 +89,10 @@ class _Take:
 class ShotBoard:
     """Turns the log's events into one line per finished take: its place among the takes of this run, its
     frames and wall time, and the time left. The ETA is the time so far scaled by the estimated work left
-    over the work done (each take weighed by its frames x estimated seconds per frame, so one costly take
-    counts for what it costs); with several processes, the time so far already reflects their number."""
+    over the work done, each frame weighed by its take's estimated seconds per frame (a costly take counts
+    for what it costs) and the frames rendered in takes still running counted as done (with several
+    processes, the others are mid-take when one finishes); the time so far already reflects the number of
+    processes."""
 
     clock: Callable[[], float] = time.monotonic
     takes: dict[str, _Take] = field(default_factory=dict)
@@ -119,6 +122,8 @@ class ShotBoard:
         event = record.get("event")
         if event == "shot_start":
             take.started = _timestamp(record)
+        elif event == "rendered":
+            take.rendered += 1
         elif event == "frame_failed" and not take.error:
             take.error = f"frame {record.get('frame')}: {record.get('error')}"
         elif event == "shot_done":
@@ -142,11 +147,14 @@ class ShotBoard:
         return (head + (f"  ETA {time_left(eta)}" if eta is not None else "")).rstrip()
 
     def _eta(self) -> float | None:
-        done = sum(take.cost for take in self.takes.values() if take.finished)
-        left = sum(take.cost for take in self.takes.values() if not take.finished)
-        if self.started is None or not done or not left:
+        total = sum(take.cost for take in self.takes.values())
+        done = sum(
+            take.cost if take.finished else take.cost * min(take.rendered, take.frames) / take.frames
+            for take in self.takes.values()
+        )
+        if self.started is None or not done or done >= total:
             return None
-        return (self.clock() - self.started) * left / done
+        return (self.clock() - self.started) * (total - done) / done
 
 
 def _timestamp(record: dict[str, Any]) -> datetime | None:

@@ -58,6 +58,15 @@ def test_a_second_attempt_counts_its_shots_again() -> None:
     assert board.read(event("shot_done", "1B", 3, status="done")) == "[2/2] shot 1B     1 frame"
 
 
+def test_frames_rendered_in_takes_still_running_count_as_work_done() -> None:
+    clock = Clock(0.0)
+    board = ShotBoard(clock=clock)
+    board.expect([("1A", 1.0)] * 2 + [("2A", 3.0)] * 2)  # 2 s and 6 s of work: 8 s
+    board.read(event("rendered", "2A", 1, frame=1))  # another process is half way through 2A: 3 s done
+    clock.now = 10.0  # 10 s so far for 2 + 3 = 5 s of 8: 3 s left at 10/5 -> 6 s
+    assert board.read(event("shot_done", "1A", 2, status="done")) == "[1/2] shot 1A     2 frames  ETA 6 s"
+
+
 def test_times_read_as_a_person_says_them() -> None:
     assert [duration(s) for s in (0.04, 59.94, 61, 3725)] == ["0.0 s", "59.9 s", "1 min 01 s", "1 h 02 min"]
     assert [time_left(s) for s in (0.2, 59.0, 61, 3600, 3661)] == [
