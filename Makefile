@@ -107,6 +107,7 @@ demo: .venv/b52/.installed $(NATIVE_HOST_LIB)
 	.venv/b52/bin/python run.py validate $(DEMO)
 	.venv/b52/bin/python run.py info $(DEMO) --continuity
 	.venv/b52/bin/python run.py estimate $(DEMO)
+	@echo "Rendering every shot: a line per shot as it finishes (with an ETA); Ctrl-C stops, make demo resumes."
 	.venv/b52/bin/python run.py render $(DEMO) --resume $(DEMO_RENDER)
 
 clean:

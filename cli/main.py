@@ -40,25 +40,79 @@ TEMPLATES_DIR = Path(__file__).resolve().parent.parent / "examples" / "templates
 TEMPLATES = ("short_film", "commercial", "game_assets")
 
 
+AFTER_COMMAND = "after command: "
+"""Prefix of the attributes that hold a global option given after the command (see `_add_global_options`)."""
+
+
 class _Parser(argparse.ArgumentParser):
+    """Usage errors raise UsageError (answered in JSON when asked); every command, at any depth, takes the
+    global options too, so `run.py validate spec.yaml --json` works as `run.py --json validate spec.yaml`."""
+
+    def __init__(self, *args: Any, top: bool = False, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _add_global_options(self, top)
+
     def error(self, message: str) -> Any:  # argparse would print and exit; we answer in JSON when asked
-        command = self.prog.split()[-1]
-        raise UsageError(
-            message, "see `run.py --help`" if command == "run.py" else f"see `run.py {command} --help`"
+        raise UsageError(message, f"see `{self.prog} --help`")  # e.g. `run.py script parse --help`
+
+
+def _add_global_options(parser: argparse.ArgumentParser, top: bool) -> None:
+    """--json and --presets, before the command or after it. After it, each parser keeps them under its own
+    attribute with no default: argparse copies a command's attributes over the ones parsed before it, so
+    sharing one would lose `--presets A` of `run.py --presets A validate x --presets B`."""
+    json_dest, presets_dest = (
+        ("json", "presets")
+        if top
+        else (
+            f"{AFTER_COMMAND}json {parser.prog}",
+            f"{AFTER_COMMAND}presets {parser.prog}",
         )
+    )
+    parser.add_argument(
+        "--json",
+        dest=json_dest,
+        action="store_true",
+        default=False if top else argparse.SUPPRESS,
+        help="machine output on stdout: one JSON document",
+    )
+    parser.add_argument(
+        "--presets",
+        dest=presets_dest,
+        action="append",
+        default=[] if top else argparse.SUPPRESS,
+        metavar="DIR",
+        help="extra preset folder (repeatable)",
+    )
+
+
+def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
+    """The command line as one namespace: a global option counts wherever it was given (folders in order)."""
+    args = build_parser().parse_args(list(argv))
+    for key in sorted((k for k in vars(args) if k.startswith(AFTER_COMMAND)), key=len):  # outer first
+        value = getattr(args, key)
+        delattr(args, key)
+        if key.startswith(f"{AFTER_COMMAND}json "):
+            args.json = args.json or value
+        else:
+            args.presets = [*args.presets, *value]
+    return args
+
+
+def asks_for_json(argv: Sequence[str]) -> bool:
+    """--json anywhere before a `--` (what follows `--` is positional): how to answer when the command line
+    itself cannot be parsed."""
+    return "--json" in (argv[: list(argv).index("--")] if "--" in argv else argv)
 
 
 def build_parser() -> _Parser:
-    parser = _Parser(prog="run.py", description="Backlot: build and render a production from a spec.")
-    parser.add_argument("--json", action="store_true", help="machine output on stdout")
-    parser.add_argument("--presets", action="append", default=[], metavar="DIR", help="extra preset folder")
+    parser = _Parser(
+        prog="run.py", description="Backlot: build and render a production from a spec.", top=True
+    )
     sub = parser.add_subparsers(dest="command", parser_class=_Parser)
 
     def spec_command(name: str, help_text: str) -> argparse.ArgumentParser:
         command = sub.add_parser(name, help=help_text)
         command.add_argument("spec", help="production .yaml file or production folder")
-        # `--json` also after the command (`run.py render spec --json`), as pipelines tend to write it.
-        command.add_argument("--json", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
         return command
 
     spec_command("validate", "check a spec and list every issue")
@@ -158,11 +212,10 @@ def main(
     argv: Sequence[str], run_blender_command: Callable[[argparse.Namespace, Console], int] | None = None
 ) -> int:
     """Run one command; `run_blender_command` handles the commands that need bpy (None outside Blender)."""
-    json_mode = "--json" in argv
-    console = Console(json_mode)
-    parser = build_parser()
+    console = Console(asks_for_json(argv))
     try:
-        args = parser.parse_args(list(argv))
+        args = parse_arguments(argv)
+        console.json_mode = args.json
         if args.command is None:
             raise UsageError(
                 "no command given",

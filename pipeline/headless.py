@@ -18,6 +18,7 @@ from ..cli.console import (
     stdout_to_stderr,
 )
 from ..cli.main import print_estimate, render_overrides, report_invalid
+from ..cli.progress import closing_line
 from ..production.plan import Plan, estimate
 from ..production.render.checkpoint import Checkpoint, recover_blend
 from ..production.render.flamenco import FlamencoError
@@ -146,21 +147,25 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
         console.print(f"built: {report.summary()}")
     from ..rendering.loop import RenderLoop
     from ..rendering.parallel import render_in_parallel, sidecar
+    from ..rendering.progress import RenderProgress
 
     try:
-        if args.parallel > 1 and not args.worker:
-            outcome = render_in_parallel(scene, production, plan, request, blend, args.presets, args.parallel)
-        else:
-            loop = RenderLoop(
-                scene,
-                production,
-                plan,
-                request,
-                blend,
-                args.presets,
-                worker_sidecar=sidecar(blend) if args.worker else None,
-            )
-            outcome = loop.run(lambda p: _print_progress(p, console))
+        with RenderProgress(console, production, plan, request, blender_log=not args.worker) as progress:
+            if args.parallel > 1 and not args.worker:
+                outcome = render_in_parallel(
+                    scene, production, plan, request, blend, args.presets, args.parallel, progress
+                )
+            else:
+                loop = RenderLoop(
+                    scene,
+                    production,
+                    plan,
+                    request,
+                    blend,
+                    args.presets,
+                    worker_sidecar=sidecar(blend) if args.worker else None,
+                )
+                outcome = loop.run(progress.follow(loop))
     except KeyboardInterrupt:
         console.print("interrupted: the checkpoint is saved; run the same command with --resume")
         return EXIT_INTERRUPTED
@@ -173,7 +178,7 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
         )
         for line in (*outcome.errors, *outcome.warnings):
             console.print(f"  {line}")
-        console.print(f"manifest: {outcome.output_paths[0]}")
+        console.print(closing_line(outcome.output_paths))
     return EXIT_OK if outcome.ok else EXIT_RENDER_FAILED
 
 
@@ -190,13 +195,6 @@ def _print_plan(plan: dict[str, Any], console: Console) -> None:
             f"  {shot['shot']:<6} scene {shot['scene']:<4} frames {shot['frames'][0]}-{shot['frames'][1]} "
             f"({shot['count']}) {shot['engine']} -> {', '.join(shot['outputs'])}"
         )
-
-
-def _print_progress(progress: Any, console: Console) -> None:
-    if console.json_mode or progress.phase != "shots":
-        return
-    eta = f", ETA {progress.eta_seconds:.0f} s" if progress.eta_seconds is not None else ""
-    console.print(f"[{progress.done}/{progress.total}] {progress.shot} frame {progress.frame}{eta}")
 
 
 def cmd_submit(args: argparse.Namespace, console: Console) -> int:

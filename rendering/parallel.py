@@ -18,15 +18,17 @@ from pathlib import Path
 import bpy
 
 from ..production.model import Production
-from ..production.plan import Plan, estimate
+from ..production.plan import Plan
 from ..production.render.checkpoint import Checkpoint
 from ..production.render.outputs import ProductionLog, ProductionResult
 from ..production.render.request import LOG_NAME, RenderRequest, missing_work, scratch_root, split_shots
 from ..runtime.properties import scene_state
 from .loop import RenderLoop
 from .media import save_blend
+from .progress import RenderProgress
 
 ATTEMPTS = 2
+POLL_SECONDS = 0.5  # how often the parent looks for shots its workers finished
 RUN_PY = Path(__file__).resolve().parent.parent / "run.py"
 
 
@@ -64,10 +66,10 @@ def render_in_parallel(
     blend: Path,
     presets: list[str],
     workers: int,
+    progress: RenderProgress,
 ) -> ProductionResult:
     started = time.perf_counter()
     state = scene_state(scene)
-    seconds = {s.shot_id: s.seconds_per_frame for s in estimate(production, plan).shots}
     folder = scratch_root(production) / "workers"
     folder.mkdir(parents=True, exist_ok=True)
     log = ProductionLog(production.base_dir / LOG_NAME, production.base_dir)
@@ -75,11 +77,13 @@ def render_in_parallel(
         for attempt in range(1, ATTEMPTS + 1):
             checkpoint = Checkpoint.from_json(state.checkpoint, production.spec_hash)
             work = missing_work(checkpoint, production, plan, request)
-            groups = split_shots([(t.shot_id, f, lacking) for t, f, lacking in work], seconds, workers)
+            shot_work = [(t.shot_id, f, lacking) for t, f, lacking in work]
+            groups = split_shots(shot_work, production, plan, request, workers)
             if not groups:
                 break
             save_blend(blend)  # workers start from this built, current file
             log.info("workers_start", attempt=attempt, groups=groups)
+            progress.expect(work, processes=len(groups), worker_logs=folder / "worker<i>.out")
             renders_before = checkpoint.renders_done
             running = []
             for index, group in enumerate(groups):
@@ -91,15 +95,19 @@ def render_in_parallel(
                     running.append(
                         (subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT), copy, group)
                     )
+            while any(process.poll() is None for process, _, _ in running):
+                progress.poll()  # a line per shot as the workers finish them
+                time.sleep(POLL_SECONDS)
+            progress.poll()
             for process, copy, group in running:
                 code = process.wait()
                 if code != 0:
+                    output = copy.with_suffix(".out")
                     log.warning(
-                        "worker_failed",
-                        attempt=attempt,
-                        shots=group,
-                        exit_code=code,
-                        output=str(copy.with_suffix(".out")),
+                        "worker_failed", attempt=attempt, shots=group, exit_code=code, output=str(output)
+                    )
+                    progress.show(
+                        f"a worker stopped with exit code {code} (shots {', '.join(group)}); see {output}"
                     )
                 if sidecar(copy).is_file():
                     checkpoint.merge(Checkpoint.from_json(sidecar(copy).read_text()), renders_before)

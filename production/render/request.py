@@ -162,21 +162,36 @@ def select_outputs(text: str | None, production: Production) -> tuple[str, ...] 
     return tuple(chosen)
 
 
+def requested_seconds_per_frame(
+    production: Production, plan: Plan, request: RenderRequest
+) -> dict[str, float]:
+    """Shot id -> estimated seconds per frame as this request renders it (its engine, samples and size)."""
+    return {s.shot_id: s.seconds_per_frame for s in estimate(request.apply(production), plan).shots}
+
+
 def split_shots(
-    work: list[tuple[str, int, list[str]]], seconds_per_frame: dict[str, float], workers: int
+    work: list[tuple[str, int, list[str]]],
+    production: Production,
+    plan: Plan,
+    request: RenderRequest,
+    workers: int,
 ) -> list[list[str]]:
     """Disjoint groups of whole shots for `workers` processes, balanced by estimated time (longest shot to
-    the least loaded worker); each group keeps plan order. Empty groups are dropped."""
+    the least loaded worker); each group keeps plan order. Empty groups are dropped. A shot's time is its
+    renders in `work` (one per take and frame) x its seconds per frame as the request renders it: under the
+    spec's own engine and samples, a shot the overrides make cheap would still look costly and get a worker
+    to itself."""
+    seconds_per_frame = requested_seconds_per_frame(production, plan, request)
     frames: dict[str, int] = {}
     for shot_id, _, _ in work:
         frames[shot_id] = frames.get(shot_id, 0) + 1
     order = list(frames)
     loads = [0.0] * max(1, workers)
     groups: list[list[str]] = [[] for _ in loads]
-    for shot_id in sorted(order, key=lambda s: -frames[s] * seconds_per_frame.get(s, 1.0)):
+    for shot_id in sorted(order, key=lambda s: -frames[s] * seconds_per_frame[s]):
         lightest = loads.index(min(loads))
         groups[lightest].append(shot_id)
-        loads[lightest] += frames[shot_id] * seconds_per_frame.get(shot_id, 1.0)
+        loads[lightest] += frames[shot_id] * seconds_per_frame[shot_id]
     return [sorted(group, key=order.index) for group in groups if group]
 
 

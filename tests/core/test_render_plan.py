@@ -1,4 +1,5 @@
-"""Render selection, takes, the dry-run plan with overrides and work splitting, in plain Python."""
+"""Render selection, takes and the dry-run plan with overrides, in plain Python (splitting work among
+processes: test_parallel_split.py)."""
 
 from __future__ import annotations
 
@@ -16,7 +17,6 @@ from backlot.production.render.request import (
     describe,
     production_takes,
     select_shots,
-    split_shots,
     take_ids,
     take_plan,
 )
@@ -37,21 +37,6 @@ def test_shot_ranges_follow_plan_order() -> None:
     with pytest.raises(SelectionError) as error:
         select_shots("1C", plan)
     assert "1A" in error.value.suggestion or "1B" in error.value.suggestion
-
-
-def test_split_shots_is_disjoint_complete_and_balanced() -> None:
-    work = [
-        (s, f, ["cinema"])
-        for s, n in (("1A", 10), ("1B", 2), ("2A", 6), ("2B", 5), ("3A", 1))
-        for f in range(n)
-    ]
-    groups = split_shots(work, {}, 2)
-    flat = [s for g in groups for s in g]
-    assert sorted(flat) == ["1A", "1B", "2A", "2B", "3A"] and len(flat) == len(set(flat))
-    loads = [sum(sum(1 for w in work if w[0] == s) for s in g) for g in groups]
-    assert max(loads) - min(loads) <= 2  # 24 frames split 12/12 by hand: 10+2 against 6+5+1
-    assert sorted(map(len, split_shots(work, {}, 8))) == [1, 1, 1, 1, 1]  # more workers than shots
-    assert split_shots([], {}, 3) == []
 
 
 SPEC = """
