@@ -395,6 +395,24 @@ def test_emphasis_examples(line: str, runs: list[tuple[str, set[str]]]) -> None:
     assert [(run.text, set(run.styles)) for run in fountain.emphasis_runs(line)] == runs
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        # CommonMark (fountain.io: "Fountain follows Markdown's rules for emphasis"): a run of markers
+        # followed by a space is not left-flanking and opens nothing; one preceded by a space is not
+        # right-flanking and closes nothing. No star of these may italicise or embolden anything.
+        "** foo bar**",
+        "**foo bar **",
+        "a ** foo bar**",
+        "She said ** hi** and left.",
+        "Stars ** everywhere **, none of them bold.",
+    ],
+)
+def test_a_marker_run_beside_a_space_opens_or_closes_nothing(line: str) -> None:
+    assert [(run.text, set(run.styles)) for run in fountain.emphasis_runs(line)] == [(line, set())]
+    assert fountain.plain_text(line) == line
+
+
 def test_emphasis_does_not_cross_lines() -> None:
     text = "As he rattles off the long list, Brick and Steel *share a look.\n\nThis is going to be BAD.*"
     assert fountain.plain_text(text) == text
