@@ -46,7 +46,7 @@ from .line_rules import (
     line_kind,
     opening_kind,
 )
-from .markup import Run, emphasis_runs, notes_in, plain_text
+from .markup import NOTE_MARKUP, Run, emphasis_runs, notes_in, plain_text
 from .pages import (
     PAPERS,
     Chunk,
@@ -104,7 +104,6 @@ class FountainError(ValueError):
 
 _SCENE_NUMBER = re.compile(r"\s*#([A-Za-z0-9.\-]+)#\s*$")
 _BONEYARD = re.compile(r"/\*(.*?)\*/", re.DOTALL)
-_WHOLE_NOTE = re.compile(r"\[\[((?:[^\n]|\n(?!\n))*?)\]\]")  # a truly empty line ends a note
 
 
 def parse(text: str | bytes, source: str | None = None) -> Screenplay:
@@ -124,12 +123,12 @@ def parse(text: str | bytes, source: str | None = None) -> Screenplay:
     text, boneyards = _cut_boneyards(text)
     lines = text.split("\n")
     title_page, start = _parse_title_page(lines)
-    elements = _Parser(lines, start).run()
-    return Screenplay(title_page, _place_boneyards(elements, boneyards), source)
+    return Screenplay(title_page, _Parser(lines, start, boneyards).run(), source)
 
 
 def _cut_boneyards(text: str) -> tuple[str, list[Element]]:
-    """Remove ``/* */`` spans, keeping their newlines so line numbers and paragraph breaks survive."""
+    """Remove ``/* */`` spans, keeping their newlines so line numbers and paragraph breaks survive; the
+    parser puts each back as an element after the paragraph it starts in, or where it stands between two."""
     if "/" not in text or "/*" not in text:  # the usual case (a lone character is the quickest to look for)
         return text, []
     boneyards: list[Element] = []
@@ -143,21 +142,6 @@ def _cut_boneyards(text: str) -> tuple[str, list[Element]]:
         position = match.end()
     pieces.append(text[position:])
     return "".join(pieces), boneyards
-
-
-def _place_boneyards(elements: list[Element], boneyards: list[Element]) -> list[Element]:
-    """Merge boneyards in by line, never inside a character's speech (which a blank line would end)."""
-    if not boneyards:
-        return elements
-    merged: list[Element] = []
-    pending = list(reversed(boneyards))
-    for element in elements:
-        inside_speech = element.kind in DIALOGUE_BLOCK_KINDS and merged and merged[-1].kind != BONEYARD
-        while pending and pending[-1].line < element.line and not inside_speech:
-            merged.append(pending.pop())
-        merged.append(element)
-    merged.extend(reversed(pending))
-    return merged
 
 
 def _parse_title_page(lines: list[str]) -> tuple[dict[str, str], int]:
@@ -197,6 +181,7 @@ _KNOWN_TITLE_KEYS = frozenset(
         "draft date",
         "date",
         "contact",
+        "contact info",
         "copyright",
         "notes",
         "revision",
@@ -207,15 +192,18 @@ _KNOWN_TITLE_KEYS = frozenset(
 
 
 def _looks_like_title_key(key: str) -> bool:
-    """A known key, or any key not in capitals: keeps an opening ``FADE IN:`` out of the title page."""
-    return key.lower() in _KNOWN_TITLE_KEYS or not is_upper(key)
+    """Whether a file's first key opens a title page: a known key, or one word not in capitals (fountain.io
+    keeps unknown keys as metadata). An opening ``FADE IN:`` or action with a colon in it (``He opens the
+    card: a threat.``) stays in the body."""
+    return key.lower() in _KNOWN_TITLE_KEYS or (" " not in key and not is_upper(key))
 
 
 class _Parser:
     """One pass over the body lines; each paragraph start is classified from its line and its neighbours."""
 
-    def __init__(self, lines: list[str], start: int) -> None:
+    def __init__(self, lines: list[str], start: int, boneyards: list[Element]) -> None:
         self.lines = lines
+        self.boneyards = boneyards[::-1]  # still to place, the next one last
         self.count = len(lines)
         # Paragraph breaks, worked out once per line: most lines are looked at more than once. Mostly they are
         # the empty lines (found in C); only whitespace lines need a look of their own.
@@ -229,8 +217,12 @@ class _Parser:
         self.cues: dict[str, tuple[str, tuple[str, ...], bool] | None] = {}  # a script repeats its cues
 
     def run(self) -> list[Element]:
-        lines, blank, count = self.lines, self.blank, self.count
+        lines, blank, count, boneyards = self.lines, self.blank, self.count, self.boneyards
+        # A boneyard's 1-based line is the 0-based index of the line after the one it starts in.
+        next_boneyard = boneyards[-1].line if boneyards else count + 1
         while self.index < count:
+            if self.index >= next_boneyard:
+                next_boneyard = self._place_boneyards()
             if blank[self.index]:
                 self.blank_run += 1
                 self.after_break = True
@@ -238,7 +230,17 @@ class _Parser:
                 continue
             self._paragraph(lines[self.index])
             self.blank_run = 0  # every paragraph adds an element or extends the last one
+        self.elements += reversed(boneyards)
         return self.elements
+
+    def _place_boneyards(self) -> int:
+        """Add the boneyards that start before this line: only ever between paragraphs (never in a speech), so
+        an action after one is an element of its own, as the writer puts it back. Returns the next one's
+        line."""
+        boneyards = self.boneyards
+        while boneyards and boneyards[-1].line <= self.index:
+            self.elements.append(boneyards.pop())
+        return boneyards[-1].line if boneyards else self.count + 1
 
     def _paragraph(self, line: str) -> None:
         """Classify the paragraph starting at this line and consume it, in the order fountain.io gives."""
@@ -253,11 +255,17 @@ class _Parser:
         elif first == "[" and stripped.startswith("[[") and self._note_paragraph(line_number):
             return
         if self.after_break and first != "!":
-            if first in HEADING_MARKS and is_heading(stripped):
+            following = self.index + 1
+            alone = following >= self.count or self.blank[following]  # a blank line (or the end) follows
+            # fountain.io: a scene heading is followed by a blank line; a forced one (".") needs none.
+            if (
+                first in HEADING_MARKS
+                and is_heading(stripped)
+                and (alone or first == "." or self._ends_heading(following))
+            ):
                 self._heading(stripped, line_number)
                 return
-            following = self.index + 1
-            if following >= self.count or self.blank[following]:
+            if alone:
                 # fountain.io: a space after the colon makes a would-be transition action.
                 if line.endswith("TO:") and is_upper(stripped):
                     self._single(TRANSITION, stripped, line_number)
@@ -270,6 +278,13 @@ class _Parser:
                     self._dialogue_block(cue, line_number)
                     return
         self._action(line_number)
+
+    def _ends_heading(self, following: int) -> bool:
+        """Whether a line ends a heading right above it as a blank line would: a line of spaces (it holds
+        nothing to a heading) or an element by its first character (a synopsis or a section, as
+        screenplay-tools' writer puts them right under a heading)."""
+        below = self.lines[following].strip()
+        return not below or (below[:1] in OPENING_MARKS and opening_kind(below) is not None)
 
     def _single(self, kind: str, text: str, line_number: int, scene_number: str | None = None) -> None:
         self.elements.append(quick_element(kind, text, line_number, scene_number))
@@ -309,14 +324,22 @@ class _Parser:
         return end
 
     def _note_paragraph(self, line_number: int) -> bool:
+        """A paragraph of nothing but notes: one ``note`` element each (``[[a]] [[b]]`` is two)."""
         end = self._paragraph_end()
         body = "\n".join(
             line.strip() if not is_held(line) else HELD_LINE for line in self.lines[self.index : end]
         )
-        match = _WHOLE_NOTE.fullmatch(body)
-        if match is None:
+        notes: list[Element] = []
+        position = 0
+        for match in NOTE_MARKUP.finditer(body):
+            if body[position : match.start()].strip():  # text between notes: an action with notes inside
+                return False
+            line = line_number + body.count("\n", 0, match.start())
+            notes.append(quick_element(NOTE, match.group(1), line))
+            position = match.end()
+        if not notes or body[position:].strip():
             return False
-        self.elements.append(quick_element(NOTE, match.group(1), line_number))
+        self.elements += notes
         self.index = end
         self.after_break = True
         return True

@@ -10,16 +10,23 @@ import functools
 import re
 from dataclasses import dataclass
 
-_NOTE = re.compile(r"\[\[([^\n\]]*+(?:(?:\](?!\])|\n(?!\n))[^\n\]]*+)*+)\]\]")
-"""A note inside text: what the parser's ``_WHOLE_NOTE`` finds there (up to the first ``]]``), found
-without trying one character at a time. ``fullmatch`` of a paragraph still needs ``_WHOLE_NOTE``: a
-paragraph may hold ``[[a]] [[b]]``, which as a whole is one note."""
+NOTE_MARKUP = re.compile(r"\[\[([^\n\]]*+(?:(?:\](?!\])|\n(?!\n))[^\n\]]*+)*+)\]\]")
+"""One note: ``[[`` up to the first ``]]``, unless a truly empty line comes first (a held line does not end
+it). Found without trying one character at a time; the parser uses it for notes alone in a paragraph too,
+so ``[[a]] [[b]]`` is two notes, never one reaching from the first ``[[`` to the last ``]]``."""
 
 _ESCAPES = {"\\*": "\ue000", "\\_": "\ue001", "\\\\": "\ue002"}
 _UNESCAPE = str.maketrans({"\ue000": "*", "\ue001": "_", "\ue002": "\\"})
 _SPACE_TAB_LINE = re.compile(r"^[ \t]+$", re.MULTILINE)
-_EMPHASIS = re.compile(
-    r"\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*|\*\*(?=\S)(.+?)(?<=\S)\*\*|\*(?=\S)(.+?)(?<=\S)\*|_(?=\S)(.+?)(?<=\S)_"
+# Markdown's flanking rule for whole runs of markers: a run followed by a space opens nothing (no star of
+# "** word" opens), a run preceded by a space closes nothing (nor does "word **"): the text inside may not
+# start with markers and a space, and its last character besides markers may not be a space. A marker with
+# more markers before it than a closer has is never where a span starts (the marker before it would start
+# it first): skipping it keeps a long run of markers from costing a scan per marker.
+_STARS = r"(?!\**\s)(.*?[^\s*]\**?)"
+_UNDERLINED = r"(?!_*\s)(.*?[^\s_]_*?)"
+_EMPHASIS = re.compile(  # (each look back follows the first marker: a pattern starting with one scans slower)
+    rf"\*(?<!\*\*\*\*\*)(?:\*\*{_STARS}\*\*\*|\*{_STARS}\*\*|{_STARS}\*)|_(?<!___){_UNDERLINED}_"
 )
 _EMPHASIS_STYLES: tuple[frozenset[str], ...] = (
     frozenset({"bold", "italic"}),
@@ -65,7 +72,7 @@ def _collect_runs(text: str, styles: frozenset[str], runs: list[Run]) -> None:
 
 def notes_in(text: str) -> list[str]:
     """The ``[[notes]]`` inside an element's text (a truly empty line ends a note; a held line does not)."""
-    return _NOTE.findall(text)
+    return NOTE_MARKUP.findall(text)
 
 
 def _unmarked(match: re.Match[str]) -> str:
@@ -113,7 +120,7 @@ def _marked_plain_text(text: str) -> str:
     """:func:`plain_text` of text with markup. Cached, unlike the quick answer for text without any: checking
     the cache would cost that text more than its substring tests."""
     if "[[" in text:
-        text = _NOTE.sub("", text)
+        text = NOTE_MARKUP.sub("", text)
     if "\n" in text:
         text = _SPACE_LINE.sub("", text)
     elif text.isspace():

@@ -46,6 +46,7 @@ def write(screenplay: Screenplay) -> str:
             out.append(f"{key}:")
             out.extend(f"    {item}" for item in values)
     previous: Element | None = None
+    opening = not out  # nothing before but boneyards: the parser would try a title page here
     for element in screenplay.elements:
         joined = (
             previous is not None
@@ -58,7 +59,8 @@ def write(screenplay: Screenplay) -> str:
         )
         if out and not joined:
             out.append("")
-        out.append(_write_element(element, first=not out))
+        out.append(_write_element(element, first=opening))
+        opening = opening and element.kind == BONEYARD
         previous = element
     return "\n".join(out) + "\n"
 

@@ -341,8 +341,9 @@ def test_windows_and_old_mac_line_ends_are_line_breaks() -> None:
             (SCENE_HEADING, "INT. A - DAY", 1),
             (CHARACTER, "BOB", 3),
             (DIALOGUE, "Hi.", 4),
-            (ACTION, "She waits.\n\n Then goes.", 6),
+            (ACTION, "She waits.", 6),
             (BONEYARD, " cut\n", 7),
+            (ACTION, " Then goes.", 8),
         ], ending
 
 
@@ -395,6 +396,24 @@ def test_emphasis_examples(line: str, runs: list[tuple[str, set[str]]]) -> None:
     assert [(run.text, set(run.styles)) for run in fountain.emphasis_runs(line)] == runs
 
 
+@pytest.mark.parametrize(
+    "line",
+    [
+        # CommonMark (fountain.io: "Fountain follows Markdown's rules for emphasis"): a run of markers
+        # followed by a space is not left-flanking and opens nothing; one preceded by a space is not
+        # right-flanking and closes nothing. No star of these may italicise or embolden anything.
+        "** foo bar**",
+        "**foo bar **",
+        "a ** foo bar**",
+        "She said ** hi** and left.",
+        "Stars ** everywhere **, none of them bold.",
+    ],
+)
+def test_a_marker_run_beside_a_space_opens_or_closes_nothing(line: str) -> None:
+    assert [(run.text, set(run.styles)) for run in fountain.emphasis_runs(line)] == [(line, set())]
+    assert fountain.plain_text(line) == line
+
+
 def test_emphasis_does_not_cross_lines() -> None:
     text = "As he rattles off the long list, Brick and Steel *share a look.\n\nThis is going to be BAD.*"
     assert fountain.plain_text(text) == text
@@ -411,6 +430,85 @@ def test_notes_and_plain_text() -> None:
     assert fountain.plain_text(text) == "Scott pauses. Ring."
     broken = "Testing[[This\nno spaces.\n\nStill not.]] End."
     assert fountain.notes_in(broken) == []
+
+
+def test_each_bracketed_note_is_its_own_note() -> None:
+    # fountain.io: a note is text enclosed in double brackets; "[[a]] text [[b]]" holds two notes with text
+    # between them (an action), not one note running from the first [[ to the last ]].
+    screenplay = fountain.parse("INT. A - DAY\n\n[[first]] She waits. [[second]]\n\n[[third]] [[fourth]]")
+    assert [(e.kind, e.text) for e in screenplay.elements] == [
+        (SCENE_HEADING, "INT. A - DAY"),
+        (ACTION, "[[first]] She waits. [[second]]"),
+        (NOTE, "third"),
+        (NOTE, "fourth"),
+    ]
+    assert fountain.notes_in(screenplay.elements[1].text) == ["first", "second"]
+    assert fountain.parse(fountain.write(screenplay)).elements == screenplay.elements
+
+
+def _printed(text: str) -> list[list[str]]:
+    return [[line.text for line in page] for page in fountain.paginate(fountain.parse(text)).pages]
+
+
+def test_boneyard_between_actions_stays_between_and_prints_nothing() -> None:
+    # fountain.io: a boneyard is ignored (it never prints); it sits between the two paragraphs, which stay
+    # two, and the page prints exactly what it would without it: two paragraphs one blank line apart.
+    for boneyard in ("/* cut */", "/* cut\nstill cut */", "/*\nINT. GARAGE - DAY\n\nBRICK\nHi.\n*/"):
+        text = f"First action.\n\n{boneyard}\n\nSecond action."
+        screenplay = fountain.parse(text)
+        assert [e.kind for e in screenplay.elements] == [ACTION, BONEYARD, ACTION], boneyard
+        assert [e.text for e in screenplay.elements[::2]] == ["First action.", "Second action."]
+        assert screenplay.elements[1].text == boneyard[2:-2]
+        assert _printed(text) == [["First action.", "", "Second action."]], boneyard
+        assert fountain.parse(fountain.write(screenplay)).elements == screenplay.elements
+    # A boneyard on its own line inside a paragraph breaks it, as the blank line it leaves would.
+    assert _printed("First action.\n/* cut */\nSecond action.") == [["First action.", "", "Second action."]]
+
+
+def test_heading_needs_a_blank_line_below() -> None:
+    # fountain.io: a line beginning with INT, EXT... "followed by a blank line" is a Scene Heading. With text
+    # right below, the Character rule applies to a line in capitals (a line "entirely in uppercase, with one
+    # empty line before it and without an empty line after it"), and anything else is action.
+    assert kinds("Hello.\n\nINT. HOUSE - DAY\nShe enters.") == [
+        (ACTION, "Hello."),
+        (CHARACTER, "INT. HOUSE - DAY"),
+        (DIALOGUE, "She enters."),
+    ]
+    assert kinds("int. house - day\nShe enters.") == [(ACTION, "int. house - day\nShe enters.")]
+    # Still headings: forced with a period (the force decides), at the end of the text, above a line of
+    # spaces, above a synopsis or section line (an element by its first character).
+    assert kinds(".SNIPER SCOPE POV\nShe aims.") == [
+        (SCENE_HEADING, "SNIPER SCOPE POV"),
+        (ACTION, "She aims."),
+    ]
+    assert kinds("Hello.\n\nEXT. POOL - DAY") == [(ACTION, "Hello."), (SCENE_HEADING, "EXT. POOL - DAY")]
+    assert kinds("EXT. POOL - DAY\n    \n\nSteel swims.")[0] == (SCENE_HEADING, "EXT. POOL - DAY")
+    assert kinds("EXT. POOL - DAY\n= Steel relaxes.") == [
+        (SCENE_HEADING, "EXT. POOL - DAY"),
+        (SYNOPSIS, "Steel relaxes."),
+    ]
+
+
+def test_opening_line_with_a_colon_is_action_not_a_title_page() -> None:
+    # fountain.io: title page keys may have spaces (Draft date) and unknown keys are kept as metadata. An
+    # opening action line with a colon in it is neither: a first key of several words must be a known one.
+    screenplay = fountain.parse("He opens the card: a threat.\n\nINT. HOUSE - DAY")
+    assert screenplay.title_page == {}
+    assert kinds("He opens the card: a threat.\n\nINT. HOUSE - DAY") == [
+        (ACTION, "He opens the card: a threat."),
+        (SCENE_HEADING, "INT. HOUSE - DAY"),
+    ]
+    assert fountain.parse("Draft date: 6/23/2012").title_page == {"Draft date": "6/23/2012"}
+    assert fountain.parse("Series: Night Shift\nAuthors: A and B").title_page == {
+        "Series": "Night Shift",
+        "Authors": "A and B",
+    }
+    # The writer keeps such a line out of the title page wherever the parser would look for one: at the
+    # start, or after boneyards only.
+    for before in ([], [fountain.Element(BONEYARD, " draft ")]):
+        screenplay = fountain.Screenplay({}, [*before, fountain.Element(ACTION, "Later: she returns.")])
+        again = fountain.parse(fountain.write(screenplay))
+        assert (again.title_page, again.elements) == ({}, screenplay.elements)
 
 
 def test_writer_forces_what_would_read_differently() -> None:

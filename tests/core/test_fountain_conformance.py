@@ -176,7 +176,20 @@ DEVIATIONS: dict[str, list[Deviation]] = {
             [("TRANSITION", "CUT TO:", "")],
             "fountain.io's Sections example opens with CUT TO: as a transition; a transition is never a "
             "title key.",
-        )
+        ),
+        Deviation(
+            [
+                ("HEADING", "INT. PALACE HALLWAY - NIGHT", ""),
+                ("ACTION", "You can nest Sections by adding more # characters.", ""),
+            ],
+            [
+                ("CHARACTER", "INT. PALACE HALLWAY - NIGHT", ""),
+                ("DIALOGUE", "You can nest Sections by adding more # characters.", ""),
+            ],
+            "fountain.io: a scene heading is 'followed by a blank line' (screenplay-tools does not check); "
+            "with text right below, the line in capitals is a character (fountain.io's Character rule, and "
+            "screenplain's test_slug_must_be_single_line).",
+        ),
     ],
     "Notes.txt": [
         Deviation(
