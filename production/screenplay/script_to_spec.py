@@ -138,6 +138,10 @@ def _location_title(location: str) -> str:
     return bd.display_name(location) if location else "Unnamed Location"
 
 
+DRAFT_OUTPUT = {"name": "preview", "format": "preview_540p", "path": "output/preview/"}
+"""A draft renders something from the start: a 540p preview the artist can replace."""
+
+
 def to_spec(
     screenplay: Screenplay,
     script_path: str | PurePath | None = None,
@@ -183,6 +187,7 @@ def to_spec(
         locations=list(locations.values()),
         scenes=scenes,
         shots=shots,
+        outputs=[dict(DRAFT_OUTPUT)],
     )
     return {"production": production}
 

@@ -130,3 +130,11 @@ def test_server_failure_is_one_clear_json_error(script: Path, server: FakeLLMSer
     assert done.returncode == 6  # the model server gave no usable answer (not 1, an invalid spec)
     error = json.loads(done.stdout)
     assert error["error"] == "script" and "ollama pull mistral" in error["message"]
+
+
+def test_a_draft_spec_renders_something(script: Path, tmp_path: Path) -> None:
+    """A draft with no outputs validated but rendered 0 frames with exit 0: it gets a preview output."""
+    output = tmp_path / "production.yaml"
+    assert run("script", "shots", script, "--output", output).returncode == 0
+    outputs = yaml.safe_load(output.read_text())["production"]["outputs"]
+    assert outputs == [{"name": "preview", "format": "preview_540p", "path": "output/preview/"}]
