@@ -89,13 +89,13 @@ class CheckpointKeeper:
         context = self.context
         production = context.request.apply(context.production)
         outputs = [o.name for o in context.outputs]
-        scope = (context.selected or tuple(context.takes), outputs) if self.is_worker else (None, None)
         changes = undo_changes(
             context.checkpoint,
             production,
             context.plan,
             fingerprints(production, context.shot_plan),
-            *scope,
+            takes=(context.selected or tuple(context.takes)) if self.is_worker else None,
+            outputs=outputs if self.is_worker else None,
             orphans=not self.is_worker,
         )
         for take_id in changes.stale_masters:

@@ -25,12 +25,12 @@ from typing import Any
 from ..diagnostics import ProductionError
 from ..model import Output, Production
 from ..plan import Plan
-from .checkpoint import Checkpoint, commit_frame, frame_path, is_inside, temp_path
+from .checkpoint import Checkpoint, commit_frame, frame_path, temp_path
 from .fingerprints import Fingerprints
 from .request import IMAGE_EXTENSIONS, MOVIE_CONTAINERS, frames_root, is_movie
 
 SIDECAR_SUFFIX = ".checkpoint.json"
-MAX_SIDECAR_BYTES = 1 << 30
+MAX_SIDECAR_BYTES = 256 << 20  # a checkpoint of 100,000 frames in 3 outputs is about 30 MB
 FRAME_NAME = re.compile(r"\d{4,}\.(?:" + "|".join(sorted(set(IMAGE_EXTENSIONS.values()))) + ")")
 
 
@@ -232,29 +232,35 @@ def _delete_frames(root: Path, take: str) -> set[int]:
     try:
         folder = frame_path(root, take, 0, "png").parent
     except ValueError:
-        return set()  # not a take id that can name a folder: nothing of ours is there
+        return set()  # not a take id that names a folder inside root: nothing of ours is there
     if folder.is_symlink() or not folder.is_dir():
         return set()
-    deleted = set()
-    for entry in os.scandir(folder):
-        if FRAME_NAME.fullmatch(entry.name) and _delete(Path(entry.path), root):
-            deleted.add(int(entry.name.partition(".")[0]))
+    try:
+        names = [entry.name for entry in os.scandir(folder)]
+    except OSError as error:
+        raise _cannot_remove(folder, error) from None
+    ours = [name for name in names if FRAME_NAME.fullmatch(name)]
+    deleted = {int(name.partition(".")[0]) for name in ours if _delete(folder / name, folder)}
     with contextlib.suppress(OSError):
         folder.rmdir()  # only when nothing else is left in it
     return deleted
 
 
-def _delete(path: Path, root: Path) -> bool:
-    """Remove a file or a link (never what it points to) inside root; False when there is none."""
-    if not (path.is_symlink() or path.is_file()) or not is_inside(path.parent, root):
+def _delete(path: Path, folder: Path) -> bool:
+    """Remove a file or a link (never what it points to) that sits right in `folder`; False when none does."""
+    if path.parent != folder or not (path.is_symlink() or path.is_file()):
         return False
     try:
         path.unlink()
     except FileNotFoundError:
         return False
     except OSError as error:
-        raise ProductionError(
-            f"cannot remove {path}, a frame made from an older version of the spec: {error.strerror}",
-            "make the output folder writable (or delete the file), then run the render again with --resume",
-        ) from None
+        raise _cannot_remove(path, error) from None
     return True
+
+
+def _cannot_remove(path: Path, error: OSError) -> ProductionError:
+    return ProductionError(
+        f"cannot remove {path}, made from an older version of the spec: {error.strerror or error}",
+        "make the output folder writable (or delete it by hand), then run the render again with --resume",
+    )

@@ -1,5 +1,5 @@
-"""Resume after a kill or after an edit of the spec: every frame, decoded, equals a render of the spec as it is
-now that was never interrupted, and nothing the plan no longer has is left on disk or in the manifest.
+"""Resume after a kill or after an edit of the spec: every frame, decoded, equals a render of the spec as it
+is now that was never interrupted, and nothing the plan no longer has is left on disk or in the manifest.
 
 The production (productions/resume_render) moves every shot's camera, so each frame differs from the next and
 an adaptive retro palette (`colors: 4`) locked from another frame of a shot comes out different: a resume that
