@@ -23,6 +23,7 @@ from ..production.plan import Plan, estimate
 from ..production.render.checkpoint import Checkpoint, recover_blend
 from ..production.render.flamenco import FlamencoError
 from ..production.render.request import SelectionError, describe, select_shots
+from ..production.render.resume import read_back, sidecar_path
 from ..production.spec.validate import ValidationResult
 from ..runtime import properties
 from .steps import build_into, default_blend_path, ensure_built, render_request, validate_and_plan
@@ -104,6 +105,9 @@ def _open_production(
     if open_blend:
         _open_checkpoint_blend(blend, console)
     scene = _production_scene(spec)
+    if open_blend:  # the checkpoint's sidecar, written before every .blend save, may be further on
+        state = properties.scene_state(scene)
+        state.checkpoint = read_back(state.checkpoint, sidecar_path(blend))
     result, plan = validate_and_plan(scene, str(spec), args.presets)
     return scene, result, plan, blend
 
@@ -146,7 +150,7 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
     if report is not None:
         console.print(f"built: {report.summary()}")
     from ..rendering.loop import RenderLoop
-    from ..rendering.parallel import render_in_parallel, sidecar
+    from ..rendering.parallel import render_in_parallel
     from ..rendering.progress import RenderProgress
 
     try:
@@ -163,7 +167,7 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
                     request,
                     blend,
                     args.presets,
-                    worker_sidecar=sidecar(blend) if args.worker else None,
+                    worker_sidecar=sidecar_path(blend) if args.worker else None,
                 )
                 outcome = loop.run(progress.follow(loop))
     except KeyboardInterrupt:

@@ -1,11 +1,13 @@
 """The render loop: one generator of steps, driven to the end headless, one step per TIMER event in the UI.
 
-Per frame: render once (a display-referred master, committed to the scratch folder), derive every output that
-lacks the frame from that master, commit each file (temporary name, then rename), record it in the checkpoint
-and save the .blend. Deriving runs in a worker process (`production.derive`) while the next frame renders; a
-frame is recorded only once the worker has committed its files. Nothing here is a flag that can
-outlive a crash: on resume the checkpoint is re-verified against the disk, complete files a killed run left
-unrecorded are adopted, and a frame whose master survived is derived again without rendering it again.
+Before the first frame: the checkpoint is read back (its sidecar first), files made from an older version of
+the spec or no longer in the plan are removed, and that is saved. Per frame: render once (a display-referred
+master, committed to the scratch folder), derive every output that lacks the frame from that master, commit
+each file (temporary name, then rename), record it in the checkpoint and save the .blend. Deriving runs in a
+worker process (`production.derive`) while the next frame renders; a frame is recorded only once the worker
+has committed its files. Nothing here is a flag that can outlive a crash: on resume the checkpoint is
+re-verified against the disk, complete files a killed run left unrecorded are adopted, and a frame whose
+master survived is derived again without rendering it again.
 
 Each camera of a shot renders as its own take (`render_plan.Take`): the primary keeps the shot's id, an extra
 camera B renders as `<shot id>_B`.
@@ -27,6 +29,7 @@ from ..production.model import Production
 from ..production.plan import Plan
 from ..production.render.outputs import ProductionResult
 from ..production.render.request import RenderRequest, missing_work
+from ..production.render.resume import read_back, sidecar_path
 from ..production.retro.palettes import preset_dirs
 from ..runtime.properties import scene_state
 from .checkpointing import CheckpointKeeper
@@ -54,13 +57,24 @@ class RenderLoop:
         save: Callable[[Path], None] | None = None,
         worker_sidecar: Path | None = None,
     ):
+        # A parallel worker keeps its sidecar where its parent merges it; any other render beside its .blend.
+        sidecar = worker_sidecar or (sidecar_path(blend_path) if blend_path is not None else None)
+        if sidecar is not None:
+            state = scene_state(root)
+            state.checkpoint = read_back(state.checkpoint, sidecar)
         self.context = RenderContext.create(root, production, plan, request)
         self.result: ProductionResult = self.context.result
         self.timing = self.context.timing
         self.cancelled = False
-        saved_palettes = scene_state(root).retro_palettes
-        palettes = PaletteLocker(preset_dirs(preset_folders or []), production.render.seed, saved_palettes)
-        self.keeper = CheckpointKeeper(self.context, palettes, blend_path, save or save_blend, worker_sidecar)
+        self.keeper = CheckpointKeeper(
+            self.context, blend_path, save or save_blend, sidecar, is_worker=worker_sidecar is not None
+        )
+        palettes = PaletteLocker(
+            preset_dirs(preset_folders or []),
+            production.render.seed,
+            self.context.checkpoint,
+            self.keeper.palette_locked,
+        )
         self.worker = WorkerPipeline(self.keeper, self.timing)
         self.renderer = MasterRenderer(self.context, self.worker.start, self.worker.drain)
         self.deriver = OutputDeriver(self.context, palettes)
@@ -179,6 +193,7 @@ class RenderLoop:
 
     # -- finalize --------------------------------------------------------------------------------------------
     def _finalize(self) -> Iterator[Progress]:
-        status = self.finisher.finalize(self.cancelled, writes_manifest=self.keeper.worker_sidecar is None)
+        self.context.log.info("finalize", cancelled=self.cancelled, manifest=not self.keeper.is_worker)
+        status = self.finisher.finalize(self.cancelled, writes_manifest=not self.keeper.is_worker)
         self.keeper.save()
         yield Progress("finalize", self.keeper.completed, self.keeper.total, message=status)

@@ -22,6 +22,7 @@ from ..production.plan import Plan
 from ..production.render.checkpoint import Checkpoint
 from ..production.render.outputs import ProductionLog, ProductionResult
 from ..production.render.request import LOG_NAME, RenderRequest, missing_work, scratch_root, split_shots
+from ..production.render.resume import sidecar_path
 from ..runtime.properties import scene_state
 from .loop import RenderLoop
 from .media import save_blend
@@ -51,11 +52,6 @@ def worker_command(
     if binary.name.lower().startswith("blender"):
         return [str(binary), "-b", "--factory-startup", "-P", str(RUN_PY), "--", *args]
     return [sys.executable, str(RUN_PY), *args]
-
-
-def sidecar(blend: Path) -> Path:
-    """Where a worker keeps a copy of its checkpoint for the parent to merge."""
-    return blend.with_suffix(".checkpoint.json")
 
 
 def render_in_parallel(
@@ -89,7 +85,7 @@ def render_in_parallel(
             for index, group in enumerate(groups):
                 copy = folder / f"worker{index}.blend"
                 shutil.copyfile(blend, copy)
-                sidecar(copy).unlink(missing_ok=True)
+                sidecar_path(copy).unlink(missing_ok=True)
                 with (folder / f"worker{index}.out").open("w") as out:
                     command = worker_command(Path(state.spec_path), copy, group, presets, request)
                     running.append(
@@ -109,8 +105,8 @@ def render_in_parallel(
                     progress.show(
                         f"a worker stopped with exit code {code} (shots {', '.join(group)}); see {output}"
                     )
-                if sidecar(copy).is_file():
-                    checkpoint.merge(Checkpoint.from_json(sidecar(copy).read_text()), renders_before)
+                if sidecar_path(copy).is_file():
+                    checkpoint.merge(Checkpoint.from_json(sidecar_path(copy).read_text()), renders_before)
             state.checkpoint = checkpoint.to_json()
         checkpoint = Checkpoint.from_json(state.checkpoint, production.spec_hash)
         unfinished = sorted({t.shot_id for t, _, _ in missing_work(checkpoint, production, plan, request)})

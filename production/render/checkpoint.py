@@ -1,4 +1,5 @@
-"""The render checkpoint: which frames of which output are on disk, kept in the .blend as a JSON string.
+"""The render checkpoint: which frames of which output are on disk, what each take was rendered from and the
+palettes it locked, kept in the .blend as a JSON string and, written first, in a sidecar file beside it.
 
 Nothing here trusts a flag: a shot's status is derived from the frames recorded, and on resume every recorded
 frame is re-checked on disk (exists, size, decodable) before it counts as done. Frames are written to a hidden
@@ -10,7 +11,9 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import re
 import struct
+import uuid
 import zlib
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -20,7 +23,7 @@ from typing import Any, NamedTuple
 
 from ..plan import Plan
 
-CHECKPOINT_VERSION = 1
+CHECKPOINT_VERSION = 2
 
 PENDING = "pending"
 RENDERING = "rendering"  # some frames on disk, not all: an interrupted or running shot
@@ -35,6 +38,7 @@ GZIP_MAGIC = b"\x1f\x8b"
 ZSTD_SEEKABLE_MAGIC = 0x8F92EAB1
 ZSTD_SKIPPABLE_SEEK_TABLE_MAGIC = 0x184D2A5E
 PARTIAL_SUFFIX = ".partial"
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 
 
 def utc_now() -> str:
@@ -59,16 +63,27 @@ class DroppedFrame(NamedTuple):
 @dataclass
 class Checkpoint:
     spec_hash: str = ""
+    # Which render this is (a sidecar of another render is never read back) and how far on: of two copies of
+    # one render, the one with more changes is the newer.
+    identity: str = field(default_factory=lambda: uuid.uuid4().hex)
+    revision: int = 0
     # output -> shot -> frame -> record
     frames: dict[str, dict[str, dict[int, FrameRecord]]] = field(default_factory=dict)
     timings: dict[str, dict[int, float]] = field(default_factory=dict)  # shot -> frame -> seconds
     failures: dict[str, str] = field(default_factory=dict)  # shot -> last error message
+    # What the files on disk were made from (fingerprints.py), set before any of them is written: take ->
+    # digest of its masters, output -> take -> digest of its frames.
+    take_digests: dict[str, str] = field(default_factory=dict)
+    output_digests: dict[str, dict[str, str]] = field(default_factory=dict)
+    palettes: dict[str, dict[str, list[str]]] = field(default_factory=dict)  # output -> take -> colours
+    # output -> (its frames folder, its movies folder or ""), relative to the production folder: where to find
+    # the files of an output the spec no longer has.
+    folders: dict[str, tuple[str, str]] = field(default_factory=dict)
     renders_done: int = 0
     started: str = field(default_factory=utc_now)
     updated: str = field(default_factory=utc_now)
-    # Not serialised: what from_json had to repair or noticed (garbage text, a changed spec...).
+    # Not serialised: what from_json had to repair (garbage text, an older version...).
     warnings: list[str] = field(default_factory=list, compare=False)
-    spec_changed: bool = field(default=False, compare=False)
 
     # -- recording -------------------------------------------------------------------------------------------
     def record_frame(
@@ -91,33 +106,44 @@ class Checkpoint:
         self.failures[shot] = str(error)
         self.touch()
 
-    def reset(self, spec_hash: str) -> None:
-        """Start over for another spec: everything recorded is forgotten."""
-        self.spec_hash = spec_hash
-        self.frames.clear()
-        self.timings.clear()
-        self.failures.clear()
-        self.renders_done = 0
-        self.started = utc_now()
-        self.spec_changed = False
+    def lock_palette(self, output: str, shot: str, colours: list[str]) -> None:
+        self.palettes.setdefault(output, {})[shot] = list(colours)
+        self.touch()
+
+    def forget(self, output: str, shot: str) -> None:
+        """The shot's frames, digest and palette for this output no longer hold (the shot changed or left)."""
+        for per_output in (self.frames, self.output_digests, self.palettes):
+            per_output.get(output, {}).pop(shot, None)
         self.touch()
 
     def merge(self, other: Checkpoint, renders_before: int = 0) -> None:
         """Take in what another process recorded (a parallel worker started from a copy of this checkpoint
-        holding `renders_before` renders): its frames, timings and new renders. verify() afterwards decides
-        what is really on disk."""
+        holding `renders_before` renders): its frames, timings, digests, palettes and new renders; a shot it
+        found changed (another digest) takes its frames instead of adding to them. verify() afterwards
+        decides what is really on disk."""
+        for output, digests in other.output_digests.items():
+            for shot, made_from in digests.items():
+                if self.output_digests.get(output, {}).get(shot) != made_from:
+                    self.forget(output, shot)
+            self.output_digests.setdefault(output, {}).update(digests)
         for output, per_shot in other.frames.items():
             for shot, per_frame in per_shot.items():
                 self.frames.setdefault(output, {}).setdefault(shot, {}).update(per_frame)
+        for output, colours in other.palettes.items():
+            self.palettes.setdefault(output, {}).update(colours)
+        self.take_digests.update(other.take_digests)
+        self.folders.update(other.folders)
         for shot, seconds_per_frame in other.timings.items():
             self.timings.setdefault(shot, {}).update(seconds_per_frame)
         for shot, error in other.failures.items():
             self.failures.setdefault(shot, error)
         self.renders_done += max(0, other.renders_done - renders_before)
+        self.revision = max(self.revision, other.revision)
         self.touch()
 
     def touch(self) -> None:
         self.updated = utc_now()
+        self.revision += 1
 
     # -- queries ---------------------------------------------------------------------------------------------
     def is_done(self, output: str, shot: str, frame: int) -> bool:
@@ -189,6 +215,8 @@ class Checkpoint:
         data = {
             "version": CHECKPOINT_VERSION,
             "spec_hash": self.spec_hash,
+            "identity": self.identity,
+            "revision": self.revision,
             "started": self.started,
             "updated": self.updated,
             "renders_done": self.renders_done,
@@ -204,17 +232,17 @@ class Checkpoint:
                 for shot, per_frame in self.timings.items()
             },
             "failures": dict(self.failures),
+            "take_digests": self.take_digests,
+            "output_digests": self.output_digests,
+            "palettes": self.palettes,
+            "folders": {output: list(pair) for output, pair in self.folders.items()},
         }
         return json.dumps(data, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, text: str | None, spec_hash: str | None = None) -> Checkpoint:
-        """Never raises: garbage gives a fresh checkpoint; problems go to `.warnings`, a new spec sets
-        `.spec_changed`.
-
-        With `spec_hash` given and different from the stored one, the data is kept (the caller decides whether
-        to `reset()` or to keep frames of unchanged shots) and `spec_changed` is set.
-        """
+        """Never raises: garbage gives a fresh checkpoint (for `spec_hash`); problems go to `.warnings`. What
+        an edit of the spec changed is found per take, from the digests (`resume.undo_changes`)."""
         fresh = cls(spec_hash=spec_hash or "")
         if not text or not text.strip():
             return fresh  # no checkpoint yet: not a problem
@@ -237,12 +265,12 @@ class Checkpoint:
             return fresh
         cp = cls()
         cp.spec_hash = _text(data.get("spec_hash"))
+        cp.identity = _text(data.get("identity")) or cp.identity
         cp.started = _text(data.get("started")) or cp.started
         cp.updated = _text(data.get("updated")) or cp.updated
-        renders = data.get("renders_done")
-        if isinstance(renders, int) and not isinstance(renders, bool) and renders >= 0:
-            cp.renders_done = renders
-        bad = 0
+        cp.renders_done = _count(data.get("renders_done"))
+        cp.revision = _count(data.get("revision"))
+        bad = cp._read_made_from(data)
         for output, per_shot in _items(data.get("frames")):
             for shot, per_frame in _items(per_shot):
                 for key, value in _items(per_frame):
@@ -265,13 +293,30 @@ class Checkpoint:
             cp.warnings.append(
                 f"render checkpoint had {bad} unreadable entries; those frames will be rendered again"
             )
-        if spec_hash is not None and cp.spec_hash != spec_hash:
-            cp.spec_changed = True
-            cp.warnings.append(
-                f"render checkpoint was made for spec {cp.spec_hash[:12] or '(none)'}, the spec is now "
-                f"{spec_hash[:12]}: the spec changed since the last render"
-            )
         return cp
+
+    def _read_made_from(self, data: dict[str, Any]) -> int:
+        """Digests, palettes and folders from checkpoint JSON; returns how many entries were unreadable. A
+        take without its digest or its palette (not a list of #rrggbb) renders again, as if it had changed."""
+        bad = 0
+        for shot, made_from in _items(data.get("take_digests")):
+            self.take_digests[shot] = _text(made_from)
+        for output, per_shot in _items(data.get("output_digests")):
+            for shot, made_from in _items(per_shot):
+                self.output_digests.setdefault(output, {})[shot] = _text(made_from)
+        for output, per_shot in _items(data.get("palettes")):
+            for shot, colours in _items(per_shot):
+                if isinstance(colours, list) and colours and all(_is_colour(c) for c in colours):
+                    self.palettes.setdefault(output, {})[shot] = colours
+                else:
+                    self.output_digests.get(output, {}).pop(shot, None)
+                    bad += 1
+        for output, pair in _items(data.get("folders")):
+            if isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair):
+                self.folders[output] = (pair[0], pair[1])
+            else:
+                bad += 1
+        return bad
 
 
 # -- JSON helpers --------------------------------------------------------------------------------------------
@@ -281,6 +326,14 @@ def _items(value: Any) -> list[tuple[str, Any]]:
 
 def _text(value: Any) -> str:
     return value if isinstance(value, str) else ""
+
+
+def _count(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _is_colour(value: Any) -> bool:
+    return isinstance(value, str) and HEX_COLOUR.fullmatch(value) is not None
 
 
 def _is_number(value: Any) -> bool:

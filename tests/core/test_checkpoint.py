@@ -46,9 +46,15 @@ def test_round_trip_keeps_everything() -> None:
     c.record_render("1A", 1, 2.5)
     c.record_render("1A", 2, 3.5)
     c.record_failure("2A", "GPU out of memory")
+    c.take_digests["1A"] = "d1"
+    c.output_digests["snes"] = {"1A": "d2"}
+    c.lock_palette("snes", "1A", ["#000000", "#8bac0f"])
+    c.folders["snes"] = ("output/snes", "")
     back = cp.Checkpoint.from_json(c.to_json(), spec_hash="abc123")
     assert back == c
-    assert back.warnings == [] and not back.spec_changed
+    assert back.warnings == []
+    assert back.identity == c.identity and back.revision == c.revision > 0
+    assert back.palettes == {"snes": {"1A": ["#000000", "#8bac0f"]}}
     assert back.record("cinema", "1A", 1) == cp.FrameRecord("1A/0001.png", 1234, "f" * 64)
     assert back.renders_done == 2
     assert back.seconds_per_frame("1A") == pytest.approx(3.0)
@@ -73,7 +79,7 @@ def test_garbage_gives_a_fresh_checkpoint_and_a_warning(text: str) -> None:
 def test_bad_entries_are_dropped_and_the_good_kept() -> None:
     text = json.dumps(
         {
-            "version": 1,
+            "version": cp.CHECKPOINT_VERSION,
             "spec_hash": "h",
             "renders_done": "many",
             "frames": {
@@ -97,15 +103,23 @@ def test_bad_entries_are_dropped_and_the_good_kept() -> None:
     assert len(c.warnings) == 1 and "4 unreadable" in c.warnings[0]
 
 
-def test_a_different_spec_hash_is_reported_and_the_data_kept_for_the_caller() -> None:
-    c = cp.Checkpoint(spec_hash="old")
-    c.record_frame("cinema", "1A", 1, "1A/0001.png", 10, "aa")
-    back = cp.Checkpoint.from_json(c.to_json(), spec_hash="new")
-    assert back.spec_changed
-    assert any("spec changed" in w for w in back.warnings)
-    assert back.is_done("cinema", "1A", 1)
-    back.reset("new")
-    assert back.spec_hash == "new" and back.frames == {} and back.renders_done == 0
+def test_a_take_with_an_unreadable_palette_loses_its_digest_so_it_renders_again() -> None:
+    c = cp.Checkpoint()
+    c.output_digests["snes"] = {"1A": "d1", "2A": "d2"}
+    c.lock_palette("snes", "1A", ["#000000"])
+    c.lock_palette("snes", "2A", ["#000000"])
+    data = json.loads(c.to_json())
+    data["palettes"]["snes"]["2A"] = ["not a colour"]
+    back = cp.Checkpoint.from_json(json.dumps(data))
+    assert back.output_digests == {"snes": {"1A": "d1"}} and back.palettes == {"snes": {"1A": ["#000000"]}}
+    assert len(back.warnings) == 1 and "1 unreadable" in back.warnings[0]
+
+
+def test_a_checkpoint_of_the_previous_version_starts_fresh() -> None:
+    old = json.loads(cp.Checkpoint().to_json())
+    old["version"] = 1  # made before digests: which spec its frames came from is unknown
+    back = cp.Checkpoint.from_json(json.dumps(old))
+    assert back.frames == {} and "version 1" in back.warnings[0]
 
 
 def test_no_rendering_flag_is_serialised() -> None:
@@ -341,3 +355,24 @@ def test_merge_takes_a_workers_frames_timings_and_new_renders() -> None:
     assert parent.renders_done == 2  # the copied render is not counted twice
     assert parent.seconds_per_frame("2A") == 3.0
     assert parent.failures == {"3A": "boom"}
+
+
+def test_merge_replaces_the_frames_of_a_take_the_worker_found_changed() -> None:
+    parent = cp.Checkpoint()
+    parent.output_digests["cinema"] = {"1A": "old", "2A": "same"}
+    parent.record_frame("cinema", "1A", 1, "1A/0001.png", 10, "a" * 64)
+    parent.record_frame("cinema", "1A", 2, "1A/0002.png", 10, "a" * 64)
+    parent.record_frame("cinema", "2A", 1, "2A/0001.png", 10, "a" * 64)
+    worker = cp.Checkpoint.from_json(parent.to_json())
+    worker.forget("cinema", "1A")  # the spec changed 1A: the worker deleted its frames, rendered one again
+    worker.output_digests["cinema"]["1A"] = "new"
+    worker.record_frame("cinema", "1A", 1, "1A/0001.png", 11, "b" * 64)
+    worker.lock_palette("snes", "1A", ["#102030"])
+    parent.merge(worker)
+    assert parent.frames["cinema"]["1A"] == {1: cp.FrameRecord("1A/0001.png", 11, "b" * 64)}
+    assert parent.is_done("cinema", "2A", 1) and parent.output_digests["cinema"] == {
+        "1A": "new",
+        "2A": "same",
+    }
+    assert parent.palettes == {"snes": {"1A": ["#102030"]}}
+    assert parent.revision > worker.revision  # the merged copy is the newest of them
