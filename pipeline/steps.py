@@ -114,7 +114,7 @@ def render_request(
 ) -> RenderRequest:
     """The shots and outputs named (`1A,2B-3C`, `cinema,snes`; empty: all) on top of `overrides` (engine,
     samples, size); raises SelectionError. Only once the names are good does `restart` forget the checkpoint
-    and the locked palettes, so every frame renders again."""
+    (with its locked palettes), so every frame renders again."""
     request = replace(
         overrides or RenderRequest(),
         shots=select_shots(shots, plan),
@@ -122,7 +122,6 @@ def render_request(
     )
     if restart:
         state.checkpoint = ""
-        state.retro_palettes = ""
     return request
 
 

@@ -61,7 +61,6 @@ class BACKLOT_PG_scene(bpy.types.PropertyGroup):
     )
     built_spec_hash: StringProperty(name="Spec built", description="Hash of the spec last built")  # type: ignore[valid-type]
     checkpoint: StringProperty(name="Render checkpoint (JSON)")  # type: ignore[valid-type]
-    retro_palettes: StringProperty(name="Locked retro palettes (JSON)")  # type: ignore[valid-type]
     farm_jobs: StringProperty(name="Farm jobs (JSON)")  # type: ignore[valid-type]
     continuity: StringProperty(name="Continuity report (JSON)")  # type: ignore[valid-type]
     render_progress: IntProperty(name="Progress", subtype="PERCENTAGE", min=0, max=100)  # type: ignore[valid-type]
