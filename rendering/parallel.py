@@ -19,9 +19,10 @@ import bpy
 
 from ..production.model import Production
 from ..production.plan import Plan, estimate
-from ..production.render.checkpoint import Checkpoint
+from ..production.render.checkpoint import Checkpoint, temp_path
 from ..production.render.outputs import ProductionLog, ProductionResult
 from ..production.render.request import LOG_NAME, RenderRequest, missing_work, scratch_root, split_shots
+from ..production.render.safe_files import join, writable, writing
 from ..runtime.properties import scene_state
 from .loop import RenderLoop
 from .media import save_blend
@@ -68,8 +69,9 @@ def render_in_parallel(
     started = time.perf_counter()
     state = scene_state(scene)
     seconds = {s.shot_id: s.seconds_per_frame for s in estimate(production, plan).shots}
-    folder = scratch_root(production) / "workers"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = join(production.base_dir, scratch_root(production), "workers", what="scratch folder")
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
     log = ProductionLog(production.base_dir / LOG_NAME, production.base_dir)
     try:
         for attempt in range(1, ATTEMPTS + 1):
@@ -84,6 +86,8 @@ def render_in_parallel(
             running = []
             for index, group in enumerate(groups):
                 copy = folder / f"worker{index}.blend"
+                for worker_file in (copy, copy.with_suffix(".out"), sidecar(copy), temp_path(sidecar(copy))):
+                    writable(worker_file, production.base_dir)
                 shutil.copyfile(blend, copy)
                 sidecar(copy).unlink(missing_ok=True)
                 with (folder / f"worker{index}.out").open("w") as out:
