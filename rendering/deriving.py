@@ -14,6 +14,7 @@ from ..production.render.checkpoint import commit_frame, frame_path, temp_path
 from ..production.render.derive import FrameJob, OutputJob, Written, commit_png, output_pixels
 from ..production.render.outputs import sha256_file
 from ..production.render.request import frame_extension, frames_root, is_movie
+from ..production.render.safe_files import writing
 from .context import RenderContext
 from .media import burn_in, load_master, write_exr
 from .palettes import PaletteLocker
@@ -62,7 +63,9 @@ class OutputDeriver:
             if output.burn_in:
                 text = self._burn_in_text(take_id, frame)
                 overlay = partial(burn_in, text=text, scratch=self.context.scratch)
-            written.append(commit_png(job, output_pixels(codes, job, aspect, squeeze, overlay)))
+            pixels = output_pixels(codes, job, aspect, squeeze, overlay)
+            with writing(job.final):
+                written.append(commit_png(job, pixels))
         return written
 
     def _output_job(
@@ -78,7 +81,6 @@ class OutputDeriver:
     def _commit_exr(self, output: Output, take_id: str, frame: int, linear: np.ndarray) -> Written:
         root = frames_root(self.context.production, output)
         final = frame_path(root, take_id, frame, frame_extension(output))
-        final.parent.mkdir(parents=True, exist_ok=True)
         temp = temp_path(final)
         fitted = frames.fit_frame(
             linear,
@@ -87,9 +89,11 @@ class OutputDeriver:
             output.letterbox,
             pixel_aspect=self._squeeze(take_id),
         )
-        write_exr(temp, fitted, output.color_depth)
-        size, digest = temp.stat().st_size, sha256_file(temp)
-        commit_frame(temp, final)
+        with writing(final):
+            final.parent.mkdir(parents=True, exist_ok=True)
+            write_exr(temp, fitted, output.color_depth)  # checks that Blender wrote it complete
+            size, digest = temp.stat().st_size, sha256_file(temp)
+            commit_frame(temp, final)
         return output.name, final.relative_to(root).as_posix(), size, digest
 
     def _squeeze(self, take_id: str) -> float:

@@ -26,6 +26,7 @@ from ..production.render.flamenco import (
     farm_output,
 )
 from ..production.render.request import RenderRequest, scratch_root
+from ..production.render.safe_files import join
 from ..runtime import compat
 from ..runtime.built import built_scene
 from ..runtime.properties import scene_state
@@ -66,7 +67,7 @@ def write_farm_blends(
         root = state.production_scene
         state.production_scene = None  # else the production's own scene is written too
         try:
-            path = folder / f"scene_{story.id}.blend"
+            path = join(folder, folder, f"scene_{story.id}.blend", what="farm file")
             bpy.data.libraries.write(str(path), {scene}, fake_user=False, compress=True)
         finally:
             state.production_scene = root
@@ -87,7 +88,8 @@ def submit(
 ) -> list[dict[str, str]]:
     """Write the farm files, queue one job per shot, remember the jobs on `state`; returns them."""
     output = farm_output(production, output_name)
-    blends = write_farm_blends(production, output, scratch_root(production) / "farm", plan)
+    folder = join(production.base_dir, scratch_root(production), "farm", what="scratch folder")
+    blends = write_farm_blends(production, output, folder, plan)
     farm_shots = [
         FarmShot(p.shot_id, p.frame_start, p.frame_end, str(blends[p.scene_id][0]), blends[p.scene_id][1])
         for p in plan.shots

@@ -42,7 +42,7 @@ class Finisher:
                     continue
                 if context.checkpoint.shot_status(context.plan, shot_plan.shot_id, [output.name]) != "done":
                     continue
-                target = movie_path(output, shot_plan.shot_id)
+                target = movie_path(context.production, output, shot_plan.shot_id)
                 if (
                     target.is_file()
                     and target.stat().st_size > 0
@@ -106,7 +106,7 @@ class Finisher:
         for output in context.production.outputs:
             if is_movie(output):
                 for shot_plan in context.plan.shots:
-                    movie = movie_path(output, shot_plan.shot_id)
+                    movie = movie_path(context.production, output, shot_plan.shot_id)
                     if movie.is_file():
                         yield ManifestEntry(output.name, shot_plan.shot_id, None, movie)
                 continue

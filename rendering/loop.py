@@ -25,6 +25,7 @@ from pathlib import Path
 
 import bpy
 
+from ..production.diagnostics import ProductionError
 from ..production.model import Production
 from ..production.plan import Plan
 from ..production.render.outputs import ProductionResult
@@ -37,7 +38,7 @@ from .context import FrameTask, Progress, RenderContext
 from .deriving import OutputDeriver
 from .finish import Finisher
 from .masters import MasterRenderer
-from .media import master_problem, save_blend
+from .media import save_blend, written_problem
 from .palettes import PaletteLocker
 from .settings import apply_take
 from .worker import WorkerPipeline
@@ -148,6 +149,8 @@ class RenderLoop:
                 started = time.perf_counter()
                 try:
                     self._frame(FrameTask(take_id, frame, lacking, last_of_take))
+                except ProductionError:  # a full disk, a link out of the folder: no frame can go on
+                    raise
                 except Exception as error:  # one bad frame must not lose the checkpoint
                     self.worker.drain()
                     keeper.fail(take_id, frame, error, last_of_take)
@@ -173,7 +176,7 @@ class RenderLoop:
             return
         wanted = [o for o in self.context.outputs if o.name in task.lacking]
         formats, masters = self.renderer.files(task.take_id, task.frame, wanted)
-        if any(master_problem(path) for path in masters.values()):
+        if any(written_problem(path) for path in masters.values()):
             self.renderer.render(task.take_id, task.frame, masters, formats)
         self.worker.drain()
         if self.keeper.save_due():

@@ -16,8 +16,10 @@ import bpy
 
 from ..production.model import Output
 from ..production.render.checkpoint import commit_frame, frame_path, temp_path
+from ..production.render.safe_files import join, writing
 from ..runtime import compat
 from .context import RenderContext
+from .media import require_complete
 from .settings import render_current_frame
 
 MASTER = "master"
@@ -29,7 +31,8 @@ MASTER_EXT = {"TARGA_RAW": "tga", "PNG": "png", "OPEN_EXR": "exr"}
 
 
 def master_folder(scratch: Path, kind: str) -> Path:
-    return scratch / MASTER / kind
+    """Where the masters of one kind are kept; never through a link leading out of the scratch folder."""
+    return join(scratch, scratch, MASTER, kind, what="master folder")
 
 
 class MasterRenderer:
@@ -69,21 +72,23 @@ class MasterRenderer:
         settings = render.image_settings
         (first, first_path), *others = sorted(masters.items())
         self._apply_format(render, first, formats[first])
-        first_path.parent.mkdir(parents=True, exist_ok=True)
+        with writing(first_path):
+            first_path.parent.mkdir(parents=True, exist_ok=True)
         started = time.perf_counter()
         written = render_current_frame(scene, still_path=temp_path(first_path))
         seconds = time.perf_counter() - started
         context.timing.render_seconds += seconds
         self.on_render_done()
         assert written is not None
-        commit_frame(written, first_path, durable=False)
+        self._commit(written, first_path)
         result = bpy.data.images["Render Result"]
         for kind, path in others:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            with writing(path):
+                path.parent.mkdir(parents=True, exist_ok=True)
             self._apply_format(render, kind, formats[kind])
             temp = temp_path(path)
             result.save_render(filepath=str(temp), scene=scene)
-            commit_frame(temp, path, durable=False)
+            self._commit(temp, path)
         compat.set_image_output(settings, "PNG")
         context.checkpoint.record_render(take_id, frame, seconds)
         context.log.info(
@@ -95,6 +100,13 @@ class MasterRenderer:
             pixel_aspect=render.pixel_aspect_x / render.pixel_aspect_y,
             camera=scene.camera.name if scene.camera else None,
         )
+
+    @staticmethod
+    def _commit(temp: Path, master: Path) -> None:
+        """A master Blender wrote takes its name only when complete (a full disk cuts it short silently)."""
+        require_complete(temp, master)
+        with writing(master):
+            commit_frame(temp, master, durable=False)
 
     def _apply_format(self, render: bpy.types.RenderSettings, kind: str, file_format: str) -> None:
         settings = render.image_settings

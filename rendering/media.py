@@ -15,17 +15,36 @@ import bpy
 import numpy as np
 
 from ..cli.console import stdout_to_stderr
+from ..production.diagnostics import ProductionError
 from ..production.image import codecs
 from ..production.model import Output
-from ..production.render.checkpoint import check_image
+from ..production.render.checkpoint import blend_candidates, check_blend, check_image
+from ..production.render.safe_files import movie_problem, writable, write_failed, writing
 from ..runtime import compat
 
 
-def master_problem(path: Path) -> str:
-    """'' when a master can be used (complete, decodable), else why it must be rendered again."""
+def written_problem(path: Path) -> str:
+    """'' when a file Blender wrote is complete for its type, else why not: a master that must be rendered
+    again, or a write that failed, as Blender reports no error when a full disk cuts a file short."""
     if not path.is_file():
         return "missing"
-    return codecs.tga_problem(path) if path.suffix == ".tga" else check_image(path)
+    suffix = path.suffix.lower()
+    if suffix == ".tga":
+        return codecs.tga_problem(path)
+    if suffix == ".blend":
+        return check_blend(path)
+    if suffix in (".mp4", ".mov"):
+        return movie_problem(path)
+    return check_image(path)
+
+
+def require_complete(path: Path, target: Path) -> None:
+    """Before `path` takes its final name `target`: an incomplete file is removed and the write reported,
+    so nothing half-written is ever adopted."""
+    problem = written_problem(path)
+    if problem:
+        path.unlink(missing_ok=True)
+        raise write_failed(target, f"Blender left the file incomplete ({problem})")
 
 
 def load_master(path: Path) -> np.ndarray:
@@ -65,6 +84,7 @@ def burn_in(codes: np.ndarray, text: str, scratch: Path) -> np.ndarray:
         blf.draw_buffer(0, text)
     mask_file = scratch / f".burn_in.{os.getpid()}.png"  # parallel workers share the scratch folder
     imbuf.write(canvas, filepath=str(mask_file))
+    require_complete(mask_file, mask_file)
     mask = load_pixels(mask_file)[..., 0].astype(np.float32) / 65535.0
     out = codes.copy()
     bottom = out[height - band :].astype(np.float32) * 0.35  # darken the band so the text reads on any image
@@ -85,19 +105,54 @@ def write_exr(path: Path, linear: np.ndarray, depth: str) -> None:
         image.filepath_raw = str(path)
         image.file_format = "OPEN_EXR"
         image.use_half_precision = depth != "32"
-        image.save()
+        try:
+            image.save()
+        except RuntimeError as error:
+            raise write_failed(path, f"Blender could not save it ({str(error).strip()})") from None
     finally:
         bpy.data.images.remove(image)
+    require_complete(path, path)
 
 
 def save_blend(path: Path) -> None:
-    """Save the checkpoint .blend (Blender writes `path@`, then renames: a killed save keeps the old file)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Save the checkpoint .blend: Blender writes `path@`, then renames it over `path` (keeping the old file
+    as `path1`), so a killed save keeps a complete file. The very first save goes to a hidden sibling renamed
+    into place: killed, it leaves no lone `path@` that a resume would take for a damaged checkpoint. None of
+    these names may be a link leaving the .blend's folder; a save a full disk cut short is an error."""
+    folder = path.parent
+    first = path.with_name(f".{path.name}.first")
+    for name in (*blend_candidates(path), *blend_candidates(first)):
+        writable(name, folder)
+    with writing(path):
+        folder.mkdir(parents=True, exist_ok=True)
+    if not path.exists():
+        for stale in blend_candidates(first):  # what a killed first save left
+            with writing(stale):
+                stale.unlink(missing_ok=True)
+        try:
+            _save_mainfile(first, path, copy=True)
+        except ProductionError:
+            first.unlink(missing_ok=True)
+            raise
+        with writing(path):
+            first.replace(path)
+    _save_mainfile(path, path)
+
+
+def _save_mainfile(path: Path, target: Path, copy: bool = False) -> None:
+    """One save by Blender into `path` on the way to `target`, checked: Blender may report a failed write as
+    a RuntimeError or not at all."""
     with stdout_to_stderr():  # Blender prints "Info: Saved ..." on stdout, which `--json` keeps for JSON
-        if Path(bpy.data.filepath or "") == path:
-            bpy.ops.wm.save_mainfile(filepath=str(path), check_existing=False)
-        else:
-            bpy.ops.wm.save_as_mainfile(filepath=str(path), check_existing=False)
+        try:
+            if not copy and Path(bpy.data.filepath or "") == path:
+                bpy.ops.wm.save_mainfile(filepath=str(path), check_existing=False)
+            else:
+                bpy.ops.wm.save_as_mainfile(filepath=str(path), check_existing=False, copy=copy)
+        except RuntimeError as error:
+            raise write_failed(target, f"Blender could not save it ({str(error).strip()})") from None
+    problem = check_blend(path)
+    if problem:
+        raise write_failed(target, f"Blender saved it incomplete ({problem})")
 
 
 @contextmanager
@@ -110,35 +165,49 @@ def _temporary_scene(name: str) -> Iterator[bpy.types.Scene]:
 
 
 def encode_movie(sources: list[Path], target: Path, output: Output, fps: float) -> None:
-    """H.264 MP4 or ProRes 4444 MOV from PNG frames, through a throwaway sequencer scene; atomic rename."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with (
-        tempfile.TemporaryDirectory(dir=target.parent, prefix=".encode-") as folder,
-        _temporary_scene("Backlot Encode") as scene,
-    ):
-        editor = scene.sequence_editor_create()
-        strip = compat.strips(editor).new_image("frames", str(sources[0]), 1, 1)
-        for source in sources[1:]:
-            strip.elements.append(source.name)
-        render = scene.render
-        render.resolution_x, render.resolution_y = output.resolution
-        render.resolution_percentage = 100
-        render.fps = round(fps)
-        render.fps_base = round(fps) / fps
-        scene.frame_start, scene.frame_end = 1, len(sources)
-        compat.set_movie_output(render.image_settings, output.container)
-        render.image_settings.file_format = "FFMPEG"
-        if output.container == "mp4":
-            render.ffmpeg.format, render.ffmpeg.codec = "MPEG4", "H264"
-            render.ffmpeg.constant_rate_factor = "HIGH"
-        else:
-            render.ffmpeg.format, render.ffmpeg.codec = "QUICKTIME", "PRORES"
-            render.ffmpeg.ffmpeg_prores_profile = "4444"
-            render.image_settings.color_mode = "RGBA"
-        render.filepath = str(Path(folder) / "movie")
-        render.use_file_extension = True
+    """H.264 MP4 or ProRes 4444 MOV from PNG frames, through a throwaway sequencer scene; renamed into place
+    once complete (`target` is checked by its maker, request.movie_path)."""
+    with writing(target):
+        target.parent.mkdir(parents=True, exist_ok=True)
+        with (
+            tempfile.TemporaryDirectory(dir=target.parent, prefix=".encode-") as folder,
+            _temporary_scene("Backlot Encode") as scene,
+        ):
+            _encode(sources, Path(folder), target, output, fps, scene)
+
+
+def _encode(
+    sources: list[Path], folder: Path, target: Path, output: Output, fps: float, scene: bpy.types.Scene
+) -> None:
+    """The frames through the sequencer of a throwaway scene into `folder`; its one file, once complete,
+    becomes `target`."""
+    editor = scene.sequence_editor_create()
+    strip = compat.strips(editor).new_image("frames", str(sources[0]), 1, 1)
+    for source in sources[1:]:
+        strip.elements.append(source.name)
+    render = scene.render
+    render.resolution_x, render.resolution_y = output.resolution
+    render.resolution_percentage = 100
+    render.fps = round(fps)
+    render.fps_base = round(fps) / fps
+    scene.frame_start, scene.frame_end = 1, len(sources)
+    compat.set_movie_output(render.image_settings, output.container)
+    render.image_settings.file_format = "FFMPEG"
+    if output.container == "mp4":
+        render.ffmpeg.format, render.ffmpeg.codec = "MPEG4", "H264"
+        render.ffmpeg.constant_rate_factor = "HIGH"
+    else:
+        render.ffmpeg.format, render.ffmpeg.codec = "QUICKTIME", "PRORES"
+        render.ffmpeg.ffmpeg_prores_profile = "4444"
+        render.image_settings.color_mode = "RGBA"
+    render.filepath = str(folder / "movie")
+    render.use_file_extension = True
+    try:
         bpy.ops.render.render(animation=True, scene=scene.name)
-        written = sorted(Path(folder).iterdir())
-        if len(written) != 1:
-            raise RuntimeError(f"movie encoding of {target.name} wrote {len(written)} files")
-        written[0].replace(target)
+    except RuntimeError as error:
+        raise write_failed(target, f"Blender could not encode it ({str(error).strip()})") from None
+    written = sorted(folder.iterdir())
+    if len(written) != 1:
+        raise RuntimeError(f"movie encoding of {target.name} wrote {len(written)} files")
+    require_complete(written[0], target)
+    written[0].replace(target)

@@ -19,10 +19,11 @@ import bpy
 
 from ..production.model import Production
 from ..production.plan import Plan
-from ..production.render.checkpoint import Checkpoint
+from ..production.render.checkpoint import Checkpoint, temp_path
 from ..production.render.outputs import ProductionLog, ProductionResult
 from ..production.render.request import LOG_NAME, RenderRequest, missing_work, scratch_root, split_shots
 from ..production.render.resume import sidecar_path
+from ..production.render.safe_files import join, writable, writing
 from ..runtime.properties import scene_state
 from .loop import RenderLoop
 from .media import save_blend
@@ -66,8 +67,9 @@ def render_in_parallel(
 ) -> ProductionResult:
     started = time.perf_counter()
     state = scene_state(scene)
-    folder = scratch_root(production) / "workers"
-    folder.mkdir(parents=True, exist_ok=True)
+    folder = join(production.base_dir, scratch_root(production), "workers", what="scratch folder")
+    with writing(folder):
+        folder.mkdir(parents=True, exist_ok=True)
     log = ProductionLog(production.base_dir / LOG_NAME, production.base_dir)
     try:
         for attempt in range(1, ATTEMPTS + 1):
@@ -84,8 +86,11 @@ def render_in_parallel(
             running = []
             for index, group in enumerate(groups):
                 copy = folder / f"worker{index}.blend"
+                sidecar = sidecar_path(copy)
+                for worker_file in (copy, copy.with_suffix(".out"), sidecar, temp_path(sidecar)):
+                    writable(worker_file, production.base_dir)
                 shutil.copyfile(blend, copy)
-                sidecar_path(copy).unlink(missing_ok=True)
+                sidecar.unlink(missing_ok=True)
                 with (folder / f"worker{index}.out").open("w") as out:
                     command = worker_command(Path(state.spec_path), copy, group, presets, request)
                     running.append(

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from ..plan import Plan
+from .safe_files import exr_problem, is_inside, join, safe_name
 
 CHECKPOINT_VERSION = 2
 
@@ -31,7 +32,6 @@ DONE = "done"
 FAILED = "failed"
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-EXR_MAGIC = b"\x76\x2f\x31\x01"
 BLEND_MAGIC = b"BLENDER"
 ZSTD_MAGIC = b"\x28\xb5\x2f\xfd"
 GZIP_MAGIC = b"\x1f\x8b"
@@ -383,14 +383,14 @@ def _frame_problem(root: Path, rec: FrameRecord) -> str:
 
 
 def check_image(path: Path) -> str:
-    """'' when the file looks decodable for its type (PNG: chunks + IHDR CRC + IEND; EXR: magic), else why."""
+    """'' when the file looks decodable for its type (PNG: chunks, IHDR CRC, IEND; EXR: every chunk there),
+    else why."""
     suffix = path.suffix.lower()
     try:
         if suffix == ".png":
             return _png_problem(path)
         if suffix == ".exr":
-            with path.open("rb") as handle:
-                return "" if handle.read(4) == EXR_MAGIC else "not an OpenEXR file (bad magic number)"
+            return exr_problem(path)
     except OSError as error:
         return f"cannot read: {error}"
     return ""
@@ -428,26 +428,11 @@ def _png_problem(path: Path) -> str:
 
 
 # -- frame files ---------------------------------------------------------------------------------------------
-def is_inside(path: Path, root: Path) -> bool:
-    return Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(root)))
-
-
 def frame_path(output_root: Path, shot_id: str, frame: int, ext: str) -> Path:
-    """`<output root>/<shot id>/<frame:04d>.<ext>`; refuses a shot id or extension that leaves the root."""
-    ext = ext.lstrip(".")
-    if (
-        not shot_id
-        or shot_id in (".", "..")
-        or any(sep in shot_id for sep in ("/", "\\"))
-        or not ext
-        or "/" in ext
-        or "\\" in ext
-    ):
-        raise ValueError(f"cannot make a frame file name from shot {shot_id!r} and extension {ext!r}")
-    path = Path(output_root) / shot_id / f"{int(frame):04d}.{ext}"
-    if not is_inside(path, Path(output_root)):
-        raise ValueError(f"frame file {path} would be outside the output folder {output_root}")
-    return path
+    """`<output root>/<shot id>/<frame:04d>.<ext>`; a ProductionError for a shot id that is no safe name or a
+    link that would carry the file out of the output root."""
+    name = f"{int(frame):04d}.{ext.lstrip('.')}"
+    return join(Path(output_root), Path(output_root), safe_name(shot_id, "shot id"), name, what="frame file")
 
 
 def temp_path(final: Path) -> Path:

@@ -6,6 +6,7 @@ production's output root.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import html
 import json
@@ -19,20 +20,13 @@ from pathlib import Path, PurePosixPath
 from types import TracebackType
 from typing import Any, TextIO
 
+from ..diagnostics import ProductionError
+from .safe_files import is_inside, writable, writing
+
 MANIFEST_NAME = "manifest.json"
 REPORT_NAME = "report.html"
 LOG_NAME = "production.log"
 LEVELS = ("debug", "info", "warning", "error")
-
-
-def _inside(path: Path, root: Path) -> bool:
-    return Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(root)))
-
-
-def _checked(path: Path, root: Path) -> Path:
-    if not _inside(path, root):
-        raise ValueError(f"refusing to write {path}: it is outside the output folder {root}")
-    return path
 
 
 def _new_file_mode() -> int:
@@ -42,20 +36,23 @@ def _new_file_mode() -> int:
     return 0o666 & ~umask
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    """Readers never see half a file: write a sibling temporary file, then rename it over the target."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
-    try:
-        os.fchmod(fd, _new_file_mode())
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+def _write_atomic(path: Path, text: str, root: Path) -> None:
+    """Readers never see half a file: write a sibling temporary file, then rename it over the target. Not
+    through a link leaving `root`; a failed write (a full disk) is a ProductionError."""
+    writable(path, root)
+    with writing(path):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".partial", dir=path.parent)
+        try:
+            os.fchmod(fd, _new_file_mode())
+            with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+                handle.write(text)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
 
 def sha256_file(path: str | Path, chunk_size: int = 1 << 20) -> str:
@@ -85,8 +82,12 @@ def write_manifest(root: str | Path, production_title: str, entries: Iterable[Ma
     files: list[dict[str, Any]] = []
     for entry in entries:
         path = entry.path if entry.path.is_absolute() else root / entry.path
-        if not _inside(path, root):
-            raise ValueError(f"output file {path} is outside the production folder {root}")
+        if not is_inside(path, root):
+            raise ProductionError(
+                f"output file {path} is outside the production folder {root}",
+                "remove the link that leads it out, then run the same command with --resume",
+                code="path_escape",
+            )
         relative = Path(os.path.realpath(path)).relative_to(Path(os.path.realpath(root))).as_posix()
         size = entry.size if entry.size is not None else path.stat().st_size
         digest = entry.sha256 if entry.sha256 is not None else sha256_file(path)
@@ -108,8 +109,8 @@ def write_manifest(root: str | Path, production_title: str, entries: Iterable[Ma
         "total_bytes": sum(f["size"] for f in files),
         "files": files,
     }
-    target = _checked(root / MANIFEST_NAME, root)
-    _write_atomic(target, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n")
+    target = root / MANIFEST_NAME
+    _write_atomic(target, json.dumps(manifest, indent=1, ensure_ascii=False) + "\n", root)
     return target
 
 
@@ -120,13 +121,14 @@ class ProductionLog:
     def __init__(self, path: str | Path, root: str | Path | None = None, fsync: bool = False):
         self.path = Path(path)
         if root is not None:
-            _checked(self.path, Path(root))
+            writable(self.path, Path(root))
         self.fsync = fsync
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._handle: TextIO | None = self.path.open("a", encoding="utf-8", newline="\n")
-        if self._ends_mid_line():
-            self._handle.write("\n")  # a kill mid-write left half a line: never glue the next event to it
-            self._handle.flush()
+        with writing(self.path):
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._handle: TextIO | None = self.path.open("a", encoding="utf-8", newline="\n")
+            if self._ends_mid_line():
+                self._handle.write("\n")  # a kill mid-write left half a line: never glue the next event to it
+                self._handle.flush()
 
     def _ends_mid_line(self) -> bool:
         try:
@@ -149,10 +151,11 @@ class ProductionLog:
         }
         for key, value in fields.items():
             record[f"field_{key}" if key in record else key] = value
-        self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
-        self._handle.flush()
-        if self.fsync:
-            os.fsync(self._handle.fileno())
+        with writing(self.path):
+            self._handle.write(json.dumps(record, ensure_ascii=False, default=str) + "\n")
+            self._handle.flush()
+            if self.fsync:
+                os.fsync(self._handle.fileno())
         return record
 
     def debug(self, event: str, /, **fields: Any) -> dict[str, Any]:
@@ -168,8 +171,10 @@ class ProductionLog:
         return self.log("error", event, **fields)
 
     def close(self) -> None:
+        """Lines are flushed as they are logged: closing can only fail on one whose failure was reported."""
         if self._handle is not None:
-            self._handle.close()
+            with contextlib.suppress(OSError):
+                self._handle.close()
             self._handle = None
 
     def __enter__(self) -> ProductionLog:
@@ -213,7 +218,7 @@ def _relative_src(value: Any, root: Path) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     if Path(value).is_absolute():
-        if not _inside(Path(value), root):
+        if not is_inside(Path(value), root):
             return None
         value = Path(os.path.realpath(value)).relative_to(Path(os.path.realpath(root))).as_posix()
     elif "\\" in value:
@@ -298,8 +303,8 @@ def write_report(
 <ul class="warnings">{warning_items}</ul>
 </body></html>
 """
-    target = _checked(root / REPORT_NAME, root)
-    _write_atomic(target, page)
+    target = root / REPORT_NAME
+    _write_atomic(target, page, root)
     return target
 
 

@@ -12,6 +12,7 @@ from ..diagnostics import did_you_mean
 from ..model import CameraSpec, Output, Production, RenderSettings, Shot
 from ..plan import Plan, camera_resolution, estimate
 from .checkpoint import Checkpoint
+from .safe_files import join, safe_name, writable
 
 MOVIE_CONTAINERS = ("mp4", "mov")
 IMAGE_EXTENSIONS = {"png": "png", "exr": "exr"}
@@ -74,9 +75,14 @@ class Take:
 
 def shot_takes(shot: Shot) -> list[Take]:
     """A (`camera`), then `cameras` named by their `name` or B, C, ... in order (departments/camera.py keys
-    the camera objects by the same names)."""
+    the camera objects by the same names). A take id names the take's frame folders: it must be one safe
+    name, whatever model the render is handed."""
     extras = [Take(shot.id, spec.name or EXTRA_CAMERA_NAMES[i], spec) for i, spec in enumerate(shot.cameras)]
-    return [Take(shot.id, PRIMARY_CAMERA, shot.camera), *extras]
+    takes = [Take(shot.id, PRIMARY_CAMERA, shot.camera), *extras]
+    safe_name(shot.id, "shot id")
+    for take in takes[1:]:
+        safe_name(take.take_id, f"take id (shot {shot.id}, camera {take.camera!r})")
+    return takes
 
 
 def production_takes(production: Production, plan: Plan) -> dict[str, Take]:
@@ -205,16 +211,23 @@ def frame_extension(output: Output) -> str:
 
 
 def scratch_root(production: Production) -> Path:
-    return production.base_dir / SCRATCH
+    """The scratch folder (masters, movie frames), refused when a link would carry it out of the production
+    folder."""
+    return writable(production.base_dir / SCRATCH, production.base_dir)
 
 
 def frames_root(production: Production, output: Output) -> Path:
-    """Where an output's frames go: its own folder for sequences, scratch for a movie's frames."""
-    return scratch_root(production) / "movie_frames" / output.name if is_movie(output) else output.path
+    """Where an output's frames go: its own folder for sequences, scratch for a movie's frames (named by the
+    output's name, so that name must be one safe name); never outside the production folder."""
+    if is_movie(output):
+        return join(production.base_dir, scratch_root(production), "movie_frames", output.name, what="output")
+    return writable(output.path, production.base_dir)
 
 
-def movie_path(output: Output, shot_id: str) -> Path:
-    return output.path / f"{shot_id}.{output.container}"
+def movie_path(production: Production, output: Output, shot_id: str) -> Path:
+    """`<output path>/<shot id>.<container>`, inside the production folder."""
+    name = f"{shot_id}.{output.container}"
+    return join(production.base_dir, output.path, name, what="movie file")
 
 
 def describe(
@@ -262,7 +275,7 @@ def describe(
             {
                 "name": o.name,
                 "path": str(
-                    movie_path(o, "<shot>")
+                    movie_path(production, o, "<shot>")
                     if is_movie(o)
                     else o.path / "<shot>" / f"<frame>.{frame_extension(o)}"
                 ),

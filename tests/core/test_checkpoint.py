@@ -9,8 +9,10 @@ import zlib
 from pathlib import Path
 
 import pytest
+from backlot.production.diagnostics import ProductionError
 from backlot.production.plan import OutputPlan, Plan, ShotPlan
 from backlot.production.render import checkpoint as cp
+from file_kit import exr_bytes
 
 
 def png_bytes(width: int = 2, height: int = 2) -> bytes:
@@ -193,8 +195,8 @@ def test_verify_keeps_good_frames_and_drops_bad_ones(tmp_path: Path) -> None:
     _record_file(c, root, "1A", 4, bytes(bad_crc))
     missing = _record_file(c, root, "1A", 5, good)
     missing.unlink()
-    _record_file(c, root, "1A", 6, b"\x76\x2f\x31\x01" + b"\x00" * 60, ext="exr")
-    _record_file(c, root, "1A", 7, b"\x00\x00\x00\x00" + b"\x00" * 60, ext="exr")
+    _record_file(c, root, "1A", 6, exr_bytes(), ext="exr")
+    _record_file(c, root, "1A", 7, b"\x00\x00\x00\x00" + exr_bytes()[4:], ext="exr")
     _record_file(c, root, "1A", 8, b"not a png at all", ext="png")
     _record_file(c, root, "1B", 1, b"anything goes for a movie", ext="mp4")
     c.record_frame("snes", "1A", 1, "1A/0001.png", 5, "x")  # output not asked about: untouched
@@ -228,7 +230,7 @@ def test_frame_and_temp_names(tmp_path: Path) -> None:
     assert final == tmp_path / "1A" / "0007.png"
     assert cp.temp_path(final) == tmp_path / "1A" / ".0007.png.partial"
     for shot in ("..", "../x", "a/b", ""):
-        with pytest.raises(ValueError):
+        with pytest.raises(ProductionError):
             cp.frame_path(tmp_path, shot, 1, "png")
 
 

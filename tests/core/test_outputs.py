@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
+from backlot.production.diagnostics import ProductionError
 from backlot.production.render import outputs
 
 
@@ -59,7 +60,7 @@ def test_manifest_refuses_a_file_outside_the_root(tmp_path: Path) -> None:
     (tmp_path / "root").mkdir()
     outside = tmp_path / "x.png"
     outside.write_bytes(b"x")
-    with pytest.raises(ValueError, match="outside"):
+    with pytest.raises(ProductionError, match="outside"):
         outputs.write_manifest(tmp_path / "root", "t", [outputs.ManifestEntry("o", "s", 1, outside)])
     assert not (tmp_path / "root" / "manifest.json").exists()
 
@@ -96,7 +97,7 @@ def test_log_is_flushed_per_line(tmp_path: Path) -> None:
 
 
 def test_log_refuses_a_path_outside_its_root(tmp_path: Path) -> None:
-    with pytest.raises(ValueError):
+    with pytest.raises(ProductionError):
         outputs.ProductionLog(tmp_path / "elsewhere.log", root=tmp_path / "root")
 
 
