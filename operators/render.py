@@ -15,6 +15,7 @@ import bpy
 from bpy.props import BoolProperty, StringProperty
 
 from ..pipeline.steps import default_blend_path, ensure_built, render_request, validate_and_plan
+from ..production.diagnostics import ProductionError
 from ..production.render.checkpoint import Checkpoint
 from ..production.render.request import SelectionError
 from ..rendering.context import Progress
@@ -69,7 +70,10 @@ class BACKLOT_OT_render_production(bpy.types.Operator):
             return f"{error.message}: {error.suggestion}"
         ensure_built(scene, result, plan)
         blend = Path(bpy.data.filepath) if bpy.data.filepath else default_blend_path(state.spec_path)
-        self._loop = RenderLoop(scene, production, plan, request, blend, preset_folders(context))
+        try:
+            self._loop = RenderLoop(scene, production, plan, request, blend, preset_folders(context))
+        except ProductionError as error:  # e.g. a scratch folder that is a link leading out
+            return f"{error.message}: {error.suggestion}"
         self._steps = self._loop.steps()
         self._timer: bpy.types.Timer | None = None
         state.render_status = "rendering"
@@ -80,8 +84,11 @@ class BACKLOT_OT_render_production(bpy.types.Operator):
         if problem:
             self.report({"ERROR"}, problem)
             return {"CANCELLED"}
-        for _ in self._steps:
-            pass
+        try:
+            for _ in self._steps:
+                pass
+        except Exception as error:
+            return self._stop(context, error)
         return self.finish(context)
 
     def invoke(self, context: bpy.types.Context, event: bpy.types.Event) -> set[OperatorReturnItems]:
@@ -106,14 +113,20 @@ class BACKLOT_OT_render_production(bpy.types.Operator):
             progress = next(self._steps)
         except StopIteration:
             return self.finish(context)
-        except Exception as error:  # the UI must never be left with a half-running render
-            self._steps.close()
-            self._cleanup(context)
-            production_state(active_scene(context)).render_status = f"failed: {error}"
-            self.report({"ERROR"}, f"Render stopped: {error}. Fix it and press Render to resume")
-            return {"CANCELLED"}
+        except Exception as error:
+            return self._stop(context, error)
         self._show(context, progress)
         return {"RUNNING_MODAL"}
+
+    def _stop(self, context: bpy.types.Context, error: Exception) -> set[OperatorReturnItems]:
+        """The UI is never left with a half-running render: a full disk, a link leading out of the folder or
+        a bug stops it with one message; the checkpoint keeps what was done."""
+        self._steps.close()
+        self._cleanup(context)
+        fix = error.suggestion if isinstance(error, ProductionError) else "fix it and press Render to resume"
+        production_state(active_scene(context)).render_status = f"failed: {error}"
+        self.report({"ERROR"}, f"Render stopped: {error}. {fix}")
+        return {"CANCELLED"}
 
     def _show(self, context: bpy.types.Context, progress: Progress) -> None:
         state = production_state(active_scene(context))

@@ -18,6 +18,7 @@ from ..production.render.fingerprints import fingerprints
 from ..production.render.outputs import sha256_file
 from ..production.render.request import frame_extension, frames_root
 from ..production.render.resume import share_of, undo_changes, write_sidecar
+from ..production.render.safe_files import writing
 from ..runtime.properties import scene_state
 from .context import FrameTask, RenderContext
 from .masters import MASTER_KINDS, master_folder
@@ -61,7 +62,8 @@ class CheckpointKeeper:
         roots = {o.name: frames_root(context.production, o) for o in context.outputs}
         masters = [master_folder(context.scratch, kind) for kind in MASTER_KINDS]
         for folder in (*roots.values(), *masters):
-            folder.mkdir(parents=True, exist_ok=True)
+            with writing(folder):  # a file where the folder should be, a full disk: one message
+                folder.mkdir(parents=True, exist_ok=True)
             # Only this run's takes: a parallel worker must not remove another's file in the making.
             for take_id in context.selected or context.takes:
                 cleanup_partials(folder / take_id)
@@ -191,10 +193,11 @@ class CheckpointKeeper:
         context = self.context
         text = context.checkpoint.to_json()
         scene_state(context.root).checkpoint = text
-        if self.sidecar is not None and self.is_worker:
-            own = share_of(context.checkpoint, context.selected or tuple(context.takes))
-            write_sidecar(self.sidecar, own.to_json())
-        elif self.sidecar is not None:
+        if self.sidecar is None:
+            return
+        if self.is_worker:
+            text = share_of(context.checkpoint, context.selected or tuple(context.takes)).to_json()
+        with writing(self.sidecar):
             write_sidecar(self.sidecar, text)
 
     def palette_locked(self, output: str, take_id: str) -> None:

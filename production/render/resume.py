@@ -231,7 +231,7 @@ def _within(base: Path, relative: str) -> Path | None:
 def _delete_frames(root: Path, take: str) -> set[int]:
     try:
         folder = frame_path(root, take, 0, "png").parent
-    except ValueError:
+    except (ValueError, ProductionError):
         return set()  # not a take id that names a folder inside root: nothing of ours is there
     if folder.is_symlink() or not folder.is_dir():
         return set()

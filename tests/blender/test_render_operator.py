@@ -33,7 +33,7 @@ class ModalHarness:
 
     def __init__(self) -> None:
         self.reports: list[tuple[set[str], str]] = []
-        for name in ("begin", "modal", "finish", "_show", "_cleanup"):
+        for name in ("begin", "modal", "finish", "_show", "_cleanup", "_stop"):
             setattr(self, name, types.MethodType(getattr(BACKLOT_OT_render_production, name), self))
 
     def report(self, level: set[str], message: str) -> None:
@@ -91,3 +91,23 @@ def test_modal_advances_per_timer_stops_on_esc_and_resumes(clean_blender: None, 
     counts = rendered(spec.parent)
     assert sum(counts.values()) == TOTAL_FRAMES and set(counts.values()) == {1}
     assert files_on_disk(spec.parent) == expected_files(spec.parent)
+
+
+def test_a_scratch_folder_leading_out_stops_the_operator_with_a_message(
+    clean_blender: None, tmp_path: Path
+) -> None:
+    """A `.backlot` link to a folder outside the production: the operator refuses with the link named and
+    writes nothing there (no traceback in the UI)."""
+    spec = tiny_spec(tmp_path)
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (spec.parent / ".backlot").symlink_to(outside)
+    with_reports: list[str] = []
+    try:
+        result = OPS.backlot.render_production()
+    except RuntimeError as error:  # bpy.ops turns an operator's ERROR report into RuntimeError
+        with_reports.append(str(error))
+        result = {"CANCELLED"}
+    assert result == {"CANCELLED"}
+    assert with_reports and ".backlot" in with_reports[0] and "Traceback" not in with_reports[0]
+    assert list(outside.iterdir()) == []
