@@ -20,7 +20,7 @@ from ..production.image.colour_space import srgb_to_linear
 from ..production.light.colour_temperature import white_balance
 from ..production.light.photometry import LightType
 from ..production.light.rig import lamp_colour
-from ..production.model import Location, Production, Scene
+from ..production.model import RGB, Location, Production, Scene
 from ..production.staging.sets import build_set, shape_mesh
 from ..production.values import parse_color
 from .context import BuildContext
@@ -30,7 +30,7 @@ from .stage import department_collection
 NAME = "locations"
 DEFAULT_SIZE = (12.0, 12.0, 4.0)
 GEOMETRY = "backlot_geometry"
-DEFAULT_SURFACE = {"color": "#808080", "roughness": 0.8, "metallic": 0.0}
+DEFAULT_SURFACE = {"color": parse_color("#808080"), "roughness": 0.8, "metallic": 0.0}
 FIXTURE_GLOW = 10.0
 """Emission strength of a lit fixture: bright enough to read as the source in frame, not a light ratio."""
 PRINCIPLED = 'node_tree.nodes["Principled BSDF"]'
@@ -53,8 +53,9 @@ def weather(ctx: BuildContext, location: Location) -> dict[str, Any]:
     return ctx.presets.get("weather", location.weather) or {}
 
 
-def linear_rgb(value: Any) -> tuple[float, float, float]:
-    r, g, b = (float(c) for c in srgb_to_linear(parse_color(value)))
+def linear_rgb(srgb: RGB) -> RGB:
+    """A colour as validation left it (sRGB 0..1) in Blender's linear light."""
+    r, g, b = (float(c) for c in srgb_to_linear(srgb))
     return (r, g, b)
 
 
@@ -65,7 +66,7 @@ def _surface_values(ctx: BuildContext, location: Location, surface: str) -> dict
     colour = linear_rgb(spec["color"])
     roughness = float(spec["roughness"])
     if surface == "floor" and conditions.get("ground_color") and not location.interior:
-        colour = linear_rgb(conditions["ground_color"])
+        colour = linear_rgb(parse_color(conditions["ground_color"]))  # a weather preset's hex
     wetness = 0.0 if location.interior else float(conditions.get("wetness", 0.0))
     if wetness:  # a wet surface absorbs more (darker) and its film of water is smooth (glossier)
         colour = tuple(c * (1.0 - 0.5 * wetness) for c in colour)  # type: ignore[assignment]
@@ -154,7 +155,7 @@ def _linked_set(ctx: BuildContext, location: Location) -> bpy.types.Collection |
     return target.collections[0]
 
 
-def practical_colour(production: Production, spec: Mapping[str, Any]) -> tuple[float, float, float]:
+def practical_colour(production: Production, spec: Mapping[str, Any]) -> RGB:
     """A practical's `color` (hex, e.g. neon) or its `kelvin` as a blackbody, in the scene's white balance."""
     if spec.get("color") is not None:
         return linear_rgb(spec["color"])
