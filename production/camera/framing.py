@@ -169,6 +169,9 @@ def frame_subject(
     _check_height(height)
     side = size.side_deg if side_deg is None else side_deg
     lens = Lens(focal_mm, sensor, fit, aspect)
+    if size.region is not None and other is not None and size.subjects == 2 and _one_spot(subject, other):
+        where = f"{subject.name} and {other.name} stand on one spot"
+        notes.append(f"{size.name}: {where}; framed from {subject.name}'s facing")
     if size.region is None:
         if other is None:
             raise ValueError(f"shot size {size.name} needs a target to look at; pass it as `other`")
@@ -362,6 +365,11 @@ def _camera_direction(subjects: list[Subject], side_deg: float) -> tuple[float, 
     angle = -math.radians(side_deg)
     c, s = math.cos(angle), math.sin(angle)
     return (base[0] * c - base[1] * s, base[0] * s + base[1] * c)
+
+
+def _one_spot(a: Subject, b: Subject) -> bool:
+    """Whether two subjects stand on one spot: no line between them to frame a pair or a shoulder across."""
+    return unit2_or_zero(sub(box_center(b.bounds), box_center(a.bounds))) == (0.0, 0.0)
 
 
 def usable(subject: Subject) -> tuple[Subject, list[str]]:
