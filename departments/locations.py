@@ -22,7 +22,7 @@ from ..production.light.photometry import LightType
 from ..production.light.rig import lamp_colour
 from ..production.model import RGB, Location, Production, Scene
 from ..production.staging.sets import build_set, shape_mesh
-from ..production.values import parse_color
+from ..production.values import ValueProblem, parse_color
 from .context import BuildContext
 from .nodes import shader_material
 from .stage import department_collection
@@ -48,9 +48,32 @@ def set_size(location: Location) -> tuple[float, float, float]:
     return (width, depth, height)
 
 
+WEATHER_NUMBERS = {
+    "sky_strength": (0.0, 1e3),
+    "sun_strength": (0.0, 1e3),
+    "sun_angle": (0.0, 180.0),
+    "turbidity": (0.0, 100.0),
+    "fog_density": (0.0, 10.0),
+    "wetness": (0.0, 1.0),
+}
+"""What the sky, sun, fog and set builders read from a weather preset, and the range each may take."""
+
+
 def weather(ctx: BuildContext, location: Location) -> dict[str, Any]:
-    """The location's weather preset (presets/weather): sky, sun, fog and surface wetness."""
-    return ctx.presets.get("weather", location.weather) or {}
+    """The location's weather preset (presets/weather): sky, sun, fog and surface wetness, its numbers and
+    ground colour checked (a user's preset folder may hold any file under a weather's name)."""
+    conditions = ctx.presets.get("weather", location.weather) or {}
+    for key, (low, high) in WEATHER_NUMBERS.items():
+        value = conditions.get(key, low)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            problem = f"`{key}` must be a number from {low:g} to {high:g}, got {value!r}"
+            raise ctx.broken_preset("weather", location.weather, problem)
+    if conditions.get("ground_color") is not None:
+        try:
+            conditions["ground_color"] = parse_color(conditions["ground_color"])
+        except ValueProblem as problem:
+            raise ctx.broken_preset("weather", location.weather, f"`ground_color`: {problem}") from None
+    return conditions
 
 
 def linear_rgb(srgb: RGB) -> RGB:
@@ -66,7 +89,7 @@ def _surface_values(ctx: BuildContext, location: Location, surface: str) -> dict
     colour = linear_rgb(spec["color"])
     roughness = float(spec["roughness"])
     if surface == "floor" and conditions.get("ground_color") and not location.interior:
-        colour = linear_rgb(parse_color(conditions["ground_color"]))  # a weather preset's hex
+        colour = linear_rgb(conditions["ground_color"])
     wetness = 0.0 if location.interior else float(conditions.get("wetness", 0.0))
     if wetness:  # a wet surface absorbs more (darker) and its film of water is smooth (glossier)
         colour = tuple(c * (1.0 - 0.5 * wetness) for c in colour)  # type: ignore[assignment]

@@ -26,6 +26,7 @@ import yaml
 from backlot.cli.console import Console
 from backlot.departments import build_production
 from backlot.pipeline import headless
+from backlot.production.diagnostics import ProductionError
 from backlot.production.spec.api import load_production
 from backlot.production.spec.schema import PRODUCTION, Node, child
 from backlot.production.spec.walker import MAX_MAGNITUDE
@@ -332,3 +333,46 @@ def test_a_bug_in_the_build_is_not_dressed_as_usage(
     args = argparse.Namespace(spec=str(example_copy), presets=[], department=[], reset=False, save=None)
     with pytest.raises(ValueError, match="a bug"):
         headless.cmd_build(args, Console(False))
+
+
+def _palette_mine(production: Production) -> None:
+    production["outputs"][2]["retro"]["palette"] = "mine"
+
+
+USER_PRESETS: list[tuple[str, str, str, str]] = [
+    # (case, a file in the user's preset folder, its text, what the error must say)
+    ("weather", "weather/rain.yaml", "wetness: lots\n", "`wetness` must be a number from 0 to 1"),
+    ("light rig", "light_rigs/low_key.yaml", "lamps: {key: {distance: far}}\n", "distance must be a number"),
+    ("fabric", "wardrobe/materials/vinyl.yaml", "roughness: shiny\n", "fabric vinyl in condition wet"),
+    ("palette", "palettes/mine.yaml", "colors: [blue]\n", "colors[0] = 'blue' is not a colour"),
+]
+
+
+@pytest.mark.parametrize(
+    ("file", "text", "message"), [c[1:] for c in USER_PRESETS], ids=[c[0] for c in USER_PRESETS]
+)
+def test_a_users_broken_preset_stops_the_build_naming_its_file(
+    clean_blender: None, tmp_path: Path, file: str, text: str, message: str
+) -> None:
+    """Validation reads only the presets a spec's keys name; one the build reads first (the user's folder may
+    shadow a built-in one) is an invalid spec naming the file, not a traceback."""
+    folder = tmp_path / "presets"
+    (folder / file).parent.mkdir(parents=True)
+    (folder / file).write_text(text, encoding="utf-8")
+    spec = copy_example(tmp_path / "neon_alley")
+    if file.startswith("palettes"):
+        spec = _edited_example(tmp_path / "mine", _palette_mine)
+    production, presets = validated(spec, [folder])
+    with pytest.raises(ProductionError) as caught:
+        build_production(production, active_scene(bpy.context), presets=presets)
+    assert caught.value.stage == "spec" and message in caught.value.message, caught.value.message
+    assert str(folder / file) in caught.value.message and caught.value.suggestion
+
+
+def test_a_palette_from_the_users_preset_folder_builds(clean_blender: None, tmp_path: Path) -> None:
+    folder = tmp_path / "presets"
+    (folder / "palettes").mkdir(parents=True)
+    (folder / "palettes" / "mine.yaml").write_text('colors: ["#102030", "#f0e0d0"]\n', encoding="utf-8")
+    production, presets = validated(_edited_example(tmp_path / "neon_alley", _palette_mine), [folder])
+    build_production(production, active_scene(bpy.context), presets=presets)
+    assert any(group.name == "Backlot Retro snes" for group in bpy.data.node_groups)
