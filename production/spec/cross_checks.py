@@ -9,7 +9,6 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
-from dataclasses import fields
 from datetime import date
 from typing import Any
 
@@ -465,8 +464,7 @@ def _check_practical(report: Reporter, lamp: dict[str, Any], path: PathKey) -> N
     for key, most in (("size", 2), ("fixture_size", 3)):
         value = lamp.get(key)
         values = value if isinstance(value, list) else [value]
-        lengths = all(type(v) in (int, float) and 0 < v <= 1000 for v in values)  # bool is not a length
-        if value is not None and not (lengths and 1 <= len(values) <= most):
+        if value is not None and not (all(_is_length(v) for v in values) and 1 <= len(values) <= most):
             report(
                 (*path, key),
                 "error",
@@ -474,6 +472,11 @@ def _check_practical(report: Reporter, lamp: dict[str, Any], path: PathKey) -> N
                 f"write one length in metres (0 to 1000) or a list of up to {most}, e.g. {key}: 0.2",
                 "type",
             )
+
+
+def _is_length(value: Any) -> bool:
+    """A lamp or fixture length in metres: a number above 0, up to 1000 (true/false is not one)."""
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 < value <= 1000
 
 
 def _check_date(report: Reporter, location: dict[str, Any], path: PathKey) -> None:
@@ -512,7 +515,7 @@ def check_zooms(report: Reporter, shot: dict[str, Any], path: PathKey) -> None:
     """A zoom move's `amount` multiplies the lens: the lens it ends on must be one the spec allows."""
     lowest, highest = CAMERA.fields["lens"].minimum, CAMERA.fields["lens"].maximum
     assert lowest is not None and highest is not None
-    default = next(f.default for f in fields(m.CameraSpec) if f.name == "lens")
+    default = m.CameraSpec.lens  # a camera that gives no lens gets the model's
     extras = shot.get("cameras")
     cameras = [(shot.get("camera"), (*path, "camera"))] + [
         (camera, (*path, "cameras", i)) for i, camera in enumerate(extras if isinstance(extras, list) else [])
