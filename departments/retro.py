@@ -273,9 +273,8 @@ def _group(ctx: BuildContext, output: Output) -> tuple[bpy.types.NodeTree, LiveL
     try:
         look = live_look(output.retro, ctx.presets.folders)  # the user's preset folders, as validated
     except PresetError as exc:  # its message names the file and the key
-        raise ProductionError(
-            str(exc), "fix the preset file, or name another preset", "spec", "preset"
-        ) from None
+        fix = "fix the preset file, or name another preset"
+        raise ProductionError(str(exc), fix, stage="spec", code="preset") from None
     tree = ctx.ensure(
         "node_groups",
         group_key(output),

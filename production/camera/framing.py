@@ -81,7 +81,7 @@ class Subject:
     """Something to frame: its evaluated world bounds, the horizontal way it faces, where its eyes are."""
 
     bounds: Bounds
-    facing: tuple[float, float] = (0.0, -1.0)
+    facing: tuple[float, float] = DEFAULT_FACING
     eye_from_top: float = EYE_FROM_TOP
     name: str = "subject"
 
@@ -161,9 +161,9 @@ def frame_subject(
     alone, with a warning. ``height`` and ``side_deg`` default to the size's row. Cached (every input and
     the answer are immutable): shots of one scene often ask for the same framing.
     """
-    subject, notes = usable(subject)
+    subject, notes = _usable(subject)
     if other is not None:
-        other, other_notes = usable(other)
+        other, other_notes = _usable(other)
         notes += other_notes
     height = size.height if height is None else height
     _check_height(height)
@@ -372,7 +372,7 @@ def _one_spot(a: Subject, b: Subject) -> bool:
     return unit2_or_zero(sub(box_center(b.bounds), box_center(a.bounds))) == (0.0, 0.0)
 
 
-def usable(subject: Subject) -> tuple[Subject, list[str]]:
+def _usable(subject: Subject) -> tuple[Subject, list[str]]:
     """``subject`` as the solver can frame it, with what had to change: bounds written max-first are
     sorted, flat bounds get MIN_SUBJECT_HEIGHT_M, a facing of no length faces -Y."""
     (x0, y0, z0), (x1, y1, z1) = subject.bounds
