@@ -27,13 +27,13 @@ from ..production.camera.optics import Bounds, Vec3
 from ..production.model import CameraSpec, Production, Scene, Shot
 from ..production.plan import ShotPlan
 from ..production.spec.presets import PresetLibrary
+from ..production.values import shot_letter
 from . import camera_rigs, isometric
 from .context import KEY, BuildContext
 from .stage import department_collection, story_scene
 
 NAME = "camera"
 PRIMARY = "A"
-EXTRA_NAMES = "BCDEFGHIJKLMNOPQRSTUVWXYZ"
 DEFAULT_F_STOP = 2.8
 """Aperture when a shot asks for focus (a focus subject or a pull) without naming an f-stop."""
 PROP_HALF_WIDTH_M = 0.3
@@ -48,7 +48,7 @@ def camera_key(shot_id: str, name: str = PRIMARY) -> str:
 
 def camera_names(shot: Shot) -> list[tuple[str, CameraSpec]]:
     """The shot's cameras in order: A (`camera`), then `cameras` named by their `name` or B, C, ..."""
-    extras = [(spec.name or EXTRA_NAMES[i], spec) for i, spec in enumerate(shot.cameras)]
+    extras = [(spec.name or shot_letter(i + 1), spec) for i, spec in enumerate(shot.cameras)]
     return [(PRIMARY, shot.camera), *extras]
 
 

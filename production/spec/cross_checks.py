@@ -382,19 +382,28 @@ def check_file_names(report: Reporter, data: dict[str, Any]) -> None:
             _plain_name(report, item.get(key), (*path, key), noun)
     for shot, path in list_items(data, "shots"):
         _plain_name(report, dig_name(shot.get("camera")), (*path, "camera", "name"), "camera name")
-        taken = {"A": "the primary camera's"}
-        for i, camera in enumerate(shot.get("cameras") or []):
-            name = dig_name(camera)
-            if _plain_name(report, name, (*path, "cameras", i, "name"), "camera name") and name in taken:
-                report(
-                    (*path, "cameras", i, "name"),
-                    "error",
-                    f"camera name '{name}' is already {taken[name]} name in this shot",
-                    "give every extra camera its own name (B, C, ...): each is rendered as its own take",
-                    "duplicate",
-                )
-            if isinstance(name, str):
-                taken.setdefault(name, "another camera's")
+        _check_take_names(report, shot.get("cameras"), (*path, "cameras"))
+
+
+def _check_take_names(report: Reporter, cameras: Any, path: PathKey) -> None:
+    """Each extra camera is a take named by its `name`, else by its place (B, C, ..., as the camera department
+    names them): two takes of one name would overwrite each other, and A is the primary camera."""
+    taken = {"A": "the primary camera's"}
+    for i, camera in enumerate(cameras if isinstance(cameras, list) else []):
+        given = dig_name(camera)
+        if given is not None and not _plain_name(report, given, (*path, i, "name"), "camera name"):
+            continue
+        name = given if isinstance(given, str) else shot_letter(i + 1)
+        if name in taken:
+            what = f"camera name '{name}'" if given is not None else f"the default name '{name}' (its place)"
+            report(
+                (*path, i, "name"),
+                "error",
+                f"{what} is already {taken[name]} name in this shot",
+                "give every extra camera its own `name` (B, C, ...): each is rendered as its own take",
+                "duplicate",
+            )
+        taken.setdefault(name, "another camera's")
 
 
 def dig_name(camera: Any) -> Any:

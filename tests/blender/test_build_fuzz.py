@@ -231,6 +231,11 @@ def _marks_a_thousand_km_out(production: Production) -> None:
     }
 
 
+def _many_takes(production: Production) -> None:
+    """More extra cameras than letters: the 26th is AA."""
+    _shot(production, "1B")["cameras"] = [{"lens": 24 + i} for i in range(26)]
+
+
 def _pov_dolly_zoom(production: Production) -> None:
     """3C is the Courier's POV of the door: the dolly zoom keeps the door's size, not the Courier's own."""
     _shot(production, "3C")["camera"]["move"] = "dolly_zoom"
@@ -251,6 +256,7 @@ BUILDS: list[tuple[str, Callable[[Production], None], str]] = [
     ("4mm dolly zoom", _vertigo_on_4mm, ""),
     ("marks 1e6 m out", _marks_a_thousand_km_out, ""),
     ("POV dolly zoom", _pov_dolly_zoom, ""),
+    ("26 extra cameras", _many_takes, ""),
 ]
 
 

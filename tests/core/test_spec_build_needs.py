@@ -110,6 +110,12 @@ CASES: list[tuple[str, Spec, str, str]] = [
         f"{SHOT}.cameras[1].name",
         "another camera",
     ),
+    (
+        "default_camera_name_taken",
+        edit(f"{SHOT}.cameras", [{"name": "C"}, {"lens": 50}]),
+        f"{SHOT}.cameras[1].name",
+        "default name 'C'",
+    ),
     ("output_name_slash", edit("outputs[0].name", "out/preview"), "outputs[0].name", "path separator"),
     ("character_name_dotdot", edit("characters[2].name", ".."), "characters[2].name", "'..'"),
     ("location_name_tab", edit(f"{ROOF}.name", "Ro\tof"), f"{ROOF}.name", "U+0009"),
