@@ -257,6 +257,11 @@ BUILDS: list[tuple[str, Callable[[Production], None], str]] = [
     ("marks 1e6 m out", _marks_a_thousand_km_out, ""),
     ("POV dolly zoom", _pov_dolly_zoom, ""),
     ("26 extra cameras", _many_takes, ""),
+    (
+        "a view transform Blender lacks",
+        lambda p: p["style"].update(view_transform="Filmic Deluxe"),
+        "style.view_transform 'Filmic Deluxe' is not a view transform of this Blender; use one of (",
+    ),
 ]
 
 
