@@ -27,13 +27,13 @@ from ..production.camera.optics import Bounds, Vec3
 from ..production.model import CameraSpec, Production, Scene, Shot
 from ..production.plan import ShotPlan
 from ..production.spec.presets import PresetLibrary
+from ..production.values import shot_letter
 from . import camera_rigs, isometric
 from .context import KEY, BuildContext
 from .stage import department_collection, story_scene
 
 NAME = "camera"
 PRIMARY = "A"
-EXTRA_NAMES = "BCDEFGHIJKLMNOPQRSTUVWXYZ"
 DEFAULT_F_STOP = 2.8
 """Aperture when a shot asks for focus (a focus subject or a pull) without naming an f-stop."""
 PROP_HALF_WIDTH_M = 0.3
@@ -48,7 +48,7 @@ def camera_key(shot_id: str, name: str = PRIMARY) -> str:
 
 def camera_names(shot: Shot) -> list[tuple[str, CameraSpec]]:
     """The shot's cameras in order: A (`camera`), then `cameras` named by their `name` or B, C, ..."""
-    extras = [(spec.name or EXTRA_NAMES[i], spec) for i, spec in enumerate(shot.cameras)]
+    extras = [(spec.name or shot_letter(i + 1), spec) for i, spec in enumerate(shot.cameras)]
     return [(PRIMARY, shot.camera), *extras]
 
 
@@ -101,7 +101,8 @@ class SceneSubjects:
     ):
         self.ctx = ctx
         self.scene = scene
-        self.marks = production.location(scene.location).marks
+        location = production.location(scene.location)
+        self.marks = {**(location.settings.get("features") or {}), **location.marks}  # both can be framed
         self.local_bounds = local_bounds
         self._depsgraph: bpy.types.Depsgraph | None = None
         self._children: dict[bpy.types.Object, list[bpy.types.Object]] | None = None
@@ -362,7 +363,7 @@ def build_camera(
     focus_point = optics.offset(start.location, forward, focus_depth)
     looked_at = second if size.region is None and second is not None else framed
     eyes = _eye_path(subjects, looked_at.name, first_frame, frames) or [focus_point] * frames
-    parameters = camera_shot.move_parameters(spec, start, framed, eyes)
+    parameters = camera_shot.move_parameters(spec, start, looked_at, eyes)
     poses = camera_shot.rig_poses(
         spec, camera_moves.move_samples(spec.move, start, frames, **parameters), production.fps
     )
@@ -396,6 +397,7 @@ def build_camera(
     warnings = "; ".join(placement.warnings)
     if parts.camera.get("backlot_framing") != warnings:
         parts.camera["backlot_framing"] = warnings
+    ctx.report.problems += [f"shot {shot.id}, camera {name}: {warning}" for warning in placement.warnings]
     return parts
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 import bpy
 
+from ..production.diagnostics import ProductionError
 from ..production.model import Production
 from ..production.plan import Plan
 from ..production.spec.presets import PresetLibrary
@@ -148,6 +149,17 @@ class BuildContext:
         self._written: dict[int, _WrittenRecord] = {}  # by datablock pointer
         self._collection_objects: dict[int, set[int]] = {}  # collection pointer -> pointers of its objects
         self._kinds_new_this_build: set[str] = set()  # kinds with no keyed block before this build
+
+    def broken_preset(self, kind: str, name: str, problem: str) -> ProductionError:
+        """The error for a preset the build cannot use: validation reads only the presets a spec's keys
+        take, so a user's light rig, weather, fabric or palette file is first read here."""
+        where = self.presets.path(kind, name) or f"presets/{kind}/{name}.yaml"
+        return ProductionError(
+            f"{where}: {problem}",
+            f"fix the preset file (the built-in ones in presets/{kind}/ show the keys), or remove it",
+            stage="spec",
+            code="preset",
+        )
 
     # -- keyed datablocks ---------------------------------------------------------------------------
     def _kind_index(self, kind: str) -> dict[str, Any]:

@@ -75,7 +75,10 @@ def plan_scene(production: Production, ctx: BuildContext, scene: Scene, lighting
     if rig_data is None:
         ctx.report.problems.append(f"no light rig for setup {lighting.setup!r}: using three_point")
         rig_data = ctx.presets.get("light_rigs", "three_point") or {}
-    rig = rig_from_preset(lighting.setup, rig_data)
+    try:
+        rig = rig_from_preset(lighting.setup, rig_data)
+    except ValueError as exc:
+        raise ctx.broken_preset("light_rigs", lighting.setup, str(exc)) from None
     subject, heading = _subject(production, ctx, scene)
     location = production.location(scene.location)
     bounds = None

@@ -20,9 +20,9 @@ from ..production.image.colour_space import srgb_to_linear
 from ..production.light.colour_temperature import white_balance
 from ..production.light.photometry import LightType
 from ..production.light.rig import lamp_colour
-from ..production.model import Location, Production, Scene
+from ..production.model import RGB, Location, Production, Scene
 from ..production.staging.sets import build_set, shape_mesh
-from ..production.values import parse_color
+from ..production.values import ValueProblem, parse_color
 from .context import BuildContext
 from .nodes import shader_material
 from .stage import department_collection
@@ -30,7 +30,7 @@ from .stage import department_collection
 NAME = "locations"
 DEFAULT_SIZE = (12.0, 12.0, 4.0)
 GEOMETRY = "backlot_geometry"
-DEFAULT_SURFACE = {"color": "#808080", "roughness": 0.8, "metallic": 0.0}
+DEFAULT_SURFACE = {"color": parse_color("#808080"), "roughness": 0.8, "metallic": 0.0}
 FIXTURE_GLOW = 10.0
 """Emission strength of a lit fixture: bright enough to read as the source in frame, not a light ratio."""
 PRINCIPLED = 'node_tree.nodes["Principled BSDF"]'
@@ -48,13 +48,37 @@ def set_size(location: Location) -> tuple[float, float, float]:
     return (width, depth, height)
 
 
+WEATHER_NUMBERS = {
+    "sky_strength": (0.0, 1e3),
+    "sun_strength": (0.0, 1e3),
+    "sun_angle": (0.0, 180.0),
+    "turbidity": (0.0, 100.0),
+    "fog_density": (0.0, 10.0),
+    "wetness": (0.0, 1.0),
+}
+"""What the sky, sun, fog and set builders read from a weather preset, and the range each may take."""
+
+
 def weather(ctx: BuildContext, location: Location) -> dict[str, Any]:
-    """The location's weather preset (presets/weather): sky, sun, fog and surface wetness."""
-    return ctx.presets.get("weather", location.weather) or {}
+    """The location's weather preset (presets/weather): sky, sun, fog and surface wetness, its numbers and
+    ground colour checked (a user's preset folder may hold any file under a weather's name)."""
+    conditions = ctx.presets.get("weather", location.weather) or {}
+    for key, (low, high) in WEATHER_NUMBERS.items():
+        value = conditions.get(key, low)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not low <= value <= high:
+            problem = f"`{key}` must be a number from {low:g} to {high:g}, got {value!r}"
+            raise ctx.broken_preset("weather", location.weather, problem)
+    if conditions.get("ground_color") is not None:
+        try:
+            conditions["ground_color"] = parse_color(conditions["ground_color"])
+        except ValueProblem as problem:
+            raise ctx.broken_preset("weather", location.weather, f"`ground_color`: {problem}") from None
+    return conditions
 
 
-def linear_rgb(value: Any) -> tuple[float, float, float]:
-    r, g, b = (float(c) for c in srgb_to_linear(parse_color(value)))
+def linear_rgb(srgb: RGB) -> RGB:
+    """A colour as validation left it (sRGB 0..1) in Blender's linear light."""
+    r, g, b = (float(c) for c in srgb_to_linear(srgb))
     return (r, g, b)
 
 
@@ -154,7 +178,7 @@ def _linked_set(ctx: BuildContext, location: Location) -> bpy.types.Collection |
     return target.collections[0]
 
 
-def practical_colour(production: Production, spec: Mapping[str, Any]) -> tuple[float, float, float]:
+def practical_colour(production: Production, spec: Mapping[str, Any]) -> RGB:
     """A practical's `color` (hex, e.g. neon) or its `kelvin` as a blackbody, in the scene's white balance."""
     if spec.get("color") is not None:
         return linear_rgb(spec["color"])

@@ -14,8 +14,10 @@ from typing import Any, Literal
 
 import bpy
 
+from ..production.diagnostics import ProductionError
 from ..production.model import Output, Production
 from ..production.retro.look import LiveLook, live_look
+from ..production.retro.palettes import PresetError
 from ..runtime import compat
 from .context import KEY, BuildContext
 from .stage import story_scene
@@ -268,7 +270,11 @@ class _NodeInputs:
 
 def _group(ctx: BuildContext, output: Output) -> tuple[bpy.types.NodeTree, LiveLook]:
     assert output.retro is not None
-    look = live_look(output.retro)
+    try:
+        look = live_look(output.retro, ctx.presets.folders)  # the user's preset folders, as validated
+    except PresetError as exc:  # its message names the file and the key
+        fix = "fix the preset file, or name another preset"
+        raise ProductionError(str(exc), fix, stage="spec", code="preset") from None
     tree = ctx.ensure(
         "node_groups",
         group_key(output),

@@ -61,11 +61,23 @@ def prepare(production: Production, ctx: BuildContext) -> None:
                 # While the scenes are still empty: changing the engine of a full scene cost ~14 ms per scene
                 # at 1,000 shots. (Once set, each scene has a dependency graph that every later write tags.)
                 "render.engine": compat.engine_id(production.render.engine),
-                "view_settings.view_transform": production.style.view_transform,
             },
         )
+        _view_transform(ctx, blender_scene, production.style.view_transform)
         for part in DEPARTMENT_COLLECTIONS:
             department_collection(ctx, scene.id, part)
+
+
+def _view_transform(ctx: BuildContext, scene: bpy.types.Scene, name: str) -> None:
+    """The style's view transform. Which ones exist depends on Blender's colour management (its version, a
+    studio's OCIO config), so one it lacks is a build problem and the scene keeps its own."""
+    try:
+        ctx.assign(scene, "view_settings.view_transform", name)
+    except TypeError as exc:  # Blender lists the ones it has
+        known = str(exc).partition(" not found in ")[2] or "those under Render Properties > Color Management"
+        problem = f"style.view_transform {name!r} is not a view transform of this Blender; use one of {known}"
+        if problem not in ctx.report.problems:
+            ctx.report.problems.append(problem)
 
 
 def bind_shots(production: Production, ctx: BuildContext) -> None:

@@ -151,7 +151,7 @@ def _character_materials(
     looks = {
         "skin": (character.skin_tone or DEFAULT_SKIN, SKIN),
         "hair": (character.hair_color or DEFAULT_HAIR, HAIR),
-        STANDIN: (character.color or DEFAULT_STANDIN, fabric_shader("cotton", "pristine", ctx.presets)),
+        STANDIN: (character.color or DEFAULT_STANDIN, _fabric(ctx, "cotton", "pristine")),
     }
     return {
         part: _shaded_material(
@@ -161,13 +161,28 @@ def _character_materials(
     }
 
 
+def _fabric(ctx: BuildContext, material: str, condition: str) -> FabricShader:
+    """The fabric preset changed by the condition preset; a user's file that cannot be read stops the build
+    with its name rather than a traceback."""
+    try:
+        return fabric_shader(material, condition, ctx.presets)
+    except (ValueError, TypeError) as exc:
+        problem = f"fabric {material} in condition {condition}: {exc}"
+        raise ctx.broken_preset("wardrobe/materials", material, problem) from None
+
+
 def build(production: Production, ctx: BuildContext) -> None:
-    rules = slot_rules(ctx.presets)
+    try:
+        rules = slot_rules(ctx.presets)
+    except (AttributeError, TypeError) as exc:
+        raise ctx.broken_preset(
+            "wardrobe", "slots", f"write `slots:` and `shows:` as mappings ({exc})"
+        ) from None
     pieces: dict[str, dict[str, bpy.types.Material]] = {}
     template = _FabricTemplate()
     try:
         for costume in production.costumes:
-            shader = fabric_shader(costume.material, costume.condition, ctx.presets)
+            shader = _fabric(ctx, costume.material, costume.condition)
             pieces[costume.name] = {
                 slot: _shaded_material(
                     ctx, f"costume:{costume.name}/{slot}", f"{costume.name} {piece}", colour, shader, template

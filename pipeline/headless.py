@@ -19,6 +19,7 @@ from ..cli.console import (
 )
 from ..cli.main import print_estimate, render_overrides, report_invalid
 from ..cli.progress import closing_line
+from ..departments import DEPARTMENT_NAMES
 from ..production.plan import Plan, estimate
 from ..production.render.checkpoint import Checkpoint, recover_blend
 from ..production.render.flamenco import FlamencoError
@@ -38,15 +39,18 @@ def _ensure_registered() -> None:
 
 
 def cmd_build(args: argparse.Namespace, console: Console) -> int:
+    unknown = sorted(set(args.department) - set(DEPARTMENT_NAMES))
+    if unknown:
+        raise UsageError(
+            f"unknown department(s) {', '.join(unknown)}",
+            f"use --department with one of: {', '.join(DEPARTMENT_NAMES)}",
+        )
     _ensure_registered()
     scene = properties.active_scene(bpy.context)
     result, plan = validate_and_plan(scene, str(Path(args.spec).resolve()), args.presets)
     if not result.valid or plan is None:
         return report_invalid(result, args, console)
-    try:
-        report = build_into(scene, result, plan, args.department or None, args.reset)
-    except ValueError as exc:
-        raise UsageError(str(exc), "use --department with one of the names listed") from None
+    report = build_into(scene, result, plan, args.department or None, args.reset)
     if args.save:
         target = Path(args.save).resolve()
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -55,6 +59,8 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         console.emit_json({"built": True, "saved": args.save, "report": report.to_dict()})
     else:
         console.print(f"built {result.production.title if result.production else ''}: {report.summary()}")
+        for line in report.problems:
+            console.print(f"  problem: {line}")
         for line in report.kept:
             console.print(f"  kept your tweak: {line}")
         for line in report.spec_won:

@@ -1,15 +1,18 @@
-"""Framing: the shot-size table and the solver that places a camera so a size frames its real subject.
+"""Framing: the shot-size table and where a camera stands so a size frames its real subject.
 
-``frame_subject`` works on world bounds and a lens (optics.py) and answers with a plain
-:class:`CameraPlacement`; see docs/camera.md for the table and the derivations.
+``frame_subject`` works on world bounds and a lens (optics.py), decides the side and the line the camera
+stands on (singles, pairs, over the shoulder, point of view) and hands the numbers to solver.py; it answers
+with a plain :class:`CameraPlacement`. Like the solver it is total on what a valid spec can give: a flat or
+inside-out box, a TWO with one person in the scene, two people on one spot get the best framing and a
+warning, never an exception. See docs/camera.md for the table and the derivations.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from functools import cached_property, lru_cache, partial
+from functools import cached_property, lru_cache
 from typing import Any
 
 from ..model import Sensor
@@ -22,14 +25,13 @@ from .optics import (
     camera_axes,
     dot,
     dot2,
-    field_of_view,
     look_at,
     preset_number,
-    project_point,
     sub,
     unit2,
     unit2_or_zero,
 )
+from .solver import MAX_PAN_DEG, CameraPlacement, Goal, Lens, framed_region, solve
 
 CAMERA_HEIGHTS = ("eye", "low", "high", "overhead", "ground", "shoulder", "hip")
 """Named camera heights; a number is a lens height in metres above the subject's floor (bounds min z)."""
@@ -43,16 +45,15 @@ BODY_LEVEL_FROM_FLOOR = {"shoulder": 0.818, "hip": 0.530}
 """Shoulder and hip joint heights as fractions of stature (Drillis & Contini 1966): level camera heights."""
 GROUND_CLEARANCE_M = 0.15
 """Lowest lens height above the subject's floor (bounds min z): a camera on a ground plate or hi-hat."""
-MIN_STANDOFF_M = 0.05
-"""Closest a solved camera gets to the subject's front plane."""
-MAX_STANDOFF_M = 100_000.0
+MIN_SUBJECT_HEIGHT_M = 0.01
+"""A subject with flat bounds (a decal, an empty) is framed as a slab this tall."""
+DEFAULT_FACING = (0.0, -1.0)
+"""Backlot's cast faces -Y: the facing of a subject that has none."""
 CAMERA_CLEARANCE_M = 0.1
 """Closest an over-the-shoulder camera gets to the foreground subject's bounds (half a camera body)."""
 OTS_FOREGROUND_EDGE = 0.6
 """Where an over-the-shoulder puts the foreground subject's inner edge (its bounds' projected edge nearest
 the framed subject): this far across the frame from the subject's side, so the shoulder fills the rest."""
-WIDTH_FILL_LIMIT = 0.9
-"""Largest share of the horizontal field of view the framed region may span (two-shots and wide props)."""
 THIRD = 1.0 / 3.0
 
 
@@ -72,7 +73,7 @@ class ShotSize:
     subjects: int = 1
     default_lens_mm: float = 50.0
     fit_width: bool = False
-    """Also keep the region within WIDTH_FILL_LIMIT of the frame width (two-shots, props)."""
+    """Also keep the region within solver.WIDTH_FILL_LIMIT of the frame width (two-shots, props)."""
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class Subject:
     """Something to frame: its evaluated world bounds, the horizontal way it faces, where its eyes are."""
 
     bounds: Bounds
-    facing: tuple[float, float] = (0.0, -1.0)
+    facing: tuple[float, float] = DEFAULT_FACING
     eye_from_top: float = EYE_FROM_TOP
     name: str = "subject"
 
@@ -94,49 +95,10 @@ class Subject:
 
         Cached: a shot asks for it on every frame."""
         center = box_center(self.bounds)
-        facing = unit2(self.facing)
+        facing = unit2_or_zero(self.facing)  # no facing: the eyes above the centre
         front = max(dot2(sub(c, center), facing) for c in box_corners(self.bounds))
         z = self.bounds[1][2] - self.eye_from_top * self.height
         return (center[0] + facing[0] * front, center[1] + facing[1] * front, z)
-
-
-@dataclass(frozen=True)
-class FramedRegion:
-    """Where the framed region landed, in world_to_camera_view frame coordinates."""
-
-    boxes: tuple[Bounds, ...]
-    x_center: float
-    y_bottom: float
-    y_top: float
-
-    @property
-    def fill(self) -> float:
-        return self.y_top - self.y_bottom
-
-    @property
-    def headroom(self) -> float:
-        return 1.0 - self.y_top
-
-
-@dataclass(frozen=True)
-class CameraPlacement:
-    """A solved camera: everything the Blender side needs, as plain data."""
-
-    location: Vec3
-    rotation_euler: Vec3
-    focal_mm: float
-    sensor_fit: str
-    focus_distance_m: float
-    region: FramedRegion
-    warnings: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class _Frame:
-    """The pinhole frustum of one lens/sensor/aspect: tangents of the half field of view."""
-
-    tan_half_h: float
-    tan_half_v: float
 
 
 def shot_size_from_preset(name: str, data: Mapping[str, Any]) -> ShotSize:
@@ -195,29 +157,41 @@ def frame_subject(
     """Place a camera so ``size`` frames ``subject`` on this lens.
 
     ``other`` is the second subject: the partner of a TWO, the foreground shoulder of an OTS (``subject``
-    is the one framed), the target a POV character looks at.
-    ``height`` and ``side_deg`` default to the size's row. Cached (every input and the answer are
-    immutable): shots of one scene often ask for the same framing.
+    is the one framed), the target a POV character looks at. A TWO or OTS without one frames ``subject``
+    alone, with a warning. ``height`` and ``side_deg`` default to the size's row. Cached (every input and
+    the answer are immutable): shots of one scene often ask for the same framing.
     """
-    _check_subject(subject)
+    subject, notes = _usable(subject)
+    if other is not None:
+        other, other_notes = _usable(other)
+        notes += other_notes
     height = size.height if height is None else height
     _check_height(height)
     side = size.side_deg if side_deg is None else side_deg
-    h_fov, v_fov = field_of_view(sensor, focal_mm, fit, aspect)
-    frame = _Frame(math.tan(h_fov / 2), math.tan(v_fov / 2))
-    if size.subjects == 2 and other is None:
-        raise ValueError(f"shot size {size.name} frames two subjects; pass the second one as `other`")
-    if other is not None:
-        _check_subject(other)
+    lens = Lens(focal_mm, sensor, fit, aspect)
+    if size.region is not None and other is not None and size.subjects == 2 and _one_spot(subject, other):
+        where = f"{subject.name} and {other.name} stand on one spot"
+        notes.append(f"{size.name}: {where}; framed from {subject.name}'s facing")
     if size.region is None:
         if other is None:
             raise ValueError(f"shot size {size.name} needs a target to look at; pass it as `other`")
-        return _point_of_view(subject, other, focal_mm, sensor, fit, aspect)
-    assert size.fill is not None and size.headroom is not None
-    if size.name == "OTS":
-        assert other is not None
-        return _over_the_shoulder(size, subject, other, frame, focal_mm, sensor, fit, aspect, height, side)
-    subjects = [subject] if size.subjects == 1 or other is None else [subject, other]
+        placement = _point_of_view(subject, other, lens)
+    elif size.subjects == 2 and other is None:
+        notes.append(f"{size.name}: frames two people, but only {subject.name} is there; framed alone")
+        placement = _single_or_pair(size, [subject], lens, height, side)
+    elif size.name == "OTS" and other is not None:
+        placement = _over_the_shoulder(size, subject, other, lens, height, side)
+    else:
+        pair = [subject] if size.subjects == 1 or other is None else [subject, other]
+        placement = _single_or_pair(size, pair, lens, height, side)
+    return replace(placement, warnings=(*notes, *placement.warnings)) if notes else placement
+
+
+def _single_or_pair(
+    size: ShotSize, subjects: list[Subject], lens: Lens, height: CameraHeight, side: float
+) -> CameraPlacement:
+    """One subject on its third (looking room ahead of its gaze), or two centred between them."""
+    assert size.region is not None and size.fill is not None and size.headroom is not None
     boxes = [region_box(s, size.region) for s in subjects]
     aim = _mean([box_center(b) for b in boxes])
     toward_camera = _camera_direction(subjects, side)
@@ -241,32 +215,24 @@ def frame_subject(
         return (x, y, _camera_z(height, eye_z, ground_z, horizontal))
 
     hint = "the subjects are too wide for the frame; use a wider aspect or move them closer together"
-    return _solve(
-        size, boxes, aim, camera_at, x_target, frame, focal_mm, sensor, fit, aspect, hint, subject.eye_point
-    )
+    goal = Goal(size.name, size.fill, size.headroom, size.fit_width, x_target, hint)
+    return solve(goal, boxes, aim, camera_at, lens, subjects[0].eye_point)
 
 
 def _over_the_shoulder(
-    size: ShotSize,
-    subject: Subject,
-    foreground: Subject,
-    frame: _Frame,
-    focal_mm: float,
-    sensor: Sensor,
-    fit: str,
-    aspect: float,
-    height: CameraHeight,
-    side: float,
+    size: ShotSize, subject: Subject, foreground: Subject, lens: Lens, height: CameraHeight, side: float
 ) -> CameraPlacement:
     """Camera beside ``foreground``'s shoulder, looking at ``subject`` past it.
 
     Works on the foreground's real horizontal bounds, not its centre: a wide lens stands close, where the
-    shoulder's projected size is nothing like a point's. See docs/camera.md, "Over the shoulder".
+    shoulder's projected size is nothing like a point's. See docs/camera.md, "Over the shoulder". Two people
+    on one spot have no line between them: the camera then stands on the framed subject's facing.
     """
-    assert size.region is not None
+    assert size.region is not None and size.fill is not None and size.headroom is not None
     box = region_box(subject, size.region)
     aim = box_center(box)
-    back_axis = unit2(sub(box_center(foreground.bounds), aim))
+    between = unit2_or_zero(sub(box_center(foreground.bounds), aim))
+    back_axis = between if between != (0.0, 0.0) else unit2(subject.facing)
     shoulder_axis = (back_axis[1], -back_axis[0]) if side >= 0 else (-back_axis[1], back_axis[0])
 
     def local(point: Vec3) -> tuple[float, float]:
@@ -279,10 +245,11 @@ def _over_the_shoulder(
     along_extent = (min(c[0] for c in foreground_corners), max(c[0] for c in foreground_corners))
     lateral_clear = max(c[1] for c in foreground_corners) + CAMERA_CLEARANCE_M
     # The angle between the subject's centre (on its third) and the foreground's inner edge (at
-    # OTS_FOREGROUND_EDGE on the other side), for a level camera.
-    spread = math.tan(
-        math.atan((2 * OTS_FOREGROUND_EDGE - 1) * frame.tan_half_h) + math.atan(THIRD * frame.tan_half_h)
-    )
+    # OTS_FOREGROUND_EDGE on the other side), for a level camera; an ultra-wide lens would make it a right
+    # angle or more, past anything a camera beside a shoulder can see.
+    tan_h = lens.tan_half[0]
+    spread_angle = math.atan((2 * OTS_FOREGROUND_EDGE - 1) * tan_h) + math.atan(THIRD * tan_h)
+    spread = math.tan(min(spread_angle, math.radians(MAX_PAN_DEG)))
     eye_z = foreground.eye_point[2]
     ground_z = min(subject.bounds[0][2], foreground.bounds[0][2])
 
@@ -308,12 +275,10 @@ def _over_the_shoulder(
         f"the lens is too wide to frame {subject.name} from behind {foreground.name}; "
         "use a longer lens or move them apart"
     )
-    placement = _solve(
-        size, [box], aim, camera_at, x_target, frame, focal_mm, sensor, fit, aspect, hint, subject.eye_point
-    )
+    goal = Goal(size.name, size.fill, size.headroom, size.fit_width, x_target, hint)
+    placement = solve(goal, [box], aim, camera_at, lens, subject.eye_point)
     shows = [
-        project_point(c, placement.location, placement.rotation_euler, focal_mm, sensor, fit, aspect)
-        for c in box_corners(foreground.bounds)
+        lens.project(c, placement.location, placement.rotation_euler) for c in box_corners(foreground.bounds)
     ]
     if not any(p[2] > 0 and 0 < p[0] < 1 for p in shows):
         note = (
@@ -346,166 +311,20 @@ def _ots_lateral(along: float, corners: list[tuple[float, float]], spread: float
     return lowest if widest == math.inf else max(0.0, widest)
 
 
-def _point_of_view(
-    viewer: Subject, target: Subject, focal_mm: float, sensor: Sensor, fit: str, aspect: float
-) -> CameraPlacement:
-    """The viewer's eyes, on the front plane of the head, looking at the target's eye point."""
+def _point_of_view(viewer: Subject, target: Subject, lens: Lens) -> CameraPlacement:
+    """The viewer's eyes, on the front plane of the head, looking at the target's eye point (or, when the
+    two eye points meet, along the viewer's facing)."""
     location = viewer.eye_point
     look = target.eye_point
+    warnings: tuple[str, ...] = ()
+    if look == location:
+        facing = unit2(viewer.facing)
+        look = (location[0] + facing[0], location[1] + facing[1], location[2])
+        warnings = (f"POV: {target.name}'s eyes are where {viewer.name}'s are; looking straight ahead",)
     rotation = look_at(location, look)
-    region = _framed_region((target.bounds,), look, location, rotation, focal_mm, sensor, fit, aspect)
+    region = framed_region((target.bounds,), look, location, rotation, lens)
     depth = dot(sub(look, location), camera_axes(rotation)[2])
-    return CameraPlacement(location, rotation, focal_mm, fit, depth, region)
-
-
-def _solve(
-    size: ShotSize,
-    boxes: list[Bounds],
-    aim: Vec3,
-    camera_at: Callable[[float], Vec3],
-    x_target: float,
-    frame: _Frame,
-    focal_mm: float,
-    sensor: Sensor,
-    fit: str,
-    aspect: float,
-    shortfall_hint: str,
-    focus_point: Vec3,
-) -> CameraPlacement:
-    """Find the standoff distance, tilt and pan that put the region's box where the size's row says.
-
-    In a camera's vertical plane a point's frame height depends only on its elevation angle from the lens,
-    so the tilt cannot change the region's angular height: the distance alone sets it (the angle shrinks
-    monotonically with distance, about as 1/distance, so secant steps on the logarithms converge in a few
-    evaluations), the tilt then puts the top on the headroom line, and the pan puts the subject on its
-    third. Pan and distance interact slightly: the two solves alternate until they agree.
-    """
-    assert size.fill is not None and size.headroom is not None
-    y_top = 2 * (1 - size.headroom) - 1
-    y_bottom = y_top - 2 * size.fill
-    vertical_target = math.atan(y_top * frame.tan_half_v) - math.atan(y_bottom * frame.tan_half_v)
-    width_limit = 2 * math.atan(frame.tan_half_h) * WIDTH_FILL_LIMIT
-    corners = [c for b in boxes for c in box_corners(b)]
-    warnings: list[str] = []
-
-    def log_oversize(log_distance: float, pan_angle: float) -> float:
-        """log of (the region's angular size / the size the frame wants); decreasing in distance."""
-        location = camera_at(math.exp(log_distance))
-        measured = _corner_angles(corners, location, _heading(aim, location, pan_angle), size.fit_width)
-        if measured is None:
-            return math.inf
-        elevations, azimuths = measured
-        oversize = (max(elevations) - min(elevations)) / vertical_target
-        if size.fit_width:
-            oversize = max(oversize, (max(azimuths) - min(azimuths)) / width_limit)
-        return math.log(oversize)
-
-    nearest, farthest = math.log(MIN_STANDOFF_M), math.log(MAX_STANDOFF_M)
-    # First guess: a pinhole seeing the region's height square on at the wanted share of the frame.
-    region_height = max(c[2] for c in corners) - min(c[2] for c in corners)
-    pinhole_distance = region_height / (2 * size.fill * frame.tan_half_v)
-    log_distance = min(max(math.log(max(pinhole_distance, MIN_STANDOFF_M)), nearest), farthest)
-    pan, tilt = 0.0, 0.0
-    at_nearest = math.nan
-    for _ in range(30):
-        # Whether the nearest stand-off is too close: once it is, the small pans that follow keep it so.
-        if not at_nearest > 0:
-            at_nearest = log_oversize(nearest, pan)
-        if at_nearest > 0:
-            oversize_now = partial(log_oversize, pan_angle=pan)
-            log_distance = _root(oversize_now, nearest, farthest, log_distance, at_nearest)
-        else:
-            log_distance = nearest
-        location = camera_at(math.exp(log_distance))
-        measured = _corner_angles(corners, location, _heading(aim, location, pan), size.fit_width)
-        assert measured is not None
-        tilt = max(measured[0]) - math.atan(y_top * frame.tan_half_v)
-        new_pan = _pan_for_x(aim, location, _heading(aim, location, 0.0), tilt, 2 * x_target - 1, frame, pan)
-        if abs(new_pan - pan) < 1e-10:
-            break
-        pan = new_pan
-    location = camera_at(math.exp(log_distance))
-    h = _heading(aim, location, pan)
-    rotation = (math.pi / 2 + tilt, 0.0, math.atan2(-h[0], h[1]))
-    region = _framed_region(tuple(boxes), aim, location, rotation, focal_mm, sensor, fit, aspect)
-    if region.fill < size.fill * 0.98:
-        warnings.append(
-            f"{size.name}: the region fills {region.fill:.2f} of the frame height, not {size.fill:.2f}; "
-            + shortfall_hint
-        )
-    forward = camera_axes(rotation)[2]
-    focus = dot(sub(focus_point, location), forward)
-    return CameraPlacement(location, rotation, focal_mm, fit, focus, region, tuple(warnings))
-
-
-def _heading(aim: Vec3, location: Vec3, pan_angle: float) -> tuple[float, float]:
-    """Horizontal unit view direction of a camera at ``location`` turned ``pan_angle`` off ``aim``."""
-    base = math.atan2(aim[1] - location[1], aim[0] - location[0]) + pan_angle
-    return math.cos(base), math.sin(base)
-
-
-def _corner_angles(
-    corners: list[Vec3], location: Vec3, heading: tuple[float, float], fit_width: bool
-) -> tuple[list[float], list[float]] | None:
-    """Elevations and (for sizes that fit the width) azimuths of the corners seen from ``location`` looking
-    along ``heading``; None if one is behind."""
-    hx, hy = heading
-    elevations, azimuths = [], []
-    for c in corners:
-        dx, dy, dz = c[0] - location[0], c[1] - location[1], c[2] - location[2]
-        depth = dx * hx + dy * hy
-        if depth <= 1e-6:
-            return None
-        elevations.append(math.atan2(dz, depth))
-        if fit_width:
-            azimuths.append(math.atan2(dx * hy - dy * hx, depth))
-    return elevations, azimuths
-
-
-def _framed_region(
-    boxes: tuple[Bounds, ...],
-    center: Vec3,
-    location: Vec3,
-    rotation: Vec3,
-    focal_mm: float,
-    sensor: Sensor,
-    fit: str,
-    aspect: float,
-) -> FramedRegion:
-    """Where the boxes' corners and their ``center`` land in the frame of a solved camera."""
-    projected = [
-        project_point(c, location, rotation, focal_mm, sensor, fit, aspect)
-        for b in boxes
-        for c in box_corners(b)
-    ]
-    return FramedRegion(
-        boxes=boxes,
-        x_center=project_point(center, location, rotation, focal_mm, sensor, fit, aspect)[0],
-        y_bottom=min(p[1] for p in projected),
-        y_top=max(p[1] for p in projected),
-    )
-
-
-def _pan_for_x(
-    point: Vec3,
-    location: Vec3,
-    base: tuple[float, float],
-    tilt: float,
-    x_norm: float,
-    frame: _Frame,
-    guess: float,
-) -> float:
-    """Pan (radians, counter-clockwise from ``base``) that shows ``point`` at normalised x in [-1, 1]."""
-    d = sub(point, location)
-
-    def x_at(pan: float) -> float:
-        c, s = math.cos(pan), math.sin(pan)
-        h = (base[0] * c - base[1] * s, base[0] * s + base[1] * c)
-        depth = (d[0] * h[0] + d[1] * h[1]) * math.cos(tilt) + d[2] * math.sin(tilt)
-        return (d[0] * h[1] - d[1] * h[0]) / (depth * frame.tan_half_h) - x_norm
-
-    limit = math.atan(frame.tan_half_h) * 1.2
-    return _root(x_at, -limit, limit, guess)
+    return CameraPlacement(location, rotation, lens.focal_mm, lens.fit, depth, region, warnings)
 
 
 def _check_height(height: CameraHeight) -> None:
@@ -535,11 +354,11 @@ def _camera_direction(subjects: list[Subject], side_deg: float) -> tuple[float, 
     A single: its facing turned ``side_deg`` toward its right. A pair: perpendicular to the line between
     them, on the side they face together (with the first subject on frame left when they face each other).
     """
-    if len(subjects) == 1:
+    a, b = (box_center(s.bounds) for s in (subjects[0], subjects[-1]))
+    across = unit2_or_zero(sub(b, a))
+    if len(subjects) == 1 or across == (0.0, 0.0):  # one subject, or two on one spot: face the first
         base = unit2(subjects[0].facing)
     else:
-        a, b = (box_center(s.bounds) for s in subjects)
-        across = unit2(sub(b, a))
         normal = (-across[1], across[0])  # camera here sees a on the left
         mean_facing = unit2_or_zero(add2(unit2(subjects[0].facing), unit2(subjects[1].facing)))
         base = normal if dot2(mean_facing, normal) >= -1e-9 else (-normal[0], -normal[1])
@@ -548,49 +367,28 @@ def _camera_direction(subjects: list[Subject], side_deg: float) -> tuple[float, 
     return (base[0] * c - base[1] * s, base[0] * s + base[1] * c)
 
 
-def _check_subject(subject: Subject) -> None:
-    low, high = subject.bounds
-    if len(low) != 3 or len(high) != 3 or any(h < lo for lo, h in zip(low, high, strict=True)):
-        raise ValueError(
-            f"{subject.name}: bounds {subject.bounds} must be (min_xyz, max_xyz) with min <= max"
-        )
-    if subject.height <= 0:
-        raise ValueError(f"{subject.name}: bounds have no height; is the object empty or flat?")
-    if math.hypot(*subject.facing) == 0:
-        raise ValueError(f"{subject.name}: facing direction {subject.facing} has zero length")
+def _one_spot(a: Subject, b: Subject) -> bool:
+    """Whether two subjects stand on one spot: no line between them to frame a pair or a shoulder across."""
+    return unit2_or_zero(sub(box_center(b.bounds), box_center(a.bounds))) == (0.0, 0.0)
 
 
-def _root(
-    fn: Callable[[float], float], low: float, high: float, guess: float, f_low: float | None = None
-) -> float:
-    """Where a function that changes sign once on [low, high] crosses zero, starting from ``guess``.
-
-    Secant steps (fast on the near-linear functions the solver hands in) inside a bracket that shrinks
-    every step; a step that would leave the bracket, or an infinite value, bisects instead. The answer is
-    the bracket's end on the negative side, so a root next to a pole (+inf) lands on the finite side.
-    ``f_low`` is ``fn(low)`` when the caller has it already.
-    """
-    f_low = fn(low) if f_low is None else f_low
-    rising = f_low < 0
-    negative, positive = (low, high) if rising else (high, low)
-    previous = (low, f_low)
-    x = min(max(guess, low), high)
-    for _ in range(100):
-        value = fn(x)
-        if value <= 0:
-            negative = x
-        else:
-            positive = x
-        if abs(value) < 1e-12:
-            return x
-        if abs(positive - negative) < 1e-13 * max(1.0, abs(x)):
-            break
-        step = math.nan
-        if math.isfinite(value) and math.isfinite(previous[1]) and value != previous[1]:
-            step = x - value * (x - previous[0]) / (value - previous[1])
-        previous = (x, value)
-        x = step if min(negative, positive) < step < max(negative, positive) else (negative + positive) / 2
-    return negative
+def _usable(subject: Subject) -> tuple[Subject, list[str]]:
+    """``subject`` as the solver can frame it, with what had to change: bounds written max-first are
+    sorted, flat bounds get MIN_SUBJECT_HEIGHT_M, a facing of no length faces -Y."""
+    (x0, y0, z0), (x1, y1, z1) = subject.bounds
+    low = (min(x0, x1), min(y0, y1), min(z0, z1))
+    high = (max(x0, x1), max(y0, y1), max(z0, z1))
+    notes = []
+    if high[2] - low[2] < MIN_SUBJECT_HEIGHT_M:
+        high = (high[0], high[1], low[2] + MIN_SUBJECT_HEIGHT_M)
+        notes.append(f"{subject.name} has no height (flat or empty); framed as a thin slab")
+    facing = subject.facing
+    if math.hypot(*facing) < 1e-9:
+        facing = DEFAULT_FACING
+        notes.append(f"{subject.name} faces no way; framed as facing -Y")
+    if (low, high) == subject.bounds and facing == subject.facing:
+        return subject, notes
+    return replace(subject, bounds=(low, high), facing=facing), notes
 
 
 def _mean(points: Sequence[Vec3]) -> Vec3:

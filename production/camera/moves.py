@@ -184,7 +184,7 @@ def orbit(
     seen = _seen_from(start, center)
     dx, dy = start.location[0] - center[0], start.location[1] - center[1]
     radius, heading = math.hypot(dx, dy), math.atan2(dy, dx)
-    poses = []
+    poses = [start]
     for t in progress(frame_count, easing):
         angle = heading + math.radians(angle_deg) * t
         location = (
@@ -192,10 +192,8 @@ def orbit(
             center[1] + radius * math.sin(angle),
             start.location[2] + rise_m * t,
         )
-        poses.append(
-            start._replace(location=location, rotation_euler=look_at_keeping(location, center, seen))
-        )
-    return _unwrapped(poses)
+        poses.append(_keeping(poses[-1], location, center, seen))
+    return _unwrapped(poses[1:])
 
 
 def crane(
@@ -213,7 +211,7 @@ def crane(
     dx, dy, dz = (start.location[i] - pivot[i] for i in range(3))
     reach, length = math.hypot(dx, dy), math.sqrt(dx * dx + dy * dy + dz * dz)
     elevation, heading = math.atan2(dz, reach), math.atan2(dy, dx)
-    poses = []
+    poses = [start]
     for t in progress(frame_count, easing):
         el = elevation + math.radians(boom_deg) * t
         az = heading + math.radians(swing_deg) * t
@@ -222,10 +220,8 @@ def crane(
             pivot[1] + length * math.cos(el) * math.sin(az),
             pivot[2] + length * math.sin(el),
         )
-        poses.append(
-            start._replace(location=location, rotation_euler=look_at_keeping(location, target, seen))
-        )
-    return _unwrapped(poses)
+        poses.append(_keeping(poses[-1], location, target, seen))
+    return _unwrapped(poses[1:])
 
 
 def fly_over(
@@ -238,16 +234,14 @@ def fly_over(
     """A drone pass in a straight line to ``end_location``, keeping ``target`` where the starting frame
     composed it (or keeping its heading)."""
     seen = None if target is None else _seen_from(start, target)
-    poses = []
+    poses = [start]
     for t in progress(frame_count, easing):
         location = _lerp3(start.location, end_location, t)
-        rotation = (
-            start.rotation_euler
-            if target is None or seen is None
-            else look_at_keeping(location, target, seen)
-        )
-        poses.append(start._replace(location=location, rotation_euler=rotation))
-    return _unwrapped(poses)
+        if target is None or seen is None:
+            poses.append(start._replace(location=location))
+        else:
+            poses.append(_keeping(poses[-1], location, target, seen))
+    return _unwrapped(poses[1:])
 
 
 def follow(
@@ -258,13 +252,10 @@ def follow(
     path = _per_frame(subject_path, frame_count)
     offset, seen = sub(start.location, path[0]), _seen_from(start, path[0])
     wanted = [_add(p, offset) for p in path]
-    locations = _damped(wanted, lag_frames)
-    return _unwrapped(
-        [
-            start._replace(location=loc, rotation_euler=look_at_keeping(loc, aim, seen))
-            for loc, aim in zip(locations, path, strict=True)
-        ]
-    )
+    poses = [start]
+    for location, aim in zip(_damped(wanted, lag_frames), path, strict=True):
+        poses.append(_keeping(poses[-1], location, aim, seen))
+    return _unwrapped(poses[1:])
 
 
 def crash_zoom(
@@ -289,11 +280,13 @@ def dolly_zoom(
     """Zoom while dollying so the subject keeps its size and the background stretches (the "Vertigo" shot).
 
     Image size of the subject's front plane is focal / depth, so depth follows focal: d(t) = d0 * f(t) / f0.
+    A subject with no front plane ahead of the lens (the camera inside its bounds: a POV from its eyes) has
+    no size to keep: the camera holds still and only zooms.
     """
     forward = camera_axes(start.rotation_euler)[2]
     front = min(dot(sub(c, start.location), forward) for c in box_corners(subject_bounds))
     if front <= 0:
-        raise ValueError("dolly zoom: the subject must be in front of the camera")
+        return crash_zoom(start, frame_count, to_focal_mm, (0.0, 1.0), easing)
     poses = []
     for pose in crash_zoom(start, frame_count, to_focal_mm, (0.0, 1.0), easing):
         depth = front * pose.focal_mm / start.focal_mm
@@ -468,6 +461,15 @@ def _parameters(function: Callable[..., Any]) -> tuple[tuple[str, ...], tuple[st
     }
     required = tuple(name for name, p in parameters.items() if p.default is inspect.Parameter.empty)
     return tuple(parameters), required
+
+
+def _keeping(previous: CameraPose, location: Vec3, target: Vec3, seen: Vec3) -> CameraPose:
+    """``previous`` moved to ``location``, turned to keep ``target`` where the start saw it
+    (`look_at_keeping`); on the target itself (a fly-over through its target's eyes, a POV following the eyes
+    it looks from) any way is as good as another, so it keeps the previous frame's."""
+    if math.dist(location, target) < 1e-9:
+        return previous._replace(location=location)
+    return previous._replace(location=location, rotation_euler=look_at_keeping(location, target, seen))
 
 
 def _seen_from(start: CameraPose, target: Vec3) -> Vec3:

@@ -13,10 +13,11 @@ from typing import Any
 
 from ..model import CameraSpec
 from . import moves
-from .framing import CameraPlacement, Subject
+from .framing import Subject
 from .moves import CameraPose
 from .optics import Vec3, camera_axes, dot, offset, sub
 from .rigs import crane_pivot
+from .solver import CameraPlacement
 
 PULL_SPAN = 0.8
 """A pull with no `at` fractions lands on its last subject at this fraction of the shot."""
@@ -45,6 +46,7 @@ def start_pose(spec: CameraSpec, placement: CameraPlacement) -> tuple[CameraPose
 def move_parameters(spec: CameraSpec, start: CameraPose, framed: Subject, eyes: list[Vec3]) -> dict[str, Any]:
     """The spec's one `amount` knob and the subject, mapped onto the move's parameters (docs/camera.md).
 
+    `framed` is the subject the camera looks at (a POV's target, not its viewer): a dolly zoom keeps its size.
     `eyes` is the looked-at eye point on every frame: a follow chases it, the other moves aim where it starts.
     """
     amount, focus_point = spec.amount, eyes[0]

@@ -67,6 +67,9 @@ LIGHTING_SETUPS = (
     "natural",
 )
 LIGHT_ROLES = ("key", "fill", "rim", "back", "background", "practical", "sun", "moon")
+WALLS = ("back", "left", "right", "front")
+SHAPES = ("box", "cylinder", "cone", "sphere")
+PRACTICAL_TYPES = ("POINT", "SPOT", "AREA")
 
 
 @dataclass(frozen=True)
@@ -260,6 +263,70 @@ COSTUME = obj(
     description=text("Notes."),
 )
 
+SURFACE = obj(
+    "A surface material of the set.",
+    color=color("Base colour."),
+    roughness=number("Roughness 0 (mirror) .. 1 (matte).", minimum=0, maximum=1),
+    metallic=number("Metallic 0..1.", minimum=0, maximum=1),
+)
+
+PRACTICAL = obj(
+    "A practical lamp in the set, with a glowing fixture round it. Also `size` (the lamp's, metres: one "
+    "number or [x, y]) and `fixture_size` (one number or [x, y, z]).",
+    open_keys=True,
+    name=text("Name, unique in the location.", max_length=100),
+    type=choice(PRACTICAL_TYPES, "Lamp type."),
+    at=list_of(number(), "Where the lamp is, [x, y, z] metres."),
+    aim=list_of(number(), "Where a SPOT or AREA lamp points, [x, y, z] metres."),
+    kelvin=number("Colour temperature (when no `color`).", minimum=1000, maximum=40000),
+    color=color("Lamp colour (wins over `kelvin`), e.g. a neon sign."),
+    power=number("Power in watts.", minimum=0, maximum=1e6),
+    cone=number("SPOT cone angle, degrees.", minimum=1, maximum=180),
+    fixture=choice(SHAPES, "Shape of the glowing fixture."),
+)
+
+BLOCKOUT = obj(
+    "Blockout set geometry: walls, openings, props, ceiling, terrain (see presets/locations).",
+    walls=list_of(choice(WALLS), "Walls to build: back, left, right, front."),
+    openings=list_of(
+        obj(
+            "A door or window cut into a wall.",
+            wall=choice(WALLS, "The wall it is in."),
+            at=number("Offset of its centre from the wall's centre, metres."),
+            width=number("Width, metres.", minimum=0.01, maximum=10_000),
+            height=number("Height, metres.", minimum=0.01, maximum=10_000),
+            sill=number("Height of its bottom edge above the floor, metres.", minimum=0, maximum=10_000),
+            kind=text("door, window...: a note.", max_length=100),
+        ),
+        "Doors and windows.",
+    ),
+    ceiling=boolean("Close the set with a ceiling."),
+    props=list_of(
+        obj(
+            "A blockout prop.",
+            name=text("Name.", max_length=100),
+            shape=choice(SHAPES, "Shape."),
+            at=list_of(number(), "Where it stands, [x, y] or [x, y, z] metres."),
+            size=list_of(number(minimum=0.001, maximum=10_000), "[x, y, z] metres."),
+            rotation=list_of(number(minimum=-360, maximum=360), "[x, y, z] degrees."),
+            ring=obj(
+                "Copies on a circle round `at`.",
+                count=integer("How many.", minimum=1, maximum=1000),
+                radius=number("Radius, metres.", minimum=0, maximum=10_000),
+            ),
+            surface=text("Surface material (a key of `surfaces`).", max_length=100),
+        ),
+        "Props: boxes, cylinders, cones and spheres.",
+    ),
+    terrain=obj(
+        "Ground that is not flat.",
+        kind=choice(("dunes",), "Terrain kind."),
+        height=number("Ridge height, metres.", minimum=0, maximum=10_000),
+        wavelength=number("Distance between ridges, metres.", minimum=0.1, maximum=100_000),
+        flat_radius=number("Level ground round every mark, metres.", minimum=0.01, maximum=100_000),
+    ),
+)
+
 LOCATION = obj(
     "A place where scenes happen.",
     name=text("Unique name; referenced by scenes.", required=True, max_length=200),
@@ -286,13 +353,10 @@ LOCATION = obj(
         max_length=100,
     ),
     size=list_of(number(minimum=0.1, maximum=10_000), "Set size [width, depth, height] in metres."),
-    surfaces=map_of(obj("A surface material.", open_keys=True), "Surface materials by set part."),
-    practicals=list_of(obj("A practical lamp in the set.", open_keys=True), "Practical lamps."),
-    features=map_of(list_of(number()), "Named set features [x, y, z] a shot can frame."),
-    blockout=obj(
-        "Blockout set geometry: walls, openings, props, ceiling, terrain (see presets/locations).",
-        open_keys=True,
-    ),
+    surfaces=map_of(SURFACE, "Surface materials by set part (floor, walls, or a prop's `surface`)."),
+    practicals=list_of(PRACTICAL, "Practical lamps."),
+    features=map_of(list_of(number()), "Named set features [x, y] or [x, y, z] a shot can frame."),
+    blockout=BLOCKOUT,
     lighting=LIGHTING,
     description=text("Notes."),
 )

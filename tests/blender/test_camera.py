@@ -494,6 +494,23 @@ def test_extra_cameras_are_found_by_shot_and_frame_the_subject(clean_blender: No
     assert scene.timeline_markers["M"].camera == found[0][1]
 
 
+def test_a_set_feature_is_framed_like_a_mark(clean_blender: None, tmp_path: Path) -> None:
+    """`features` are points of the set a shot can frame (validation takes them as subjects): an INSERT of one
+    frames the 0.6 x 0.6 x 1 m box docs/camera.md puts on a mark, far from where the cast stands."""
+    locations = [{"name": "Stage", "preset": "stage", "features": {"statue": [6.0, 4.0, 0.5]}}]
+    shot = {"id": "F", "scene": 1, "size": "INSERT", "subject": "statue", "duration": 2}
+    build_spec(tmp_path, [shot], {"A": 1.8}, locations=locations)
+    scene = story(1)
+    at_frame(scene, 1)
+    box = [
+        Vector((6 + dx, 4 + dy, 0.5 + dz)) for dx in (-0.3, 0.3) for dy in (-0.3, 0.3) for dz in (0.0, 1.0)
+    ]
+    frame = projected(scene, keyed("shot:F/camera"), box)
+    assert all(0 <= f.x <= 1 and 0 <= f.y <= 1 and f.z > 0 for f in frame), frame
+    ys = [f.y for f in frame]
+    assert max(ys) - min(ys) == pytest.approx(preset("shot_sizes", "INSERT")["fill"], rel=0.10)
+
+
 def test_hand_moved_rig_and_aim_survive_a_rebuild(clean_blender: None, tmp_path: Path) -> None:
     shots: list[dict[str, Any]] = [
         {"id": "T", "scene": 1, "size": "MS", "subject": "A", "camera": {"lens": 40}, "duration": 2}

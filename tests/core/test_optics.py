@@ -383,14 +383,3 @@ def test_focus_distance_is_the_depth_of_the_subjects_eyes() -> None:
     eye = np.array([0.0, -0.15, 1.8 * (1 - framing.EYE_FROM_TOP)])
     depth = -((eye - np.asarray(placement.location)) @ rot)[2]
     assert placement.focus_distance_m == pytest.approx(depth)
-
-
-def test_framing_needs_a_second_subject_and_sane_bounds() -> None:
-    gate = sensor("full_frame")
-    with pytest.raises(ValueError, match="pass the second one as `other`"):
-        framing.frame_subject(shot_size("TWO"), person(1.8), 50, gate, ASPECT)
-    flat = framing.Subject(((0, 0, 1), (1, 1, 1)), name="Poster")
-    with pytest.raises(ValueError, match="Poster: bounds have no height"):
-        framing.frame_subject(shot_size("CU"), flat, 50, gate, ASPECT)
-    with pytest.raises(ValueError, match="camera height 'sky'"):
-        framing.frame_subject(shot_size("CU"), person(1.8), 50, gate, ASPECT, height="sky")
