@@ -74,11 +74,15 @@ def _open_checkpoint_blend(blend: Path, console: Console) -> None:
     """Open the render's .blend, or the complete copy a killed save left (`.blend@`, `.blend1`)."""
     found = recover_blend(blend)
     if found is None:
-        if any(p.exists() for p in (blend, blend.with_name(blend.name + "@"))):
+        if blend.exists():
             raise UsageError(
                 f"{blend} is damaged and has no complete backup",
                 "move it aside to start a new render, or restore it from a backup",
             )
+        stale = blend.with_name(blend.name + "@")
+        if stale.exists() or stale.is_symlink():  # the first save was killed: nothing was rendered yet
+            stale.unlink()
+            console.print(f"note: removed {stale.name}, left by a first save that was killed; starting anew")
         return
     with stdout_to_stderr():
         bpy.ops.wm.open_mainfile(filepath=str(found))

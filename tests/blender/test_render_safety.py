@@ -150,3 +150,14 @@ def test_a_full_disk_stops_with_what_to_do_and_resume_finishes(production: Path)
 
     assert files_on_disk(production.parent) == expected_files(production.parent)
     assert not list(production.parent.glob(".production.blend*"))
+
+
+def test_an_empty_blend_at_left_by_an_older_killed_first_save_is_cleared_on_resume(production: Path) -> None:
+    """The state the attack left (a 0-byte `production.blend@`, no `production.blend`): resume starts anew."""
+    (production.parent / "production.blend@").write_bytes(b"")
+
+    done = render(production, "--resume")
+
+    assert "production.blend@" in done.stdout + done.stderr
+    assert not (production.parent / "production.blend@").exists()
+    assert files_on_disk(production.parent) == expected_files(production.parent)
