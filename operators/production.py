@@ -10,6 +10,7 @@ from bpy.props import EnumProperty, StringProperty
 
 from ..departments import DEPARTMENT_NAMES
 from ..pipeline.steps import build_into, validate_and_plan, validate_into
+from ..production.diagnostics import ProductionError
 from ..runtime.properties import active_scene, preset_folders, production_state, scene_state
 
 if TYPE_CHECKING:
@@ -68,7 +69,11 @@ class _BuildMixin:
             return {"CANCELLED"}
         only = None if self.department == "ALL" else [self.department]
         state = scene_state(scene)
-        report = build_into(scene, result, plan, only, state.reset_to_spec)
+        try:
+            report = build_into(scene, result, plan, only, state.reset_to_spec)
+        except ProductionError as error:  # e.g. a broken preset in the user's folder
+            self.report({"ERROR"}, f"Build stopped: {error.message}. {error.suggestion}")
+            return {"CANCELLED"}
         state.reset_to_spec = False
         self.report({"INFO"}, report.summary())
         return {"FINISHED"}
