@@ -16,6 +16,7 @@ import bpy
 
 from ..production.model import Output
 from ..production.render.checkpoint import commit_frame, frame_path, temp_path
+from ..production.render.fingerprints import master_depth
 from ..production.render.safe_files import join, writing
 from ..runtime import compat
 from .context import RenderContext
@@ -117,9 +118,9 @@ class MasterRenderer:
         settings.color_mode = "RGB" if render.film_transparent or kind == "linear" else "RGBA"
 
     def _depth(self, kind: str) -> Literal["8", "16"]:
-        """16 bits where an output needs them (16-bit PNG, EXR), else 8: half the bytes to write and read."""
-        if kind == "linear" or any(
-            o.color_depth != "8" and o.container == "png" and o.retro is None for o in self.context.outputs
-        ):
+        """16 bits where an output needs them (16-bit PNG, EXR), else 8: half the bytes to write and read.
+        Judged on all the production's outputs, not this run's `--outputs`, so the same frame always derives
+        from the same master (what the resume fingerprints assume)."""
+        if kind == "linear" or master_depth(self.context.production.outputs) == "16":
             return "16"
         return "8"
