@@ -80,7 +80,7 @@ def _open_checkpoint_blend(blend: Path, console: Console) -> None:
                 "move it aside to start a new render, or restore it from a backup",
             )
         stale = blend.with_name(blend.name + "@")
-        if stale.exists() or stale.is_symlink():  # the first save was killed: nothing was rendered yet
+        if stale.is_file() and not stale.is_symlink():  # a first save was killed: nothing was rendered yet
             stale.unlink()
             console.print(f"note: removed {stale.name}, left by a first save that was killed; starting anew")
         return
