@@ -7,8 +7,10 @@ breakdown (notes and plain action). Tuned for speed: most text has no markup at 
 from __future__ import annotations
 
 import functools
+import itertools
 import re
 from dataclasses import dataclass
+from operator import attrgetter
 
 NOTE_MARKUP = re.compile(r"\[\[([^\n\]]*+(?:(?:\](?!\])|\n(?!\n))[^\n\]]*+)*+)\]\]")
 """One note: ``[[`` up to the first ``]]``, unless a truly empty line comes first (a held line does not end
@@ -18,22 +20,19 @@ so ``[[a]] [[b]]`` is two notes, never one reaching from the first ``[[`` to the
 _ESCAPES = {"\\*": "\ue000", "\\_": "\ue001", "\\\\": "\ue002"}
 _UNESCAPE = str.maketrans({"\ue000": "*", "\ue001": "_", "\ue002": "\\"})
 _SPACE_TAB_LINE = re.compile(r"^[ \t]+$", re.MULTILINE)
-# Markdown's flanking rule for whole runs of markers: a run followed by a space opens nothing (no star of
-# "** word" opens), a run preceded by a space closes nothing (nor does "word **"): the text inside may not
-# start with markers and a space, and its last character besides markers may not be a space. A marker with
-# more markers before it than a closer has is never where a span starts (the marker before it would start
-# it first): skipping it keeps a long run of markers from costing a scan per marker.
-_STARS = r"(?!\**\s)(.*?[^\s*]\**?)"
-_UNDERLINED = r"(?!_*\s)(.*?[^\s_]_*?)"
-_EMPHASIS = re.compile(  # (each look back follows the first marker: a pattern starting with one scans slower)
-    rf"\*(?<!\*\*\*\*\*)(?:\*\*{_STARS}\*\*\*|\*{_STARS}\*\*|{_STARS}\*)|_(?<!___){_UNDERLINED}_"
-)
 _EMPHASIS_STYLES: tuple[frozenset[str], ...] = (
     frozenset({"bold", "italic"}),
     frozenset({"bold"}),
     frozenset({"italic"}),
     frozenset({"underline"}),
 )
+_STAR_SPANS = ((3, 0), (2, 1), (1, 2))
+"""The spans a run of stars may open, most markers first: (markers each side, ``_EMPHASIS_STYLES`` index)."""
+_UNDERLINE_SPANS = ((1, 3),)
+_MARKER_RUN = {"*": re.compile(r"\*+"), "_": re.compile(r"_+")}
+_SIMPLE_SPAN = re.compile(r"\*([^\s*_](?:[^*_\n]*[^\s*_])?)\*|_([^\s*_](?:[^*_\n]*[^\s*_])?)_")
+"""A span with one marker each side and none inside (``*word*``, ``_a few words_``), as most marked-up text
+holds. Each try stops at the next marker: cutting a text at these costs time in proportion to its length."""
 
 
 @dataclass(frozen=True)
@@ -50,24 +49,111 @@ def emphasis_runs(line: str) -> list[Run]:
         line = line.replace(escape, placeholder)
     runs: list[Run] = []
     _collect_runs(line, frozenset(), runs)
-    merged: list[Run] = []
-    for run in runs:
-        text = run.text.translate(_UNESCAPE)
-        if merged and merged[-1].styles == run.styles:
-            merged[-1] = Run(merged[-1].text + text, run.styles)
-        elif text:
-            merged.append(Run(text, run.styles))
-    return merged
+    # Neighbours with the same styles become one run (empty runs aside), each text joined once.
+    return [
+        Run("".join(run.text for run in group).translate(_UNESCAPE), styles)
+        for styles, group in itertools.groupby(filter(attrgetter("text"), runs), attrgetter("styles"))
+    ]
 
 
 def _collect_runs(text: str, styles: frozenset[str], runs: list[Run]) -> None:
-    position = 0
-    for match in _EMPHASIS.finditer(text):
-        runs.append(Run(text[position : match.start()], styles))
-        group = next(index for index in range(4) if match.group(index + 1) is not None)
-        _collect_runs(match.group(group + 1), styles | _EMPHASIS_STYLES[group], runs)
-        position = match.end()
-    runs.append(Run(text[position:], styles))
+    pieces, span_styles = _emphasis_pieces(text)
+    runs.append(Run(pieces[0], styles))
+    for number, style in enumerate(span_styles):
+        _collect_runs(pieces[2 * number + 1], styles | _EMPHASIS_STYLES[style], runs)
+        runs.append(Run(pieces[2 * number + 2], styles))
+
+
+def _emphasis_pieces(text: str) -> tuple[list[str], list[int]]:
+    """``text`` cut at its emphasis spans: the text outside and inside them by turns (``[outside, inside,
+    outside, ..., outside]``, markers left out), and each span's index in ``_EMPHASIS_STYLES``. Emphasis never
+    spans lines: each line is read alone."""
+    if "\n" not in text:
+        return _line_pieces(text)
+    pieces: list[str] = []
+    styles: list[int] = []
+    outside: list[str] = []  # the lines of the outside piece being gathered (joined once: no repeated copies)
+    for line in text.split("\n"):
+        line_pieces, line_styles = _line_pieces(line)
+        outside.append(line_pieces[0])
+        if line_styles:
+            pieces.append("\n".join(outside))
+            pieces += line_pieces[1:-1]
+            styles += line_styles
+            outside = [line_pieces[-1]]
+    pieces.append("\n".join(outside))
+    return pieces, styles
+
+
+def _line_pieces(line: str) -> tuple[list[str], list[int]]:
+    """:func:`_emphasis_pieces` of one line, by Markdown's flanking rule for whole runs of markers.
+
+    A run of markers followed by a space opens nothing (no star of ``** word`` does). Otherwise its first
+    marker opens a span of three, two or one stars (as many as the run holds, the most that a later run
+    closes) or of one underscore. The span closes at the first later run of its marker with at least as many
+    markers and a character other than a space before it (``word **`` closes nothing); what is left of that
+    run may open the next span. Spans inside a span are found in its text alone.
+
+    One pass, in time growing with the line's length whatever the markers (a hostile line may be megabytes
+    long): where the next star and the next underscore are, and where each kind of span next closes, is kept
+    until the pass goes beyond it, and a marker that no later run can close opens nothing more.
+    """
+    pieces: list[str] = []
+    styles: list[int] = []
+    outside_start = position = 0
+    star, underscore = line.find("*"), line.find("_")
+    # Per style: where the run that closes its next span starts; -1: none on the line, 0: not looked for yet
+    # (a run at 0 closes nothing: no character before it).
+    closers = [0, 0, 0, 0]
+    while True:
+        if 0 <= star < position:
+            star = line.find("*", position)
+        if 0 <= underscore < position:
+            underscore = line.find("_", position)
+        opener = star if underscore < 0 or 0 <= star < underscore else underscore
+        if opener < 0:
+            break
+        marker = line[opener]
+        position = opener + 1
+        if line[position : position + 1] == marker:  # (most runs are one marker: no pattern for those)
+            position = _run_end(line, position)
+        if line[position : position + 1].isspace():
+            continue
+        # (opener - position: minus the markers left in the run; the slice keeps spans of at most that many)
+        for width, style in _STAR_SPANS[opener - position :] if marker == "*" else _UNDERLINE_SPANS:
+            closer = closers[style]
+            if 0 <= closer < position:
+                closer = closers[style] = _closing_run(line, marker, width, position)
+            if closer >= 0:
+                break
+        else:  # not even one marker closes: no later run of this marker opens a span on this line
+            if marker == "*":
+                star = -1
+            else:
+                underscore = -1
+            continue
+        pieces.append(line[outside_start:opener])
+        pieces.append(line[opener + width : closer])
+        styles.append(style)
+        position = outside_start = closer + width
+    pieces.append(line[outside_start:])
+    return pieces, styles
+
+
+def _closing_run(line: str, marker: str, width: int, start: int) -> int:
+    """Where the first run of ``marker`` from ``start`` on begins (``start`` is not inside one) that closes a
+    span of ``width`` markers: one with at least that many and a character other than a space before it. -1:
+    none on the line."""
+    closer = line.find(marker, start)
+    while closer >= 0 and (line[closer - 1].isspace() or line[closer : closer + width] != marker * width):
+        closer = line.find(marker, _run_end(line, closer))
+    return closer
+
+
+def _run_end(line: str, start: int) -> int:
+    """Where the run of markers at ``start`` ends."""
+    run = _MARKER_RUN[line[start]].match(line, start)
+    return run.end() if run else start
 
 
 def notes_in(text: str) -> list[str]:
@@ -75,24 +161,27 @@ def notes_in(text: str) -> list[str]:
     return NOTE_MARKUP.findall(text)
 
 
-def _unmarked(match: re.Match[str]) -> str:
-    """An emphasis span's text with its markers gone, inner spans included (as :func:`_collect_runs`)."""
-    inner = match.group(match.lastindex or 0)
-    return _EMPHASIS.sub(_unmarked, inner) if "*" in inner or "_" in inner else inner
-
-
 def _without_emphasis(text: str) -> str:
-    """``_EMPHASIS.sub(_unmarked, text)``. Mostly the spans hold no markers of their own, and splitting on
-    the spans and joining the pieces, all in C, gives the same text; markers left in it (a span inside a
-    span, or a stray ``*``) send the text through :func:`_unmarked`."""
-    # split gives the text around the spans and each span's groups (None for those that did not take part).
-    # It starts where the first marker is: str.find gets there quicker than the pattern's scan.
+    """The joined texts of :func:`_collect_runs`' runs, without making them.
+
+    First the text is cut at its simple spans, in C (from the first marker on: ``str.find`` gets there
+    quicker than the pattern's scan). When that leaves no marker, these are the spans :func:`_line_pieces`
+    finds (it meets each one's first marker next, with no space after it, and the next marker closes it), and
+    the text is done; otherwise the pieces come from :func:`_emphasis_pieces`, and a span's text holding
+    markers of its own is read again.
+    """
     stars, underscores = text.find("*"), text.find("_")
     start = min(stars, underscores) if stars >= 0 and underscores >= 0 else max(stars, underscores)
-    joined = text[:start] + "".join(filter(None, _EMPHASIS.split(text[start:])))
-    if "*" in joined or "_" in joined:
-        return _EMPHASIS.sub(_unmarked, text)
-    return joined
+    joined = text[:start] + "".join(filter(None, _SIMPLE_SPAN.split(text[start:])))
+    if "*" not in joined and "_" not in joined:
+        return joined
+    pieces, _styles = _emphasis_pieces(text)
+    inside = "".join(pieces[1::2])
+    if "*" in inside or "_" in inside:
+        pieces[1::2] = [
+            _without_emphasis(span) if "*" in span or "_" in span else span for span in pieces[1::2]
+        ]
+    return "".join(pieces)
 
 
 _SPACE_LINE = re.compile(r"^[^\S\n]+$", re.MULTILINE)

@@ -6,8 +6,12 @@ says the example means.
 
 from __future__ import annotations
 
+import itertools
+import operator
+from typing import SupportsIndex
+
 import pytest
-from backlot.production.screenplay import fountain, line_rules, pages
+from backlot.production.screenplay import fountain, line_rules, markup, pages
 from backlot.production.screenplay.fountain import (
     ACTION,
     BONEYARD,
@@ -417,6 +421,64 @@ def test_a_marker_run_beside_a_space_opens_or_closes_nothing(line: str) -> None:
 def test_emphasis_does_not_cross_lines() -> None:
     text = "As he rattles off the long list, Brick and Steel *share a look.\n\nThis is going to be BAD.*"
     assert fountain.plain_text(text) == text
+
+
+# Lines of markers in shapes where each opener once searched the rest of the line for its closer (time growing
+# with the square of the line's length): (a piece, the runs it prints as, worked out by hand from the rules).
+HOSTILE_PIECES: list[tuple[str, list[tuple[str, set[str]]]]] = [
+    ("*a ", [("*a ", set())]),  # every run may open, none closes: each has a space before it
+    ("***a ***", [("***a ***", set())]),
+    ("_a ", [("_a ", set())]),
+    ("** ", [("** ", set())]),  # every run has a space after it: none opens
+    ("**a* ", [("*a", {"italic"}), (" ", set())]),  # no run of two closes: one star opens, one stays
+    ("*_*_*_", [("_", {"italic"}), ("*", {"underline"})]),  # each closer's marker opens the next span
+    ("_*a*_ ", [("a", {"underline", "italic"}), (" ", set())]),
+]
+
+
+class _FindCountingLine(str):
+    """A line counting the work of its ``find`` calls, the scanner's only search: one per call plus the
+    characters passed over."""
+
+    work = 0
+
+    def find(self, sub: str, start: SupportsIndex | None = None, end: SupportsIndex | None = None) -> int:
+        found = super().find(sub, start, end)
+        self.work += 1 + (len(self) if found < 0 else found) - operator.index(start or 0)
+        return found
+
+
+def _scanning_work(line: str) -> int:
+    counting = _FindCountingLine(line)
+    markup._line_pieces(counting)
+    return counting.work
+
+
+def _repeated(runs: list[tuple[str, set[str]]], times: int) -> list[tuple[str, set[str]]]:
+    """The runs of a piece repeated ``times`` times, neighbours with the same styles as one."""
+    return [
+        ("".join(text for text, _ in group), styles)
+        for styles, group in itertools.groupby(runs * times, key=lambda run: run[1])
+    ]
+
+
+@pytest.mark.parametrize(("piece", "piece_runs"), HOSTILE_PIECES)
+def test_a_long_hostile_line_prints_as_its_piece_repeated_and_is_read_in_one_pass(
+    piece: str, piece_runs: list[tuple[str, set[str]]]
+) -> None:
+    for times in (3, 20_000 // len(piece)):
+        line = piece * times
+        expected = _repeated(piece_runs, times)
+        assert [(run.text, set(run.styles)) for run in fountain.emphasis_runs(line)] == expected
+        assert fountain.plain_text(line) == "".join(text for text, _ in expected)
+    # Four times the line, about four times the work (a search per opener to the line's end would be 16).
+    times = 5_000 // len(piece)
+    assert _scanning_work(piece * 4 * times) < 5 * _scanning_work(piece * times)
+
+
+def test_a_marker_far_ahead_is_searched_for_once() -> None:
+    # Where the next underscore is stays known while the stars before it are read.
+    assert _scanning_work("*a* " * 20_000 + "_") < 5 * _scanning_work("*a* " * 5_000 + "_")
 
 
 def test_notes_and_plain_text() -> None:
