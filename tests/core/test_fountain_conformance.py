@@ -14,9 +14,7 @@ from pathlib import Path
 import pytest
 from backlot.production.screenplay import fountain
 
-CORPUS = Path("/work/shared/corpus/fountain/screenplay-tools")
-if not CORPUS.is_dir():  # the corpus lives next to the repository on the project machines
-    CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/fountain/screenplay-tools"
+CORPUS = Path(__file__).resolve().parents[3] / "shared/corpus/fountain/screenplay-tools"  # beside the repo
 
 pytestmark = pytest.mark.skipif(not CORPUS.is_dir(), reason="screenplay-tools corpus not present")
 

@@ -184,7 +184,7 @@ def test_title_falls_back_to_file_name() -> None:
 
 
 def test_corpus_scripts_give_well_formed_drafts() -> None:
-    corpus = Path("/work/shared/corpus/fountain/screenplay-tools")
+    corpus = Path(__file__).resolve().parents[3] / "shared/corpus/fountain/screenplay-tools"
     if not corpus.is_dir():
         pytest.skip("screenplay-tools corpus not present")
     for path in sorted(corpus.glob("*.fountain")):
