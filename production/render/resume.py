@@ -16,13 +16,13 @@ from __future__ import annotations
 import contextlib
 import os
 import re
-import stat
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from ..diagnostics import ProductionError
+from ..files import FileProblem, read_text
 from ..model import Output, Production
 from ..plan import Plan
 from .checkpoint import Checkpoint, commit_frame, frame_path, temp_path
@@ -68,19 +68,11 @@ def read_back(saved: str, sidecar: Path) -> str:
 
 
 def _read_regular(path: Path) -> str | None:
-    """A regular file's text; None for anything else (missing, a pipe, a device, too large)."""
+    """A regular file's text; None for anything else (missing, a pipe, a device, too large, not UTF-8)."""
     try:
-        handle = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
-    except OSError:
+        return read_text(path, path.name, MAX_SIDECAR_BYTES, "checkpoints")
+    except FileProblem:
         return None
-    with os.fdopen(handle, "rb") as stream:
-        status = os.fstat(stream.fileno())
-        if not stat.S_ISREG(status.st_mode) or status.st_size > MAX_SIDECAR_BYTES:
-            return None
-        try:
-            return stream.read().decode("utf-8", errors="replace")
-        except OSError:
-            return None
 
 
 def share_of(checkpoint: Checkpoint, takes: Collection[str]) -> Checkpoint:

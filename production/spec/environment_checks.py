@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import did_you_mean
-from .files import FileProblem, is_regular_file, resolve
+from ..files import FileProblem, is_regular_file, resolve
 from .loader import LoadedSpec
 from .presets import PresetLibrary
 from .schema import CONTAINERS, ENGINES

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from ..diagnostics import Issue
-from .files import FileProblem, read_text
+from ..files import FileProblem, read_text
 from .yaml_reader import MAX_FILE_BYTES, SourceMap, parse_yaml_text
 
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "presets"

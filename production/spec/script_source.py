@@ -8,9 +8,9 @@ the script only when the spec gives none, so a hand-made shot list is never mixe
 from __future__ import annotations
 
 from ..diagnostics import Position
+from ..files import MAX_SCREENPLAY_BYTES, FileProblem, read_text, resolve
 from ..screenplay.fountain import FountainError, parse
 from ..screenplay.script_to_spec import to_spec
-from .files import MAX_SCREENPLAY_BYTES, FileProblem, read_text, resolve
 from .loader import LoadedSpec
 
 _MERGED = (("characters", "name"), ("locations", "name"), ("scenes", "id"))

@@ -15,7 +15,7 @@ from typing import Any
 import yaml
 
 from ..diagnostics import Issue, Position
-from .files import FileProblem, read_text
+from ..files import FileProblem, read_text
 
 try:  # the C composer is 10-50x faster; PyYAML wheels ship it
     from yaml import CSafeLoader as _Loader

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 import test_spec_common as kit
-from backlot.production.spec.files import MAX_SCREENPLAY_BYTES
+from backlot.production.files import MAX_SCREENPLAY_BYTES
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,6 @@
-"""Files a spec names, opened so that bad paths are messages: a NUL in the name, a symbolic link that loops,
-a pipe or device instead of a file, or a file far too large for what it claims to be never raises out of
-validation and never blocks it."""
+"""Files a production names or keeps (spec parts, presets, the screenplay, the checkpoint sidecar), opened so
+that bad paths are messages: a NUL in the name, a symbolic link that loops, a pipe or device instead of a
+file, or a file far too large for what it claims to be never raises and never blocks."""
 
 from __future__ import annotations
 
