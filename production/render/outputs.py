@@ -21,7 +21,7 @@ from types import TracebackType
 from typing import Any, TextIO
 
 from ..diagnostics import ProductionError
-from .safe_files import is_inside, writable, writing
+from .safe_files import relative_inside, writable, writing
 
 MANIFEST_NAME = "manifest.json"
 REPORT_NAME = "report.html"
@@ -82,13 +82,13 @@ def write_manifest(root: str | Path, production_title: str, entries: Iterable[Ma
     files: list[dict[str, Any]] = []
     for entry in entries:
         path = entry.path if entry.path.is_absolute() else root / entry.path
-        if not is_inside(path, root):
+        relative = relative_inside(path, root)
+        if relative is None:
             raise ProductionError(
                 f"output file {path} is outside the production folder {root}",
                 "remove the link that leads it out, then run the same command with --resume",
                 code="path_escape",
             )
-        relative = Path(os.path.realpath(path)).relative_to(Path(os.path.realpath(root))).as_posix()
         size = entry.size if entry.size is not None else path.stat().st_size
         digest = entry.sha256 if entry.sha256 is not None else sha256_file(path)
         files.append(
@@ -218,9 +218,9 @@ def _relative_src(value: Any, root: Path) -> str | None:
     if not isinstance(value, str) or not value:
         return None
     if Path(value).is_absolute():
-        if not is_inside(Path(value), root):
+        value = relative_inside(Path(value), root)
+        if value is None:
             return None
-        value = Path(os.path.realpath(value)).relative_to(Path(os.path.realpath(root))).as_posix()
     elif "\\" in value:
         return None
     pure = PurePosixPath(value)

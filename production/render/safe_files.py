@@ -48,9 +48,16 @@ def safe_name(name: str, what: str) -> str:
 
 
 # -- inside the production folder ----------------------------------------------------------------------------
+def relative_inside(path: Path, root: Path) -> str | None:
+    """The real path of `path` (every link followed) relative to `root`'s real path, as POSIX text; None
+    when it is not below it."""
+    real, real_root = Path(os.path.realpath(path)), Path(os.path.realpath(root))
+    return real.relative_to(real_root).as_posix() if real.is_relative_to(real_root) else None
+
+
 def is_inside(path: Path, root: Path) -> bool:
-    """Whether the real path of `path` (every link followed) is `root`'s real path or below it."""
-    return Path(os.path.realpath(path)).is_relative_to(Path(os.path.realpath(root)))
+    """Whether the real path of `path` is `root`'s real path or below it."""
+    return relative_inside(path, root) is not None
 
 
 def link_leaving(path: Path, root: Path) -> Path | None:
