@@ -14,7 +14,7 @@ import json
 import math
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import bpy
@@ -32,6 +32,21 @@ _SCALAR_TYPES = (str, bool, int, float, type(None))
 _NOT_WRITTEN = object()
 
 
+@dataclass(frozen=True)
+class StagingNote:
+    """What the camera department did or could not do for one camera of one shot."""
+
+    shot: str
+    camera: str
+    kind: str
+    """"cheat" (what the crew did to get the shot: a wild wall pulled, the angle, lens or subjects cheated) or
+    "warning" (what still falls short, with the fix)."""
+    text: str
+
+    def line(self) -> str:
+        return f"shot {self.shot}, camera {self.camera}: {self.kind}: {self.text}"
+
+
 @dataclass
 class BuildReport:
     created: list[str] = field(default_factory=list)
@@ -41,6 +56,7 @@ class BuildReport:
     reset: list[str] = field(default_factory=list)  # artist tweaks overwritten by reset to spec
     removed: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # what could not be built as asked, and why
+    staging: list[StagingNote] = field(default_factory=list)  # per shot: cheats made and framing warnings
 
     def summary(self) -> str:
         return (
@@ -49,8 +65,10 @@ class BuildReport:
             f"{len(self.removed)} removed" + (f", {len(self.problems)} problem(s)" if self.problems else "")
         )
 
-    def to_dict(self) -> dict[str, list[str]]:
-        return {k: list(v) for k, v in self.__dict__.items()}
+    def to_dict(self) -> dict[str, list[Any]]:
+        plain: dict[str, list[Any]] = {k: list(v) for k, v in self.__dict__.items()}
+        plain["staging"] = [asdict(note) for note in self.staging]
+        return plain
 
 
 def _plain(value: Any) -> Any:

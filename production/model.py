@@ -157,6 +157,10 @@ class Scene:
     lighting: Lighting = field(default_factory=Lighting)
     blocking: dict[str, str] = field(default_factory=dict)
     description: str = ""
+    line: tuple[str, ...] = ()
+    """The line of action `[A, B]`; empty: the first two speakers, else the first two cast members."""
+    coverage: str = "none"
+    """Generated coverage: none | standard | walk_and_talk (shots added by validation)."""
 
 
 @dataclass(frozen=True)
@@ -181,6 +185,8 @@ class CameraSpec:
     name: str | None = None  # extra cameras (A/B cams): B, C, ... when not given
     projection: str = "perspective"  # perspective | isometric | dimetric (departments/isometric.py)
     tile_size: float = 64.0  # isometric/dimetric: pixels across one 1 m ground tile
+    cross_line: bool = False
+    """This shot may cross the scene's line of action on purpose."""
 
 
 @dataclass(frozen=True)
