@@ -10,36 +10,35 @@ extra cameras (B, C...), and `<camera key>/rig`, `/aim`, ... for parts. See docs
 
 from __future__ import annotations
 
-import math
+import json
 from dataclasses import replace
 from functools import cache
 from typing import Any
 
 import bpy
-from mathutils import Matrix
 
 from ..production.camera import framing, optics, rigs
 from ..production.camera import moves as camera_moves
 from ..production.camera import shot as camera_shot
 from ..production.camera.framing import Subject
 from ..production.camera.moves import CameraPose
-from ..production.camera.optics import Bounds, Vec3
-from ..production.model import CameraSpec, Production, Scene, Shot
+from ..production.camera.optics import Vec3
+from ..production.model import CameraSpec, Production, Shot
 from ..production.plan import ShotPlan
 from ..production.spec.presets import PresetLibrary
 from ..production.values import shot_letter
 from . import camera_rigs, isometric
-from .context import KEY, BuildContext
+from .camera_staging import CameraShot, SceneStaging
+from .camera_subjects import SceneSubjects, eye_path
+from .context import KEY, BuildContext, StagingNote
 from .stage import department_collection, story_scene
 
 NAME = "camera"
 PRIMARY = "A"
 DEFAULT_F_STOP = 2.8
 """Aperture when a shot asks for focus (a focus subject or a pull) without naming an f-stop."""
-PROP_HALF_WIDTH_M = 0.3
-PROP_HEIGHT_M = 1.0
-"""A location mark used as a subject (an insert of the door) is framed as a box this size on the mark."""
-CAST_EYE = "eye"
+STAGING = "backlot_staging"
+"""Custom property on each camera: its staging notes as JSON [{"kind", "text"}] (the panel's shot list)."""
 
 
 def camera_key(shot_id: str, name: str = PRIMARY) -> str:
@@ -88,165 +87,6 @@ def shot_size(name: str) -> framing.ShotSize:
     return framing.shot_size_from_preset(name, _preset("shot_sizes", name, "shot size"))
 
 
-class SceneSubjects:
-    """What can be framed in one story scene, by name: its cast (world bounds) and its location marks.
-
-    Built once per scene and asked per shot and frame, so it caches: figures nothing evaluates (plain
-    meshes under a root, the stand-ins) are measured from their own geometry; only linked models,
-    modified or animated figures need the scene's depsgraph, evaluated once on first need.
-    """
-
-    def __init__(
-        self, ctx: BuildContext, production: Production, scene: Scene, local_bounds: dict[int, list[Any]]
-    ):
-        self.ctx = ctx
-        self.scene = scene
-        location = production.location(scene.location)
-        self.marks = {**(location.settings.get("features") or {}), **location.marks}  # both can be framed
-        self.local_bounds = local_bounds
-        self._depsgraph: bpy.types.Depsgraph | None = None
-        self._children: dict[bpy.types.Object, list[bpy.types.Object]] | None = None
-        self._found: dict[str, Subject | None] = {}
-        self._roots: dict[str, bpy.types.Object | None] = {}
-        self._paths: dict[tuple[str | None, int, int], list[Subject] | None] = {}
-
-    def depsgraph(self) -> bpy.types.Depsgraph:
-        if self._depsgraph is None:
-            view_layer = story_scene(self.ctx, self.scene.id).view_layers[0]
-            view_layer.update()  # creates and evaluates the scene's depsgraph (headless has none until then)
-            self._depsgraph = view_layer.depsgraph
-            assert self._depsgraph is not None, "update() evaluates the view layer's depsgraph"
-        return self._depsgraph
-
-    def family(self, root: bpy.types.Object) -> list[bpy.types.Object]:
-        """`root` and everything parented under it in this scene (one pass over the scene's objects;
-        `children_recursive` scans every object of the file on each call)."""
-        if self._children is None:
-            self._children = {}
-            for obj in story_scene(self.ctx, self.scene.id).objects:
-                if obj.parent is not None:
-                    self._children.setdefault(obj.parent, []).append(obj)
-        found, stack = [], [root]
-        while stack:
-            obj = stack.pop()
-            found.append(obj)
-            stack += self._children.get(obj, [])
-        return found
-
-    def root(self, name: str) -> bpy.types.Object | None:
-        if name not in self._roots:
-            self._roots[name] = self.ctx.find("objects", f"scene:{self.scene.id}/character:{name}")
-        return self._roots[name]
-
-    def get(self, name: str | None, frame: int | None = None) -> Subject | None:
-        """The subject called `name`, where it is on `frame` (a walking character) or as evaluated now."""
-        if name is None:
-            return None
-        if name not in self._found:
-            self._found[name] = self._character(name) or self._mark(name)
-        found = self._found[name]
-        root = self.root(name)
-        if found is None or frame is None or root is None or root.animation_data is None:
-            return found
-        return self._at_frame(found, root, frame)
-
-    def path(self, name: str | None, first_frame: int, frames: int) -> list[Subject] | None:
-        """The subject on every frame of a shot, None when there is no such subject (cached: the camera,
-        its focus and its move all ask)."""
-        key = (name, first_frame, frames)
-        if key not in self._paths:
-            found = self.get(name)
-            root = None if name is None else self.root(name)
-            if found is None or root is None or root.animation_data is None:
-                self._paths[key] = None if found is None else [found] * frames
-            else:
-                self._paths[key] = [self._at_frame(found, root, first_frame + i) for i in range(frames)]
-        return self._paths[key]
-
-    def _at_frame(self, found: Subject, root: bpy.types.Object, frame: int) -> Subject:
-        """`found` (measured on the scene's current frame) moved where the root's keys put it on `frame`."""
-        evaluated = story_scene(self.ctx, self.scene.id).frame_current
-
-        def change(path: str, index: int) -> float:
-            now = getattr(root, path)[index]
-            return camera_rigs.keyed_value(root, path, index, frame, now) - camera_rigs.keyed_value(
-                root, path, index, evaluated, now
-            )
-
-        shift = [change("location", i) for i in range(3)]
-        turn = change("rotation_euler", 2)
-        low, high = found.bounds
-        facing = (
-            found.facing[0] * math.cos(turn) - found.facing[1] * math.sin(turn),
-            found.facing[0] * math.sin(turn) + found.facing[1] * math.cos(turn),
-        )
-        moved = (
-            (low[0] + shift[0], low[1] + shift[1], low[2] + shift[2]),
-            (high[0] + shift[0], high[1] + shift[1], high[2] + shift[2]),
-        )
-        return replace(found, bounds=moved, facing=facing)
-
-    def _measure(self, obj: bpy.types.Object) -> Bounds | None:
-        """World bounds of `obj` and its family: from known geometry when that is exact (the family and
-        everything `obj` hangs from are static)."""
-        family = self.family(obj)
-        if _static_chain(obj) and all(camera_rigs.is_static(o) for o in family):
-            return camera_rigs.static_bounds(family, self.local_bounds)
-        return camera_rigs.world_bounds(self.depsgraph(), set(family))
-
-    def _world(self, obj: bpy.types.Object) -> Matrix:
-        """World matrix of `obj`: from the transforms when it and its parents are static, else evaluated."""
-        if _static_chain(obj):
-            return camera_rigs.world_matrix(obj)
-        self.depsgraph()
-        return obj.matrix_world
-
-    def _character(self, name: str) -> Subject | None:
-        root = self.root(name)
-        if root is None:
-            return None
-        bounds = self._measure(root)
-        if bounds is None or bounds[1][2] - bounds[0][2] <= 0:
-            return None
-        height = bounds[1][2] - bounds[0][2]
-        eye = self.ctx.find("objects", f"scene:{self.scene.id}/character:{name}/{CAST_EYE}")
-        eye_from_top = framing.EYE_FROM_TOP
-        if eye is not None:
-            eye_z = self._world(eye).translation.z
-            eye_from_top = min(max((bounds[1][2] - eye_z) / height, 0.0), 1.0)
-        return Subject(bounds, camera_rigs.facing_of(self._world(root)), eye_from_top, name)
-
-    def _mark(self, name: str) -> Subject | None:
-        keyed = self.ctx.find("objects", f"scene:{self.scene.id}/mark:{name}")
-        if keyed is not None:
-            bounds = self._measure(keyed)
-            if bounds is not None and bounds[1][2] > bounds[0][2]:
-                return Subject(bounds, camera_rigs.facing_of(self._world(keyed)), name=name)
-        if name not in self.marks:
-            return None
-        x, y = self.marks[name][:2]
-        z = self.marks[name][2] if len(self.marks[name]) > 2 else 0.0
-        half = PROP_HALF_WIDTH_M
-        return Subject(((x - half, y - half, z), (x + half, y + half, z + PROP_HEIGHT_M)), name=name)
-
-    def cast(self) -> list[str]:
-        return [n for n in self.scene.characters if self.get(n) is not None]
-
-    def stand_in(self) -> Subject:
-        """Nothing to frame (an empty set): a person-sized box at the set's origin."""
-        return Subject(((-0.25, -0.15, 0.0), (0.25, 0.15, 1.75)), name="set")
-
-
-def _static_chain(obj: bpy.types.Object) -> bool:
-    """Whether `obj` and every parent above it are static (see `camera_rigs.is_static`)."""
-    link: bpy.types.Object | None = obj
-    while link is not None:
-        if not camera_rigs.is_static(link):
-            return False
-        link = link.parent
-    return True
-
-
 def choose_subjects(
     shot: Shot, size: framing.ShotSize, subjects: SceneSubjects, frame: int
 ) -> tuple[Subject, Subject | None]:
@@ -265,6 +105,8 @@ def choose_subjects(
         else subjects.stand_in()
     )
     assert framed is not None
+    if size.name == "INSERT":
+        framed = subjects.detail(framed)
     second: Subject | None = None
     if size.region is None:
         second = subjects.get(shot.camera.target, frame) or (
@@ -278,20 +120,14 @@ def choose_subjects(
     return framed, second
 
 
-def _eye_path(subjects: SceneSubjects, name: str | None, first_frame: int, frames: int) -> list[Vec3] | None:
-    """A subject's eye point on every frame of the shot (it may walk); None when there is no such subject."""
-    path = subjects.path(name, first_frame, frames)
-    return None if path is None else [s.eye_point for s in path]
-
-
 def _focus_distances(
     shot: Shot, poses: list[CameraPose], subjects: SceneSubjects, framed_eyes: list[Vec3], first_frame: int
 ) -> list[float]:
     """Focus depth per frame: held on `focus.subject` (else the framed one) or pulled along `focus.pull`."""
-    paths = [_eye_path(subjects, n, first_frame, len(poses)) for n in shot.focus.pull]
+    paths = [eye_path(subjects, n, first_frame, len(poses)) for n in shot.focus.pull]
     pulled = [p for p in paths if p is not None]
     if len(pulled) < 2:
-        held = _eye_path(subjects, shot.focus.subject, first_frame, len(poses)) or framed_eyes
+        held = eye_path(subjects, shot.focus.subject, first_frame, len(poses)) or framed_eyes
         return camera_moves.focus_pull(poses, held, held)
     return camera_shot.pulled_focus(poses, pulled, shot.focus.at)
 
@@ -339,37 +175,28 @@ def build_camera(
     shot_plan: ShotPlan,
     name: str,
     spec: CameraSpec,
-    subjects: SceneSubjects,
+    staging: SceneStaging,
 ) -> camera_rigs.RigParts:
-    """One camera of one shot: framed on its subject, moved, focused, on its rig."""
+    """One camera of one shot: framed on its subject, staged (seen, on its side of the line), moved,
+    focused, on its rig."""
     key = camera_key(shot.id, name)
     label = f"{shot.id} Camera" if name == PRIMARY else f"{shot.id} Camera {name}"
     size, gate = shot_size(shot.size), spec.sensor
     first_frame, frames = shot_plan.frame_start, shot_plan.frames
+    subjects = staging.subjects
     framed, second = choose_subjects(shot, size, subjects, first_frame)
-    placement = framing.frame_subject(
-        size,
-        framed,
-        spec.lens,
-        gate,
-        _framing_aspect(production, story_scene(ctx, shot.scene)),
-        spec.sensor_fit,
-        height=spec.height,
-        side_deg=size.side_deg + spec.angle,
-        other=second,
+    line = staging.line(shot, spec, size, first_frame)
+    aspect = _framing_aspect(production, story_scene(ctx, shot.scene))
+    setup = CameraShot(
+        production, shot, spec, size, first_frame, frames, aspect, framed, second, line and line.side
     )
-    start, focus_depth = camera_shot.start_pose(spec, placement)
-    forward = optics.camera_axes(start.rotation_euler)[2]
-    focus_point = optics.offset(start.location, forward, focus_depth)
-    looked_at = second if size.region is None and second is not None else framed
-    eyes = _eye_path(subjects, looked_at.name, first_frame, frames) or [focus_point] * frames
-    parameters = camera_shot.move_parameters(spec, start, looked_at, eyes)
-    poses = camera_shot.rig_poses(
-        spec, camera_moves.move_samples(spec.move, start, frames, **parameters), production.fps
+    staged, posed = staging.stage(setup, line)
+    lens = staged.attempt.lens
+    data = _camera_data(ctx, key, label, replace(spec, lens=lens), shot, gate)
+    poses, focus_depth = isometric.tile_view(
+        ctx, shot, spec, data, posed.poses, posed.focus_depth, posed.looked_at
     )
-    data = _camera_data(ctx, key, label, spec, shot, gate)
-    poses, focus_depth = isometric.tile_view(ctx, shot, spec, data, poses, focus_depth, framed)
-    focus = _focus_distances(shot, poses, subjects, eyes, first_frame)
+    focus = _focus_distances(shot, poses, subjects, posed.eyes, first_frame)
     animated: dict[tuple[str, int], list[float]] = {}
     for path, values in (("lens", [p.focal_mm for p in poses]), ("dof.focus_distance", focus)):
         if any(abs(v - values[0]) > 1e-7 for v in values):
@@ -383,34 +210,33 @@ def build_camera(
     rig = "dolly" if spec.move == "dolly_zoom" and spec.rig in ("tripod", "static") else spec.rig
     collection = department_collection(ctx, shot.scene, "Cameras")
     parts = camera_rigs.build_rig(
-        ctx,
-        key,
-        label,
-        rig,
-        data,
-        poses,
-        focus_depth,
-        collection,
-        first_frame,
-        rigs.crane_pivot(start),
+        ctx, key, label, rig, data, poses, focus_depth, collection, first_frame, rigs.crane_pivot(posed.start)
     )
-    warnings = "; ".join(placement.warnings)
-    if parts.camera.get("backlot_framing") != warnings:
-        parts.camera["backlot_framing"] = warnings
-    ctx.report.problems += [f"shot {shot.id}, camera {name}: {warning}" for warning in placement.warnings]
+    notes = [
+        *(StagingNote(shot.id, name, "cheat", text) for text in staged.cheats),
+        *(
+            StagingNote(shot.id, name, "warning", text)
+            for text in (*posed.placement.warnings, *staged.warnings)
+        ),
+    ]
+    stored = json.dumps([{"kind": n.kind, "text": n.text} for n in notes])
+    if parts.camera.get(STAGING) != stored:
+        parts.camera[STAGING] = stored
+    ctx.report.staging += notes
     return parts
 
 
 def build(production: Production, ctx: BuildContext) -> None:
     plans = {p.shot_id: p for p in ctx.plan.shots}
-    scene_subjects: dict[str, SceneSubjects] = {}
+    stagings: dict[str, SceneStaging] = {}
     local_bounds: dict[int, list[Any]] = {}  # a mesh's own bounding box, shared by the scenes it is in
     for shot in production.shots:
-        if shot.scene not in scene_subjects:
-            scene = production.scene(shot.scene)
-            scene_subjects[shot.scene] = SceneSubjects(ctx, production, scene, local_bounds)
+        if shot.scene not in stagings:
+            stagings[shot.scene] = SceneStaging(ctx, production, production.scene(shot.scene), local_bounds)
         for name, spec in camera_names(shot):
             try:
-                build_camera(ctx, production, shot, plans[shot.id], name, spec, scene_subjects[shot.scene])
+                build_camera(ctx, production, shot, plans[shot.id], name, spec, stagings[shot.scene])
             except ValueError as exc:  # the maths explains what is wrong; say which shot and camera
                 raise ValueError(f"shot {shot.id}, camera {name}: {exc}") from exc
+    for scene_id, staging in stagings.items():
+        staging.finish(ctx.plan.scene_ranges.get(scene_id, (1, 1))[0])

@@ -31,7 +31,7 @@ if TYPE_CHECKING:
 
 GEOMETRY_TYPES = {"MESH", "CURVE", "SURFACE", "META", "FONT", "CURVES", "POINTCLOUD", "VOLUME"}
 SAMPLES = "backlot_samples"
-LINEAR = 1  # index of 'LINEAR' in Keyframe.interpolation, for foreach_set
+CONSTANT, LINEAR = 0, 1  # indices of "CONSTANT" and "LINEAR" in Keyframe.interpolation, for foreach_set
 IDENTITY = Matrix.Identity(4).freeze()
 
 
@@ -136,18 +136,44 @@ def key_channels(
     channels: Mapping[tuple[str, int], Sequence[float]],
     first_frame: int,
 ) -> None:
-    """Key one value per frame on `owner` from `first_frame` on, in an action keyed `key`.
+    """Key one value per frame on `owner` from `first_frame` on, in an action keyed `key` (linear)."""
+    points = {
+        channel: list(zip(range(first_frame, first_frame + len(values)), values, strict=True))
+        for channel, values in channels.items()
+    }
+    _write_keys(ctx, owner, key, points, LINEAR, f"{owner.name} Move")
 
-    An action is the unit of tweak-keeping for animation: when the samples are the ones written last time
-    the action is left alone (an artist's key edits survive); when the spec's samples changed, or on reset
+
+def key_steps(
+    ctx: BuildContext,
+    owner: bpy.types.Object,
+    key: str,
+    channels: Mapping[tuple[str, int], Sequence[tuple[float, float]]],
+) -> None:
+    """Key held values on `owner`: each (frame, value) holds until the next (a shot's cheat)."""
+    _write_keys(ctx, owner, key, channels, CONSTANT, f"{owner.name} Cheat")
+
+
+def _write_keys(
+    ctx: BuildContext,
+    owner: bpy.types.Object | bpy.types.Camera,
+    key: str,
+    channels: Mapping[tuple[str, int], Sequence[tuple[float, float]]],
+    interpolation: int,
+    label: str,
+) -> None:
+    """Key (frame, value) points on `owner` in an action keyed `key`.
+
+    An action is the unit of tweak-keeping for animation: when the points are the ones written last time
+    the action is left alone (an artist's key edits survive); when the spec's points changed, or on reset
     to spec, it is rewritten.
     """
-    digest = hashlib.sha1(str(first_frame).encode())
-    for (data_path, index), values in sorted(channels.items()):
+    digest = hashlib.sha1(str(interpolation).encode())
+    for (data_path, index), points in sorted(channels.items()):
         # Single precision (7 digits) absorbs last-bit differences between runs; it is converted in C.
-        digest.update(f"{data_path}[{index}]".encode() + array("f", values).tobytes())
+        digest.update(f"{data_path}[{index}]".encode() + array("f", [c for p in points for c in p]).tobytes())
     signature = digest.hexdigest()
-    action = ctx.ensure("actions", key, f"{owner.name} Move", bpy.data.actions.new)
+    action = ctx.ensure("actions", key, label, bpy.data.actions.new)
     if owner.animation_data is None:
         owner.animation_data_create()
     if owner.animation_data.action != action:
@@ -158,14 +184,12 @@ def key_channels(
         for strip in layer.strips:
             for bag in strip.channelbags:
                 bag.fcurves.clear()
-    for (data_path, index), values in channels.items():
+    for (data_path, index), points in channels.items():
         curve = action.fcurve_ensure_for_datablock(owner, data_path, index=index)
-        points = curve.keyframe_points
-        points.add(len(values))
-        co = [0.0] * (2 * len(values))  # frame, value, frame, value, ...
-        co[0::2], co[1::2] = range(first_frame, first_frame + len(values)), values
-        points.foreach_set("co", co)
-        points.foreach_set("interpolation", [LINEAR] * len(values))
+        keys = curve.keyframe_points
+        keys.add(len(points))
+        keys.foreach_set("co", [c for p in points for c in p])
+        keys.foreach_set("interpolation", [interpolation] * len(points))
         curve.update()
     if action.get(SAMPLES) is not None:
         ctx.report.updated.append(f"actions: {action.name}")

@@ -7,10 +7,11 @@ geometry. The sky, sun and moon depend on the scene's time, so the lighting depa
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
 import bpy
@@ -21,7 +22,7 @@ from ..production.light.colour_temperature import white_balance
 from ..production.light.photometry import LightType
 from ..production.light.rig import lamp_colour
 from ..production.model import RGB, Location, Production, Scene
-from ..production.staging.sets import build_set, shape_mesh
+from ..production.staging.sets import SetGeometry, build_set, set_pieces, shape_mesh
 from ..production.values import ValueProblem, parse_color
 from .context import BuildContext
 from .nodes import shader_material
@@ -34,6 +35,16 @@ DEFAULT_SURFACE = {"color": parse_color("#808080"), "roughness": 0.8, "metallic"
 FIXTURE_GLOW = 10.0
 """Emission strength of a lit fixture: bright enough to read as the source in frame, not a light ratio."""
 PRINCIPLED = 'node_tree.nodes["Principled BSDF"]'
+
+
+def piece_part(name: str) -> str:
+    """A set piece's part of the location's keys: `wall:left`, `ceiling`."""
+    return name if name == "ceiling" else f"wall:{name}"
+
+
+def piece_key(scene_id: str, name: str) -> str:
+    """The key of a scene's set piece object (a wall, the ceiling): the camera department pulls wild ones."""
+    return f"scene:{scene_id}/set/{piece_part(name)}"
 
 
 def aim(origin: Vector, target: Sequence[float]) -> tuple[float, float, float]:
@@ -120,18 +131,19 @@ def _geometry_signature(*parts: Any) -> str:
     return hashlib.sha1(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def _set_mesh(ctx: BuildContext, location: Location) -> bpy.types.Mesh:
-    """The location's blockout mesh, rebuilt in place only when its size, blockout or marks changed."""
-    blockout = location.settings.get("blockout") or {}
-    size = set_size(location)
-    mesh = ctx.ensure("meshes", f"location:{location.name}/set", f"{location.name} Set", bpy.data.meshes.new)
-    signature = _geometry_signature(size, blockout, location.marks, location.interior)
+def _mesh(
+    ctx: BuildContext, location: Location, part: str, signature: str, make: Callable[[], SetGeometry]
+) -> bpy.types.Mesh:
+    """One mesh of the location's blockout (`set`, or a piece such as `wall:left`), rebuilt in place only
+    when what it is made from changed."""
+    label = f"{location.name} {'Set' if part == 'set' else part.replace(':', ' ')}"
+    mesh = ctx.ensure("meshes", f"location:{location.name}/{part}", label, bpy.data.meshes.new)
     if mesh.get(GEOMETRY) != signature:
         try:
-            geometry = build_set(size, blockout, location.marks)
+            geometry = make()
         except (ValueError, TypeError) as exc:
             ctx.report.problems.append(f"location {location.name!r}: {exc}; built a bare floor instead")
-            geometry = build_set(size, {}, {})
+            geometry = build_set(set_size(location), {}, {}) if part == "set" else SetGeometry()
         mesh.clear_geometry()
         mesh.from_pydata(geometry.verts, [], geometry.faces)
         mesh.polygons.foreach_set("material_index", geometry.face_surfaces)
@@ -145,6 +157,28 @@ def _set_mesh(ctx: BuildContext, location: Location) -> bpy.types.Mesh:
             surface = material.get("backlot_key", "").rpartition(":")[2]
             _material(ctx, location, surface)
     return mesh
+
+
+def _blockout(ctx: BuildContext, scene: Scene, location: Location, collection: bpy.types.Collection) -> None:
+    """The set object (floor, props) and, parented to it, one object per wall and the ceiling."""
+    blockout = location.settings.get("blockout") or {}
+    size = set_size(location)
+    signature = _geometry_signature(size, blockout, location.marks, location.interior)
+    mesh = _mesh(ctx, location, "set", signature, lambda: build_set(size, blockout, location.marks))
+    holder = ctx.ensure_object(f"scene:{scene.id}/set", f"{scene.id} {location.name} Set", mesh, collection)
+    try:
+        pieces = set_pieces(size, blockout)
+    except (ValueError, TypeError) as exc:
+        ctx.report.problems.append(f"location {location.name!r}: {exc}; built no walls")
+        pieces = {}
+    for name in pieces:
+        part = piece_part(name)
+        piece = _mesh(ctx, location, part, signature, functools.partial(pieces.__getitem__, name))
+        obj = ctx.ensure_object(
+            piece_key(scene.id, name), f"{scene.id} {location.name} {name}", piece, collection
+        )
+        if obj.parent != holder:
+            obj.parent = holder
 
 
 def _linked_set(ctx: BuildContext, location: Location) -> bpy.types.Collection | None:
@@ -260,7 +294,7 @@ def build(production: Production, ctx: BuildContext) -> None:
             holder.instance_type = "COLLECTION"
             holder.instance_collection = linked
         else:
-            ctx.ensure_object(key, f"{scene.id} {location.name} Set", _set_mesh(ctx, location), collection)
+            _blockout(ctx, scene, location, collection)
         for spec in location.settings.get("practicals") or []:
             try:
                 _practical(ctx, production, scene, location, spec)

@@ -16,6 +16,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from ..model import Sensor
+from .line import turn_toward
 from .optics import (
     Bounds,
     Vec3,
@@ -55,6 +56,9 @@ OTS_FOREGROUND_EDGE = 0.6
 """Where an over-the-shoulder puts the foreground subject's inner edge (its bounds' projected edge nearest
 the framed subject): this far across the frame from the subject's side, so the shoulder fills the rest."""
 THIRD = 1.0 / 3.0
+LINE_LIMIT_DEG = 80.0
+"""Farthest a single's camera turns from the square-on view of the line's camera side: past it the camera
+would stand on the line, where the cut jumps."""
 
 
 @dataclass(frozen=True)
@@ -153,13 +157,16 @@ def frame_subject(
     height: CameraHeight | None = None,
     side_deg: float | None = None,
     other: Subject | None = None,
+    line_side: tuple[float, float] | None = None,
 ) -> CameraPlacement:
     """Place a camera so ``size`` frames ``subject`` on this lens.
 
     ``other`` is the second subject: the partner of a TWO, the foreground shoulder of an OTS (``subject``
     is the one framed), the target a POV character looks at. A TWO or OTS without one frames ``subject``
-    alone, with a warning. ``height`` and ``side_deg`` default to the size's row. Cached (every input and
-    the answer are immutable): shots of one scene often ask for the same framing.
+    alone, with a warning. ``height`` and ``side_deg`` default to the size's row. ``line_side`` is the unit
+    horizontal direction from the scene's line of action toward its cameras (line.py): a single turns
+    ``side_deg`` from its subject's facing toward it, a pair and a shoulder stand on it. Cached (every input
+    and the answer are immutable): shots of one scene often ask for the same framing.
     """
     subject, notes = _usable(subject)
     if other is not None:
@@ -178,30 +185,36 @@ def frame_subject(
         placement = _point_of_view(subject, other, lens)
     elif size.subjects == 2 and other is None:
         notes.append(f"{size.name}: frames two people, but only {subject.name} is there; framed alone")
-        placement = _single_or_pair(size, [subject], lens, height, side)
+        placement = _single_or_pair(size, [subject], lens, height, side, line_side)
     elif size.name == "OTS" and other is not None:
-        placement = _over_the_shoulder(size, subject, other, lens, height, side)
+        placement = _over_the_shoulder(size, subject, other, lens, height, side, line_side)
     else:
         pair = [subject] if size.subjects == 1 or other is None else [subject, other]
-        placement = _single_or_pair(size, pair, lens, height, side)
+        placement = _single_or_pair(size, pair, lens, height, side, line_side)
     return replace(placement, warnings=(*notes, *placement.warnings)) if notes else placement
 
 
 def _single_or_pair(
-    size: ShotSize, subjects: list[Subject], lens: Lens, height: CameraHeight, side: float
+    size: ShotSize,
+    subjects: list[Subject],
+    lens: Lens,
+    height: CameraHeight,
+    side: float,
+    line_side: tuple[float, float] | None = None,
 ) -> CameraPlacement:
     """One subject on its third (looking room ahead of its gaze), or two centred between them."""
     assert size.region is not None and size.fill is not None and size.headroom is not None
     boxes = [region_box(s, size.region) for s in subjects]
     aim = _mean([box_center(b) for b in boxes])
-    toward_camera = _camera_direction(subjects, side)
+    toward_camera = _camera_direction(subjects, side, line_side)
     standoff = max(dot2(sub(c, aim), toward_camera) for b in boxes for c in box_corners(b))
     eye_z = max(s.eye_point[2] for s in subjects)
     ground_z = min(s.bounds[0][2] for s in subjects)
     x_target = 0.5
     if len(subjects) == 1:
         # The subject's facing as seen in the image: toward frame right (+) or left (-); room goes there.
-        looks_right = math.sin(math.radians(side))
+        image_right = (-toward_camera[1], toward_camera[0])
+        looks_right = dot2(unit2(subjects[0].facing), image_right)
         x_target = (
             0.5
             if abs(looks_right) < math.sin(math.radians(5))
@@ -220,7 +233,13 @@ def _single_or_pair(
 
 
 def _over_the_shoulder(
-    size: ShotSize, subject: Subject, foreground: Subject, lens: Lens, height: CameraHeight, side: float
+    size: ShotSize,
+    subject: Subject,
+    foreground: Subject,
+    lens: Lens,
+    height: CameraHeight,
+    side: float,
+    line_side: tuple[float, float] | None = None,
 ) -> CameraPlacement:
     """Camera beside ``foreground``'s shoulder, looking at ``subject`` past it.
 
@@ -234,6 +253,8 @@ def _over_the_shoulder(
     between = unit2_or_zero(sub(box_center(foreground.bounds), aim))
     back_axis = between if between != (0.0, 0.0) else unit2(subject.facing)
     shoulder_axis = (back_axis[1], -back_axis[0]) if side >= 0 else (-back_axis[1], back_axis[0])
+    if line_side is not None and dot2(shoulder_axis, line_side) < 0:
+        shoulder_axis = (-shoulder_axis[0], -shoulder_axis[1])  # the shoulder on the cameras' side
 
     def local(point: Vec3) -> tuple[float, float]:
         """(along the line from the subject toward the foreground, toward the shoulder side)."""
@@ -348,20 +369,26 @@ def _camera_z(height: CameraHeight, eye_z: float, ground_z: float, horizontal: f
     return max(floor, eye_z + horizontal * math.tan(math.radians(HEIGHT_ELEVATION_DEG[height])))
 
 
-def _camera_direction(subjects: list[Subject], side_deg: float) -> tuple[float, float]:
+def _camera_direction(
+    subjects: list[Subject], side_deg: float, line_side: tuple[float, float] | None = None
+) -> tuple[float, float]:
     """Horizontal unit vector from the subjects toward the camera.
 
-    A single: its facing turned ``side_deg`` toward its right. A pair: perpendicular to the line between
-    them, on the side they face together (with the first subject on frame left when they face each other).
+    A single: its facing turned ``side_deg`` toward its right, or with a line of action toward the line's
+    camera side (never past LINE_LIMIT_DEG from it). A pair: perpendicular to the line between them, on the
+    line's camera side, else on the side they face together (with the first subject on frame left when they
+    face each other).
     """
     a, b = (box_center(s.bounds) for s in (subjects[0], subjects[-1]))
     across = unit2_or_zero(sub(b, a))
+    if line_side is not None and (len(subjects) == 1 or across == (0.0, 0.0)):
+        return turn_toward(unit2(subjects[0].facing), line_side, side_deg, LINE_LIMIT_DEG)
     if len(subjects) == 1 or across == (0.0, 0.0):  # one subject, or two on one spot: face the first
         base = unit2(subjects[0].facing)
     else:
         normal = (-across[1], across[0])  # camera here sees a on the left
-        mean_facing = unit2_or_zero(add2(unit2(subjects[0].facing), unit2(subjects[1].facing)))
-        base = normal if dot2(mean_facing, normal) >= -1e-9 else (-normal[0], -normal[1])
+        toward = line_side or unit2_or_zero(add2(unit2(subjects[0].facing), unit2(subjects[1].facing)))
+        base = normal if dot2(toward, normal) >= -1e-9 else (-normal[0], -normal[1])
     angle = -math.radians(side_deg)
     c, s = math.cos(angle), math.sin(angle)
     return (base[0] * c - base[1] * s, base[0] * s + base[1] * c)

@@ -3,7 +3,8 @@
 Geometry only (vertices, faces, a surface name per face), so the locations department can build or rebuild a
 mesh in place. Axes as everywhere in Backlot: +X east (set width), +Y north (set depth), +Z up; the set is
 centred on the origin with the floor at z = 0. Interiors leave the -Y (camera-side) wall out, as a studio set
-leaves out its fourth wall.
+leaves out its fourth wall. Walls and the ceiling are separate pieces (`set_pieces`): a piece the preset marks
+`wild` can be pulled from a shot, as a crew pulls a wild flat.
 """
 
 from __future__ import annotations
@@ -15,8 +16,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 Vec3 = tuple[float, float, float]
+Bounds = tuple[Vec3, Vec3]
 WALL_SIDES = ("back", "left", "right", "front")
 SEGMENTS = 16
+OPENING_REACH_M = 1.5
+"""A mark this close to a wall opening's centre is at that opening (the door mark at the door)."""
+DOOR_DETAIL_M = (0.75, 1.35)
+"""The band of a door an insert frames, above its threshold: the handle and the lock."""
 
 
 @dataclass
@@ -166,8 +172,8 @@ def _terrain(
 def build_set(
     size: Sequence[float], blockout: Mapping[str, Any], marks: Mapping[str, Sequence[float]]
 ) -> SetGeometry:
-    """The whole blockout: floor (or terrain), walls with their openings, an optional ceiling, props."""
-    width, depth, height = (float(v) for v in size)
+    """The set's fixed part: floor (or terrain) and props. Walls and the ceiling are `set_pieces`."""
+    width, depth, _ = (float(v) for v in size)
     geometry = SetGeometry()
     mark_points = [(float(m[0]), float(m[1]), 0.0) for m in marks.values() if len(m) >= 2]
     terrain = blockout.get("terrain")
@@ -176,24 +182,70 @@ def build_set(
     else:
         w, d = width / 2, depth / 2
         geometry.add([(-w, -d, 0.0), (w, -d, 0.0), (w, d, 0.0), (-w, d, 0.0)], [(0, 1, 2, 3)], "floor")
+    for prop in blockout.get("props") or []:
+        _add_prop(geometry, prop)
+    return geometry
+
+
+def set_pieces(size: Sequence[float], blockout: Mapping[str, Any]) -> dict[str, SetGeometry]:
+    """Each wall (by side) with its openings, and the ceiling: separate pieces, as a studio builds flats, so
+    the camera department can pull a wild one from a shot."""
+    width, depth, height = (float(v) for v in size)
+    pieces: dict[str, SetGeometry] = {}
     openings = [o for o in blockout.get("openings") or [] if isinstance(o, Mapping)]
     for side in blockout.get("walls") or []:
         if side not in WALL_SIDES:
             raise ValueError(f"blockout.walls: unknown wall {side!r}; use {', '.join(WALL_SIDES)}")
+        wall = pieces.setdefault(side, SetGeometry())
         start, along, length = _wall_frame(side, width, depth)
         rects = [_opening_rect(o, length) for o in openings if o.get("wall") == side]
         for u0, u1, v0, v1 in wall_cells(length, height, rects):
             corners = [(u0, v0), (u1, v0), (u1, v1), (u0, v1)]
             points = [(start[0] + along[0] * u, start[1] + along[1] * u, v) for u, v in corners]
-            geometry.add(points, [(0, 1, 2, 3)], "walls")
+            wall.add(points, [(0, 1, 2, 3)], "walls")
     if blockout.get("ceiling"):
         w, d = width / 2, depth / 2
-        geometry.add(
+        pieces["ceiling"] = SetGeometry()
+        pieces["ceiling"].add(
             [(-w, -d, height), (-w, d, height), (w, d, height), (w, -d, height)], [(0, 1, 2, 3)], "walls"
         )
-    for prop in blockout.get("props") or []:
-        _add_prop(geometry, prop)
-    return geometry
+    return pieces
+
+
+def wild_pieces(blockout: Mapping[str, Any]) -> frozenset[str]:
+    """The pieces a crew may pull for a shot: `wild: true` (every wall and the ceiling) or a list of them."""
+    wild = blockout.get("wild")
+    if wild is True:
+        return frozenset([*(s for s in blockout.get("walls") or [] if s in WALL_SIDES), "ceiling"])
+    if isinstance(wild, list | tuple):
+        return frozenset(str(piece) for piece in wild)
+    return frozenset()
+
+
+def opening_box(
+    blockout: Mapping[str, Any], size: Sequence[float], point: Sequence[float], detail: bool = False
+) -> Bounds | None:
+    """The world box of the wall opening (a door, a window) nearest `point` within OPENING_REACH_M: what a
+    POV of a mark beside it looks at. With `detail`, what an insert of it frames: a door's handle height
+    (DOOR_DETAIL_M), a window whole."""
+    width, depth, _ = (float(v) for v in size)
+    best: tuple[float, Bounds] | None = None
+    for opening in blockout.get("openings") or []:
+        if not isinstance(opening, Mapping) or opening.get("wall") not in WALL_SIDES:
+            continue
+        start, along, length = _wall_frame(str(opening["wall"]), width, depth)
+        u0, u1, v0, v1 = _opening_rect(opening, length)
+        ends = [(start[0] + along[0] * u, start[1] + along[1] * u) for u in (u0, u1)]
+        centre = ((ends[0][0] + ends[1][0]) / 2, (ends[0][1] + ends[1][1]) / 2)
+        distance = math.hypot(centre[0] - float(point[0]), centre[1] - float(point[1]))
+        if distance > OPENING_REACH_M or (best is not None and distance >= best[0]):
+            continue
+        if detail and opening.get("kind") == "door":
+            v0, v1 = v0 + DOOR_DETAIL_M[0], min(v0 + DOOR_DETAIL_M[1], v1)
+        low = (min(e[0] for e in ends), min(e[1] for e in ends), v0)
+        high = (max(e[0] for e in ends), max(e[1] for e in ends), v1)
+        best = (distance, (low, high))
+    return None if best is None else best[1]
 
 
 def prop_positions(prop: Mapping[str, Any]) -> list[Vec3]:
