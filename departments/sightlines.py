@@ -219,9 +219,9 @@ class Sightlines:
         offsets: dict[str, Vec3] | None = None,
         ignore: frozenset[str] = frozenset(),
     ) -> Sight:
-        """How much of each target the camera sees on each (frame, pose): in frame and unoccluded by the set
-        (less the `pulled` pieces) and the rest of the cast (moved by `offsets`, a shot's cheats; less `ignore`,
-        a POV's viewer)."""
+        """How much of each target the camera sees on each (frame, pose): in frame and unoccluded by the
+        set (less the `pulled` pieces) and the rest of the cast (moved by `offsets`, a shot's cheats; less
+        `ignore`, a POV's viewer)."""
         offsets = offsets or {}
         sensor, fit, aspect = lens
         sight = Sight()

@@ -82,9 +82,12 @@ def wider_lenses(lens: float, primes: Sequence[float], steps: int = LENS_STEPS) 
     return sorted((p for p in primes if p < lens - 1e-6), reverse=True)[:steps]
 
 
-def _pulling(look: Look, attempt: Attempt, wild: frozenset[str]) -> tuple[Attempt, Verdict]:
-    """`attempt`, and again with each wild piece that blocked it pulled, until clear or none is left."""
-    verdict = look(attempt)
+def _pulling(
+    look: Look, attempt: Attempt, wild: frozenset[str], seen: Verdict | None = None
+) -> tuple[Attempt, Verdict]:
+    """`attempt` (`seen` is its verdict when known), and again with each wild piece that blocked it pulled,
+    until clear or none is left."""
+    verdict = look(attempt) if seen is None else seen
     for _ in range(MAX_PULLS):
         more = (verdict.wild & wild) - attempt.pulled
         if verdict.clear or not more:
@@ -107,9 +110,10 @@ def stage(
     `subject_cheats`: (description, offsets) ways to move the subjects closer, gentlest first.
     """
     tried: list[tuple[Attempt, Verdict]] = []
+    as_written = look(written)
 
     def attempt_with(candidate: Attempt) -> tuple[Attempt, Verdict] | None:
-        found = _pulling(look, candidate, wild)
+        found = _pulling(look, candidate, wild, as_written if candidate == written else None)
         tried.append(found)
         return found if found[1].clear else None
 
@@ -138,10 +142,10 @@ def stage(
     for candidate in candidates:
         found = attempt_with(candidate)
         if found is not None:
-            return _report(written, tried[0][1], *found)
+            return _report(written, as_written, *found)
     legal = [t for t in tried if t[1].legal] or tried
     best = max(legal, key=lambda t: t[1].score)
-    staged = _report(written, tried[0][1], *best)
+    staged = _report(written, as_written, *best)
     staged.warnings.append(_give_up(best[1], arc, lenses, bool(subject_cheats), bool(wild)))
     return staged
 

@@ -301,6 +301,11 @@ BLOCKOUT = obj(
         "Doors and windows.",
     ),
     ceiling=boolean("Close the set with a ceiling."),
+    wild=list_of(
+        choice((*WALLS, "ceiling")),
+        "Pieces a crew may pull for a shot (studio flats): the camera department hides one from render for "
+        "the frames of a shot it would block.",
+    ),
     props=list_of(
         obj(
             "A blockout prop.",

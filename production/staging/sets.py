@@ -213,13 +213,9 @@ def set_pieces(size: Sequence[float], blockout: Mapping[str, Any]) -> dict[str, 
 
 
 def wild_pieces(blockout: Mapping[str, Any]) -> frozenset[str]:
-    """The pieces a crew may pull for a shot: `wild: true` (every wall and the ceiling) or a list of them."""
+    """The pieces a crew may pull for a shot (`wild`: walls by side, `ceiling`)."""
     wild = blockout.get("wild")
-    if wild is True:
-        return frozenset([*(s for s in blockout.get("walls") or [] if s in WALL_SIDES), "ceiling"])
-    if isinstance(wild, list | tuple):
-        return frozenset(str(piece) for piece in wild)
-    return frozenset()
+    return frozenset(str(piece) for piece in wild) if isinstance(wild, list | tuple) else frozenset()
 
 
 def opening_box(

@@ -7,6 +7,7 @@ through `world_to_camera_view`, and tiny flat Workbench renders read back as pix
 
 from __future__ import annotations
 
+import json
 import math
 from pathlib import Path
 from typing import Any, cast
@@ -169,7 +170,7 @@ def test_every_shot_size_frames_the_subject_on_every_lens(
         inside = all(-1e-3 <= f.y <= 1 + 1e-3 and f.z > 0 for f in frame) and all(0 <= x <= 1 for x in xs)
         if abs(fill / size["fill"] - 1) > 0.10 or not inside:
             failures.append(f"{shot['id']}: fill {fill:.3f} (table {size['fill']}), inside frame {inside}")
-        if camera["backlot_framing"]:
+        if any(note["kind"] == "warning" for note in json.loads(camera["backlot_staging"])):
             warned.append(shot["id"])
         elif shot["size"] == "OTS":  # B's shoulder on the other side, its edge where docs/camera.md says
             near = [f for f in projected(scene, camera, region_corners(b, [0.0, 1.0])) if f.z > 0]
