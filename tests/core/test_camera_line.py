@@ -9,7 +9,6 @@ from __future__ import annotations
 import math
 
 import pytest
-
 from backlot.production.camera import framing
 from backlot.production.camera.framing import Subject, frame_subject
 from backlot.production.camera.line import Line, choose_hand, line_names, right_of, turn_toward
