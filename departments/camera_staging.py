@@ -36,14 +36,14 @@ from .stage import department_collection
 
 LENS_SET = "standard"
 """The primes a lens cheat steps through (presets/lens_sets/<name>.yaml)."""
-HEAD_NEED = 0.75
-FIGURE_NEED = 0.6
+HEAD_NEED = 0.6
+FIGURE_NEED = 0.55
 PROP_NEED = 0.6
-SHOULDER_NEED = 0.15
+SHOULDER_NEED = 0.1
 """Shares of sampled points a camera must see: a head, a whole figure (wide sizes), a prop or mark, and the
 near shoulder of an over-the-shoulder (in frame). Above the staging measure's 50 % and 5 %, for margin."""
 WIDE_SIZES = frozenset({"EWS", "WS", "TWO"})
-LINE_MARGIN_M = 0.25
+LINE_MARGIN_M = 0.05
 """A camera closer to the line than this (or across it) breaks the 180-degree rule."""
 ROOM_REACH_M = 30.0
 EYE_LEVEL_M = 1.5

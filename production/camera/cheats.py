@@ -25,6 +25,7 @@ LENS_STEPS = 6
 """Wider primes tried at most (85 -> 75, 65, 50, 40, 35, 32 in the standard set)."""
 LENS_ARC_STEP_DEG = 30.0
 """With each wider lens (and each subject cheat) the angles tried are this step's multiples within the arc."""
+OUT_OF_FRAME_FIX = "a gentler move, a looser size or a longer shot keeps it in"
 MAX_PULLS = 4
 """Rounds of pulling wild pieces for one attempt (pulling one may show the next behind it)."""
 
@@ -111,6 +112,12 @@ def stage(
     """
     tried: list[tuple[Attempt, Verdict]] = []
     as_written = look(written)
+    if as_written.legal and not as_written.clear and not as_written.blockers and not as_written.wild:
+        # Nothing stands in the way: the shot's own move or size takes the subject out of frame. No cheat
+        # changes that (each one frames the same share); say so.
+        staged = Staged(written, as_written)
+        staged.warnings.append(f"{as_written.shortfall}: out of frame, nothing in the way; {OUT_OF_FRAME_FIX}")
+        return staged
 
     def attempt_with(candidate: Attempt) -> tuple[Attempt, Verdict] | None:
         found = _pulling(look, candidate, wild, as_written if candidate == written else None)
