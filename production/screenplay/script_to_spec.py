@@ -1,13 +1,13 @@
 """Screenplay -> draft production spec (a plain dict in the contract's shape, plus its YAML text).
 
-Scenes, characters and locations come from the headings and cues; shots from a rule-based coverage and
-durations from a speech-rate and page-time model, both documented in docs/fountain.md. The draft is a
-starting point the writer edits; validation is the validator's job.
+Scenes, characters and locations come from the headings and cues; shots from the coverage rules a spec's
+`coverage: standard` follows too (production/coverage.py) and durations from a speech-rate and page-time
+model, both documented in docs/fountain.md. The draft is a starting point the writer edits; validation is
+the validator's job.
 """
 
 from __future__ import annotations
 
-import itertools
 import re
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -15,7 +15,7 @@ from typing import Any
 
 import yaml
 
-from ..values import shot_letter
+from ..coverage import INSERT, MASTER, WALK_AND_TALK, Setup, free_shot_ids, line_of_action, setups
 from . import breakdown as bd
 from . import fountain
 from .fountain import Screenplay
@@ -94,18 +94,6 @@ def action_seconds(scene: fountain.Scene, paper: str = "letter") -> float:
     return lines * SECONDS_PER_PAGE / model.lines_per_page
 
 
-def dialogue_pairs(scene_speeches: list[Speech]) -> list[tuple[str, str, float]]:
-    """Distinct pairs of speakers who answer each other, first speaker first, with the exchange's seconds."""
-    pairs: dict[frozenset[str], tuple[str, str, float]] = {}
-    for before, after in itertools.pairwise(scene_speeches):
-        if before.speaker == after.speaker:
-            continue
-        key = frozenset({before.speaker, after.speaker})
-        first, second, seconds = pairs.get(key, (before.speaker, after.speaker, before.seconds))
-        pairs[key] = (first, second, seconds + after.seconds)
-    return list(pairs.values())
-
-
 def coverage(
     scene_id: int,
     scene: fountain.Scene,
@@ -113,25 +101,35 @@ def coverage(
     establish: bool,
     paper: str = "letter",
 ) -> list[dict[str, Any]]:
-    """Rule-based coverage of one scene (docs/fountain.md, 'Coverage rules')."""
+    """Rule-based coverage of one scene (docs/fountain.md, 'Coverage rules'): an establishing shot, then the
+    setups of production/coverage.py (the spec's `coverage: standard` too) on the first two speakers' line,
+    timed by speech and page time."""
     scene_speeches = speeches(scene)
+    cast = list(sheet.categories["cast"])
+    spoken: dict[str, float] = {}
+    for speech in scene_speeches:
+        spoken[speech.speaker] = spoken.get(speech.speaker, 0.0) + speech.seconds
+    total = action_seconds(scene, paper) + sum(spoken.values())
     shots: list[dict[str, Any]] = []
-
-    def add(**keys: Any) -> None:
-        shots.append({"id": f"{scene_id}{shot_letter(len(shots))}", "scene": scene_id, **keys})
-
     if establish:
-        add(template="establishing_wide", duration=f"{ESTABLISHING_SECONDS}s")
-    total = action_seconds(scene, paper) + sum(speech.seconds for speech in scene_speeches)
-    add(size="WS", duration=_seconds(total))
-    for speaker in dict.fromkeys(speech.speaker for speech in scene_speeches):
-        spoken = sum(speech.seconds for speech in scene_speeches if speech.speaker == speaker)
-        add(size="MCU", subject=speaker, duration=_seconds(spoken))
-    for first, second, seconds in dialogue_pairs(scene_speeches):
-        add(size="TWO", subject=first, subjects=[first, second], duration=_seconds(seconds))
-    for prop in sheet.categories["props"]:
-        add(size="INSERT", description=f"INSERT - {prop}", duration=f"{INSERT_SECONDS}s")
-    return shots
+        shots.append({"template": "establishing_wide", "duration": f"{ESTABLISHING_SECONDS}s"})
+    props = sheet.categories["props"]
+    for setup in setups(
+        "standard", cast, speakers=[speech.speaker for speech in scene_speeches], props=props
+    ):
+        shots.append({**setup.shot_keys(), "duration": _setup_duration(setup, total, spoken)})
+    ids = free_shot_ids(scene_id, ())
+    return [{"id": next(ids), "scene": scene_id, **shot} for shot in shots]
+
+
+def _setup_duration(setup: Setup, total: float, spoken: dict[str, float]) -> str:
+    """A master or walk-and-talk covers the whole scene, an insert INSERT_SECONDS, an OTS or a single the
+    time its framed character speaks."""
+    if setup.template in (MASTER, WALK_AND_TALK):
+        return _seconds(total)
+    if setup.template == INSERT:
+        return f"{INSERT_SECONDS}s"
+    return _seconds(spoken.get(setup.subjects[0], 0.0))
 
 
 def _location_title(location: str) -> str:
@@ -163,15 +161,19 @@ def to_spec(
             taken = any(existing["name"] == name for existing in locations.values())
             unique = f"{name} ({'Int' if interior else 'Ext'})" if taken else name
             locations[(name, interior)] = {"name": unique, "interior": interior, "preset": preset}
+        cast = list(sheet.categories["cast"])
         scenes.append(
             {
                 "id": scene_id,
                 "heading": scene.heading.text,
                 "location": locations[(name, interior)]["name"],
                 "time": sheet.time,
-                "characters": list(sheet.categories["cast"]),
+                "characters": cast,
             }
         )
+        line = line_of_action(cast, speakers=[speech.speaker for speech in speeches(scene)])
+        if line is not None:  # the line the coverage was shot on, for the camera department to keep
+            scenes[-1]["line"] = list(line)
         shots += coverage(scene_id, scene, sheet, establish=not interior or first_visit, paper=paper)
     production: dict[str, Any] = {"title": _title(screenplay, script_path), "version": "1.0"}
     author = next(

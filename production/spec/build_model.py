@@ -142,6 +142,7 @@ def _scenes(data: dict[str, Any]) -> tuple[m.Scene, ...]:
             lighting=_lighting(s.get("lighting")),
             characters=tuple(s.get("characters") or ()),
             blocking=dict(s.get("blocking") or {}),
+            line=tuple(s.get("line") or ()),
         )
         for s in data.get("scenes") or []
     )

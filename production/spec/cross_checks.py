@@ -9,10 +9,12 @@ from __future__ import annotations
 import itertools
 import re
 import unicodedata
+from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
 from .. import model as m
+from ..coverage import free_shot_ids
 from ..diagnostics import did_you_mean
 from ..values import Duration, TimeOfDay, ValueProblem, parse_scene_range, shot_letter
 from .environment_checks import EnvironmentChecks
@@ -262,19 +264,13 @@ def assign_shot_ids(data: dict[str, Any]) -> None:
     if not isinstance(shots, list):
         return
     taken = {s["id"] for s in shots if isinstance(s, dict) and isinstance(s.get("id"), str)}
-    counters: dict[str, int] = {}
+    free: dict[str, Iterator[str]] = {}
     for shot in shots:
         if not isinstance(shot, dict) or shot.get("id") is not None or not isinstance(shot.get("scene"), str):
             continue
         scene = shot["scene"]
-        while True:
-            n = counters.get(scene, 0)
-            counters[scene] = n + 1
-            candidate = f"{scene}{shot_letter(n)}"
-            if candidate not in taken:
-                break
-        shot["id"] = candidate
-        taken.add(candidate)
+        shot["id"] = next(free.setdefault(scene, free_shot_ids(scene, taken)))
+        taken.add(shot["id"])
 
 
 def check_wardrobe(

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..coverage import COVERAGE_KINDS
+
 SHOT_SIZES = ("EWS", "WS", "MS", "MCU", "CU", "ECU", "OTS", "POV", "TWO", "INSERT")
 ENGINES = ("workbench", "eevee", "cycles")
 CONTAINERS = ("png", "exr", "mp4", "mov")
@@ -204,6 +206,10 @@ CAMERA = obj(
         minimum=1,
         maximum=8192,
     ),
+    cross_line=boolean(
+        "This camera crosses the scene's line of action on purpose; validation warns unless a neutral shot "
+        "(an insert, a POV, a camera on the line) comes before it in the scene."
+    ),
 )
 
 FOCUS = obj(
@@ -375,6 +381,17 @@ SCENE = obj(
     characters=list_of(text(), "Characters in the scene."),
     lighting=LIGHTING,
     blocking=map_of(text(), "Character -> mark name in the location."),
+    line=list_of(
+        text(max_length=200),
+        "The line of action, [A, B]: two of the scene's characters; every camera of the scene stays on one "
+        "side of it. Default: the first two speakers, else the first two `characters`.",
+    ),
+    coverage=choice(
+        COVERAGE_KINDS,
+        "Shots generated for the scene, before its own: none; standard (a master, the OTS pair and the "
+        "singles of the two on the line, a single each for the rest); walk_and_talk (a walk-and-talk "
+        "two-shot, then the singles).",
+    ),
     description=text("Notes."),
 )
 

@@ -1,9 +1,10 @@
 """Validate a loaded spec: every issue at once, then the immutable model when there are no errors.
 
 Three passes: (1) walk the user's data against the schema, normalising values and reporting types, units,
-unknown and missing keys (walker); (2) resolve presets (explicit keys win), here; (3) cross-checks the schema
-cannot express (references, duplicates, wardrobe coverage, files, output paths, what the running Blender
-supports: cross_checks and environment_checks).
+unknown and missing keys (walker); (2) add the shots scenes' `coverage` generates (scene_coverage) and resolve
+presets (explicit keys win), here; (3) cross-checks the schema cannot express (references, duplicates,
+wardrobe coverage, files, output paths, what the running Blender supports, the line of action: cross_checks,
+environment_checks and line_checks), after which the shots stand in story order.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ from ..diagnostics import Issue, did_you_mean, sort_key
 from ..model import Sensor
 from .cross_checks import CrossChecks
 from .environment_checks import Capabilities, EnvironmentChecks
+from .line_checks import check_line_of_action
 from .loader import LoadedSpec
 from .presets import PresetLibrary, deep_merge
+from .scene_coverage import add_coverage, story_order
 from .schema import PRESET_TARGETS, PRODUCTION
 from .walker import INVALID, Reporter, SchemaWalker, check_required, dig, list_items
 from .yaml_reader import PathKey, SourceMap
@@ -77,6 +80,7 @@ class Validator:
         self.sources = loaded.sources
         self.report = Reporter(self.sources, self.issues)
         self.sensors: dict[str, Sensor] = {}  # sensor preset name -> gate, for the model
+        self.explicit_shots = 0  # shots the spec lists; generated coverage follows them until put in order
 
     # -- pass 1 and 2 ------------------------------------------------------------------------------
     def normalise(self) -> dict[str, Any]:
@@ -84,6 +88,7 @@ class Validator:
         data = walker.walk(self.loaded.data, PRODUCTION, ())
         if data is INVALID or data is None:
             return {}
+        self.explicit_shots = add_coverage(data, self.presets, self.sources, self.report)
         self._resolve_presets(data)
         check_required(self.report, data, PRODUCTION, ())
         return data
@@ -167,6 +172,10 @@ class Validator:
     def cross_check(self, data: dict[str, Any]) -> None:
         environment = EnvironmentChecks(self.loaded, self.presets, self.capabilities, self.report)
         CrossChecks(self.sources, self.report, environment).run(data)
+        order = story_order(data, self.explicit_shots)
+        check_line_of_action(self.report, data, order, self.presets)
+        if order:  # from here on the shots stand in story order: generated coverage first in its scene
+            data["shots"] = [data["shots"][index] for index in order]
 
 
 def validate(

@@ -142,8 +142,14 @@ def test_shots_fall_back_to_rules_on_invalid_json(helper: Any, server: FakeLLMSe
     assert OPS.backlot.script_shots() == {"FINISHED"}
     assert "coverage rules" in helper.status
     shots = yaml.safe_load(bpy.data.texts["Backlot shots - scene 2"].as_string())["shots"]
-    # exterior, nobody speaks, one prop in capitals (ZIPPO; CAR is a vehicle): establishing, master, insert
-    assert [shot.get("size", shot.get("template")) for shot in shots] == ["establishing_wide", "WS", "INSERT"]
+    # exterior, Leo alone and silent, one prop in capitals (ZIPPO; CAR is a vehicle): establishing, master,
+    # Leo's single, insert (since issue 17 a one-hander gets a single too, and the setups are on templates)
+    assert [shot.get("size", shot.get("template")) for shot in shots] == [
+        "establishing_wide",
+        "master",
+        "medium_close_up",
+        "insert",
+    ]
     assert {shot["scene"] for shot in shots} == {2}
 
 

@@ -208,11 +208,12 @@ def test_invalid_shot_json_twice_falls_back_to_rules(server: FakeLLMServer, runn
     proposal = helper.run_task(helper.shots_task(SCRIPT, 1), runner, client(server))
     assert proposal.source == "rules" and "did not match the schema twice" in proposal.note
     assert server.count("/api/chat") == 2
-    # the coverage rules for a one-speaker interior scene: establishing, master, Maya's single
+    # the coverage rules for a one-speaker interior scene: establishing, master, Maya's single (since issue
+    # 17 on the master and medium close-up templates, not bare WS and MCU sizes)
     assert [shot.get("size", shot.get("template")) for shot in proposal.shots] == [
         "establishing_wide",
-        "WS",
-        "MCU",
+        "master",
+        "medium_close_up",
     ]
     retry = server.requests[-1].body["messages"]
     assert '"huge" is not one of' in retry[-1]["content"]

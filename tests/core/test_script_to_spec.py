@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 from backlot.production.screenplay import fountain, script_to_spec
+from backlot.production.values import shot_letter
 
 SCRIPT = """Title: Two Rooms
 Author: A. Writer
@@ -96,6 +97,7 @@ def test_characters_locations_scenes(spec: dict[str, Any]) -> None:
             "location": "Kitchen",
             "time": "night",
             "characters": ["Ana", "Ben"],
+            "line": ["Ana", "Ben"],  # the first two speakers: the line the coverage is shot on
         },
         {"id": 2, "heading": "EXT. GARDEN - DAY", "location": "Garden", "time": "day", "characters": ["Ben"]},
         # LATER keeps the previous scene's time of day.
@@ -110,23 +112,54 @@ def test_characters_locations_scenes(spec: dict[str, Any]) -> None:
 
 
 def test_coverage_and_durations(spec: dict[str, Any]) -> None:
+    # The rules changed in issue 17: a two-hander is covered by a master, the OTS pair and the singles of the
+    # two on the line (the first two speakers), and one character by a master and a single, instead of a WS,
+    # a single per speaker and a two-shot per pair; the timing rules are the old ones.
     # Scene 1, first visit to the kitchen: establishing 3 s; master = 1 action line (60/55 s) + speech
-    # (10 + 5 + 1 words at 2.5 words/s = 6.4 s) = 7.49 s -> 7 s; Ana 11 words = 4.4 s -> 4 s; Ben 5 words = 2
-    # s;
-    # two-shot Ana/Ben: the whole exchange 6.4 s -> 6 s.
-    # Scene 2, exterior: establishing; master 1.09 s -> minimum 2 s; SHOVEL in capitals -> insert 2 s.
-    # Scene 3, interior revisit: master only, 1.09 s -> 2 s.
+    # (10 + 5 + 1 words at 2.5 words/s = 6.4 s) = 7.49 s -> 7 s, framed on Ana (the first speaker);
+    # OTS of Ben over Ana and Ben's single: Ben's 5 words = 2 s; OTS of Ana over Ben and Ana's single: her
+    # 11 words = 4.4 s -> 4 s.
+    # Scene 2, exterior: establishing; master 1.09 s -> minimum 2 s; Ben's single, silent -> 2 s; SHOVEL in
+    # capitals -> insert 2 s.
+    # Scene 3, interior revisit: master and Ana's single, 1.09 s and silent -> 2 s each.
     shots = [{k: v for k, v in shot.items() if k != "scene"} for shot in spec["production"]["shots"]]
     assert shots == [
         {"id": "1A", "template": "establishing_wide", "duration": "3s"},
-        {"id": "1B", "size": "WS", "duration": "7s"},
-        {"id": "1C", "size": "MCU", "subject": "Ana", "duration": "4s"},
-        {"id": "1D", "size": "MCU", "subject": "Ben", "duration": "2s"},
-        {"id": "1E", "size": "TWO", "subject": "Ana", "subjects": ["Ana", "Ben"], "duration": "6s"},
+        {"id": "1B", "template": "master", "subject": "Ana", "duration": "7s"},
+        {"id": "1C", "template": "over_the_shoulder", "subjects": ["Ben", "Ana"], "duration": "2s"},
+        {"id": "1D", "template": "over_the_shoulder", "subjects": ["Ana", "Ben"], "duration": "4s"},
+        {"id": "1E", "template": "medium_close_up", "subject": "Ana", "duration": "4s"},
+        {"id": "1F", "template": "medium_close_up", "subject": "Ben", "duration": "2s"},
         {"id": "2A", "template": "establishing_wide", "duration": "3s"},
-        {"id": "2B", "size": "WS", "duration": "2s"},
-        {"id": "2C", "size": "INSERT", "description": "INSERT - SHOVEL", "duration": "2s"},
-        {"id": "3A", "size": "WS", "duration": "2s"},
+        {"id": "2B", "template": "master", "subject": "Ben", "duration": "2s"},
+        {"id": "2C", "template": "medium_close_up", "subject": "Ben", "duration": "2s"},
+        {"id": "2D", "template": "insert", "description": "INSERT - SHOVEL", "duration": "2s"},
+        {"id": "3A", "template": "master", "subject": "Ana", "duration": "2s"},
+        {"id": "3B", "template": "medium_close_up", "subject": "Ana", "duration": "2s"},
+    ]
+
+
+def test_a_four_hander_is_covered_on_the_first_two_speakers_line() -> None:
+    # Scene 2: Cat and Dan (who speak in scene 1) are named first in the action, but Ben and Ana speak: the
+    # line, the master, the OTS pair and the first two singles are theirs (Ben first), then Cat and Dan get a
+    # single each.
+    text = (
+        "INT. HALL - DAY\n\nCAT\nHi.\n\nDAN\nHello.\n\n"
+        "INT. HALL - NIGHT\n\nCAT and DAN watch. BEN and ANA argue.\n\nBEN\nNo.\n\nANA\nYes.\n"
+    )
+    production = script_to_spec.to_spec(fountain.parse(text))["production"]
+    scene = production["scenes"][1]
+    assert (scene["characters"], scene["line"]) == (["Ben", "Ana", "Cat", "Dan"], ["Ben", "Ana"])
+    shots = [shot for shot in production["shots"] if shot["scene"] == 2]
+    framed = [(shot["id"], shot["template"], shot.get("subjects", [shot.get("subject")])) for shot in shots]
+    assert framed == [
+        ("2A", "master", ["Ben"]),  # an interior revisit: no establishing shot
+        ("2B", "over_the_shoulder", ["Ana", "Ben"]),
+        ("2C", "over_the_shoulder", ["Ben", "Ana"]),
+        ("2D", "medium_close_up", ["Ben"]),
+        ("2E", "medium_close_up", ["Ana"]),
+        ("2F", "medium_close_up", ["Cat"]),
+        ("2G", "medium_close_up", ["Dan"]),
     ]
 
 
@@ -164,7 +197,7 @@ def test_guess_preset(name: str, exterior: bool, preset: str) -> None:
 
 
 def test_shot_letters_like_spreadsheet_columns() -> None:
-    assert [script_to_spec.shot_letter(n) for n in (0, 1, 25, 26, 27, 51, 52, 701, 702)] == [
+    assert [shot_letter(n) for n in (0, 1, 25, 26, 27, 51, 52, 701, 702)] == [
         "A",
         "B",
         "Z",
