@@ -59,11 +59,20 @@ class BuildReport:
     staging: list[StagingNote] = field(default_factory=list)  # per shot: cheats made and framing warnings
 
     def summary(self) -> str:
+        staging = self.staging_counts()
         return (
             f"{len(self.created)} created, {len(self.updated)} updated, {len(self.kept)} tweak(s) kept, "
             f"{len(self.spec_won)} overridden by the spec, {len(self.reset)} reset, "
-            f"{len(self.removed)} removed" + (f", {len(self.problems)} problem(s)" if self.problems else "")
+            f"{len(self.removed)} removed"
+            + (f", {len(self.problems)} problem(s)" if self.problems else "")
+            + (f", {staging['cheats']} cheat(s)" if staging["cheats"] else "")
+            + (f", {staging['warnings']} staging warning(s)" if staging["warnings"] else "")
         )
+
+    def staging_counts(self) -> dict[str, int]:
+        """How many cheats and staging warnings: the summary line and `build --json` count them."""
+        kinds = [note.kind for note in self.staging]
+        return {"cheats": kinds.count("cheat"), "warnings": kinds.count("warning")}
 
     def to_dict(self) -> dict[str, list[Any]]:
         plain: dict[str, list[Any]] = {k: list(v) for k, v in self.__dict__.items()}

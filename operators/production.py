@@ -9,7 +9,7 @@ import bpy
 from bpy.props import EnumProperty, StringProperty
 
 from ..departments import DEPARTMENT_NAMES
-from ..pipeline.steps import build_into, validate_and_plan, validate_into
+from ..pipeline.steps import build_into, build_summary, validate_and_plan, validate_into
 from ..production.diagnostics import ProductionError
 from ..runtime.properties import active_scene, preset_folders, production_state, scene_state
 
@@ -75,7 +75,8 @@ class _BuildMixin:
             self.report({"ERROR"}, f"Build stopped: {error.message}. {error.suggestion}")
             return {"CANCELLED"}
         state.reset_to_spec = False
-        self.report({"INFO"}, report.summary())
+        # A shot that still falls short is worth the warning colour; cheats are what a crew does anyway.
+        self.report({"WARNING"} if report.staging_counts()["warnings"] else {"INFO"}, build_summary(report))
         return {"FINISHED"}
 
 

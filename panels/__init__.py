@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any
 import bpy
 
 from ..departments import DEPARTMENT_NAMES
+from ..departments.camera import shot_cameras
+from ..runtime.built import built_scene, staging_notes
 from ..runtime.properties import active_scene, production_state
 from . import continuity, render, script
 from .base import BacklotPanel
@@ -15,6 +17,21 @@ if TYPE_CHECKING:
     from bpy.stub_internal.rna_enums import IconItems
 
 SEVERITY_ICONS: dict[str, IconItems] = {"error": "ERROR", "warning": "ERROR", "info": "INFO"}
+STAGING_ICONS: dict[str, IconItems] = {"warning": "ERROR", "cheat": "MODIFIER"}
+
+
+def shot_staging(shot: Any) -> list[tuple[str, str, str]]:
+    """(camera, kind, text) of the staging notes on a built shot's cameras, warnings first: a shot that still
+    falls short matters more than a cheat that worked."""
+    scene = built_scene(shot.scene_id)
+    if scene is None:
+        return []
+    notes = [
+        (name, kind, text)
+        for name, camera in shot_cameras(scene, shot.shot_id)
+        for kind, text in staging_notes(camera)
+    ]
+    return sorted(notes, key=lambda note: note[1] != "warning")
 
 
 class _RowList(bpy.types.UIList):
@@ -55,6 +72,13 @@ class BACKLOT_UL_shots(_RowList):
         row.label(text=item.shot_id, icon="CAMERA_DATA")
         row.label(text=f"{item.size}  {item.frame_start}-{item.frame_end}")
         row.label(text=item.status)
+        notes = shot_staging(item)
+        if notes:
+            _, kind, text = notes[0]
+            more = f" (+{len(notes) - 1} more)" if len(notes) > 1 else ""
+            row.label(text=text + more, icon=STAGING_ICONS.get(kind, "INFO"))
+        else:
+            row.label(text="")  # the same columns on every row
 
 
 class BACKLOT_PT_production(BacklotPanel):
@@ -104,10 +128,15 @@ class BACKLOT_PT_shots(BacklotPanel):
             layout.label(text="Validate a spec to list its shots")
             return
         layout.template_list("BACKLOT_UL_shots", "", state, "shots", state, "active_shot", rows=6)
-        if 0 <= state.active_shot < len(state.shots):
-            layout.operator("backlot.select_shot", icon="VIEW_CAMERA").shot_id = state.shots[
-                state.active_shot
-            ].shot_id
+        if not 0 <= state.active_shot < len(state.shots):
+            return
+        shot = state.shots[state.active_shot]
+        layout.operator("backlot.select_shot", icon="VIEW_CAMERA").shot_id = shot.shot_id
+        notes = shot_staging(shot)
+        if notes:
+            box = layout.box()
+            for camera, kind, text in notes:
+                box.label(text=f"Camera {camera}: {kind}: {text}", icon=STAGING_ICONS.get(kind, "INFO"))
 
 
 class BACKLOT_PT_departments(BacklotPanel):

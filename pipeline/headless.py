@@ -20,6 +20,7 @@ from ..cli.console import (
 from ..cli.main import print_estimate, render_overrides, report_invalid
 from ..cli.progress import closing_line
 from ..departments import DEPARTMENT_NAMES
+from ..departments.context import BuildReport
 from ..production.plan import Plan, estimate
 from ..production.render.checkpoint import Checkpoint, recover_blend
 from ..production.render.flamenco import FlamencoError
@@ -56,18 +57,36 @@ def cmd_build(args: argparse.Namespace, console: Console) -> int:
         target.parent.mkdir(parents=True, exist_ok=True)
         bpy.ops.wm.save_as_mainfile(filepath=str(target), check_existing=False)
     if console.json_mode:
-        console.emit_json({"built": True, "saved": args.save, "report": report.to_dict()})
+        console.emit_json(
+            {
+                "built": True,
+                "saved": args.save,
+                "staging": report.staging_counts(),
+                "report": report.to_dict(),
+            }
+        )
     else:
-        console.print(f"built {result.production.title if result.production else ''}: {report.summary()}")
-        for line in report.problems:
-            console.print(f"  problem: {line}")
-        for line in report.kept:
-            console.print(f"  kept your tweak: {line}")
-        for line in report.spec_won:
-            console.print(f"  spec changed, overwrote: {line}")
+        print_build_report(report, result.production.title if result.production else "", plan, console)
         if args.save:
             console.print(f"saved {args.save}")
     return EXIT_OK
+
+
+def print_build_report(report: BuildReport, title: str, plan: Plan, console: Console) -> None:
+    """The summary line, then what needs a look: problems, each shot's staging notes (grouped by shot in story
+    order), the tweaks kept or overwritten."""
+    console.print(f"built {title}: {report.summary()}")
+    for line in report.problems:
+        console.print(f"  problem: {line}")
+    if report.staging:
+        console.print("staging (what the crew cheated, and what still falls short with its fix):")
+        story_order = {shot.shot_id: index for index, shot in enumerate(plan.shots)}
+        for note in sorted(report.staging, key=lambda note: story_order.get(note.shot, len(story_order))):
+            console.print(f"  {note.line()}")
+    for line in report.kept:
+        console.print(f"  kept your tweak: {line}")
+    for line in report.spec_won:
+        console.print(f"  spec changed, overwrote: {line}")
 
 
 def _open_checkpoint_blend(blend: Path, console: Console) -> None:
@@ -158,7 +177,7 @@ def cmd_render(args: argparse.Namespace, console: Console) -> int:
         return EXIT_OK
     report = ensure_built(scene, result, plan)
     if report is not None:
-        console.print(f"built: {report.summary()}")
+        print_build_report(report, production.title, plan, console)
     from ..rendering.loop import RenderLoop
     from ..rendering.parallel import render_in_parallel
     from ..rendering.progress import RenderProgress

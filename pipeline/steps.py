@@ -83,7 +83,7 @@ def build_into(
     assert result.production is not None, "build_into needs a valid production"
     report = build_production(result.production, scene, only, reset, result.presets, plan)
     state = scene_state(scene)
-    state.build_summary = report.summary()
+    state.build_summary = build_summary(report)
     state.build_report = json.dumps(report.to_dict())
     if not only:
         state.built_spec_hash = result.production.spec_hash
@@ -91,6 +91,14 @@ def build_into(
         if item.status == "not built":
             item.status = "built"
     return report
+
+
+def build_summary(report: BuildReport) -> str:
+    """The summary the panel shows and Build Production reports: the counts, and where the staging notes are
+    (the shot list shows each shot's notes, read from its cameras)."""
+    if not report.staging:
+        return report.summary()
+    return f"{report.summary()}; the Shots list shows each shot's notes"
 
 
 def ensure_built(scene: bpy.types.Scene, result: ValidationResult, plan: Plan) -> BuildReport | None:

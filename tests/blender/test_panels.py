@@ -42,6 +42,8 @@ class RecordingLayout:
         if icon != "NONE":
             assert icon in _enum_items("label", "icon"), icon
         self.log.append(f"label:{text}")
+        if icon != "NONE":
+            self.log.append(f"icon:{icon}:{text}")
 
     def separator(self, **kwargs: Any) -> None:
         pass

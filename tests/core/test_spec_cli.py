@@ -71,6 +71,24 @@ def test_invalid_spec_exits_1_with_issues_in_json(tmp_path: Path, stubs: Path) -
     )
 
 
+def test_a_valid_spec_with_a_warning_lists_it_with_its_path_and_fix(tmp_path: Path, stubs: Path) -> None:
+    """A warning leaves the spec valid, but `validate` still shows it (and counts it) as it shows an error:
+    a count of warnings without them is no use to the person who has to fix them."""
+    spec = kit.base_spec()
+    spec["production"]["shots"][1]["camera"]["lenz_note"] = "long"
+    path = kit.write_spec(tmp_path, spec)
+    done = run("--json", "--presets", stubs, "validate", path)
+    assert done.returncode == 0, done.stderr
+    [issue] = only_json(done.stdout)["issues"]
+    assert (issue["path"], issue["severity"]) == ("shots[1].camera.lenz_note", "warning")
+    assert "lenz_note" in issue["message"] and issue["suggestion"]
+    human = run("--presets", stubs, "validate", path)
+    assert human.returncode == 0, human.stderr
+    assert f"warning: shots[1].camera.lenz_note: {issue['message']}" in human.stdout
+    assert f"    fix: {issue['suggestion']}" in human.stdout
+    assert "valid (0 error(s), 1 warning(s), 0 info)" in human.stdout
+
+
 def test_hostile_spec_exits_1_without_traceback(tmp_path: Path) -> None:
     path = kit.write_spec(tmp_path, "production:\n  title: !!python/object/apply:os.system [echo pwned]\n")
     done = run("--json", "validate", path)
