@@ -27,18 +27,18 @@ from ..production.model import CameraSpec, Production, Shot
 from ..production.plan import ShotPlan
 from ..production.spec.presets import PresetLibrary
 from ..production.values import shot_letter
+from ..runtime.built import STAGING
 from . import camera_rigs, isometric
 from .camera_staging import CameraShot, SceneStaging
 from .camera_subjects import SceneSubjects, eye_path
 from .context import KEY, BuildContext, StagingNote
+from .sightlines import SightCache
 from .stage import department_collection, story_scene
 
 NAME = "camera"
 PRIMARY = "A"
 DEFAULT_F_STOP = 2.8
 """Aperture when a shot asks for focus (a focus subject or a pull) without naming an f-stop."""
-STAGING = "backlot_staging"
-"""Custom property on each camera: its staging notes as JSON [{"kind", "text"}] (the panel's shot list)."""
 
 
 def camera_key(shot_id: str, name: str = PRIMARY) -> str:
@@ -230,9 +230,11 @@ def build(production: Production, ctx: BuildContext) -> None:
     plans = {p.shot_id: p for p in ctx.plan.shots}
     stagings: dict[str, SceneStaging] = {}
     local_bounds: dict[int, list[Any]] = {}  # a mesh's own bounding box, shared by the scenes it is in
+    sight_cache = SightCache()  # the cast's meshes and each set as rays see them, shared the same way
     for shot in production.shots:
         if shot.scene not in stagings:
-            stagings[shot.scene] = SceneStaging(ctx, production, production.scene(shot.scene), local_bounds)
+            scene = production.scene(shot.scene)
+            stagings[shot.scene] = SceneStaging(ctx, production, scene, local_bounds, sight_cache)
         for name, spec in camera_names(shot):
             try:
                 build_camera(ctx, production, shot, plans[shot.id], name, spec, stagings[shot.scene])

@@ -71,6 +71,16 @@ def is_static(obj: bpy.types.Object) -> bool:
     )
 
 
+def static_chain(obj: bpy.types.Object) -> bool:
+    """Whether `obj` and every parent above it are static (see `is_static`)."""
+    link: bpy.types.Object | None = obj
+    while link is not None:
+        if not is_static(link):
+            return False
+        link = link.parent
+    return True
+
+
 def world_matrix(obj: bpy.types.Object) -> Matrix:
     """World matrix of a static object (see `is_static`) and static parents, without a depsgraph."""
     if obj.parent is None:

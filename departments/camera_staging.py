@@ -31,8 +31,8 @@ from . import camera_rigs
 from .camera_subjects import SceneSubjects, eye_path
 from .context import BuildContext
 from .locations import piece_key
-from .sightlines import Sightlines, Target, box_target, sampled_frames, targets_for
-from .stage import department_collection
+from .sightlines import SightCache, Sightlines, Target, box_target, sampled_frames, targets_for
+from .stage import department_collection, story_scene
 
 LENS_SET = "standard"
 """The primes a lens cheat steps through (presets/lens_sets/<name>.yaml)."""
@@ -141,7 +141,12 @@ class SceneStaging:
     its shots made (written onto the set and the cast when every camera is built)."""
 
     def __init__(
-        self, ctx: BuildContext, production: Production, scene: Scene, local_bounds: dict[int, list[Any]]
+        self,
+        ctx: BuildContext,
+        production: Production,
+        scene: Scene,
+        local_bounds: dict[int, list[Any]],
+        sight_cache: SightCache,
     ):
         self.ctx = ctx
         self.scene = scene
@@ -157,6 +162,7 @@ class SceneStaging:
         self.subjects = SceneSubjects(ctx, production, scene, local_bounds)
         self.pulls: dict[str, list[tuple[int, int]]] = {}
         self.cheats: dict[str, list[tuple[int, int, Vec3]]] = {}
+        self.sight_cache = sight_cache
         self._sightlines: Sightlines | None = None
         self._hand: Hand | None = None
         for name in scene.characters:  # measure the cast where its blocking puts it, not where a cheat did
@@ -171,8 +177,8 @@ class SceneStaging:
     def sightlines(self) -> Sightlines:
         if self._sightlines is None:
             cast = {n: r for n in self.scene.characters if (r := self.subjects.root(n)) is not None}
-            depsgraph = self.subjects.depsgraph()
-            self._sightlines = Sightlines(depsgraph.scene, depsgraph, cast, self.pieces)
+            scene = story_scene(self.ctx, self.scene.id)
+            self._sightlines = Sightlines(scene, cast, self.pieces, self.sight_cache, self.subjects.depsgraph)
         return self._sightlines
 
     def hand(self, names: tuple[str, str]) -> Hand:

@@ -132,13 +132,13 @@ class SceneSubjects:
         """World bounds of `obj` and its family: from known geometry when that is exact (the family and
         everything `obj` hangs from are static)."""
         family = self.family(obj)
-        if _static_chain(obj) and all(camera_rigs.is_static(o) for o in family):
+        if camera_rigs.static_chain(obj) and all(camera_rigs.is_static(o) for o in family):
             return camera_rigs.static_bounds(family, self.local_bounds)
         return camera_rigs.world_bounds(self.depsgraph(), set(family))
 
     def _world(self, obj: bpy.types.Object) -> Matrix:
         """World matrix of `obj`: from the transforms when it and its parents are static, else evaluated."""
-        if _static_chain(obj):
+        if camera_rigs.static_chain(obj):
             return camera_rigs.world_matrix(obj)
         self.depsgraph()
         return obj.matrix_world
@@ -201,16 +201,6 @@ def _inward(opening: Bounds) -> tuple[float, float]:
     if x1 - x0 < y1 - y0:
         return (1.0, 0.0) if x0 + x1 < 0 else (-1.0, 0.0)
     return (0.0, 1.0) if y0 + y1 < 0 else (0.0, -1.0)
-
-
-def _static_chain(obj: bpy.types.Object) -> bool:
-    """Whether `obj` and every parent above it are static (see `camera_rigs.is_static`)."""
-    link: bpy.types.Object | None = obj
-    while link is not None:
-        if not camera_rigs.is_static(link):
-            return False
-        link = link.parent
-    return True
 
 
 def eye_path(subjects: SceneSubjects, name: str | None, first_frame: int, frames: int) -> list[Vec3] | None:

@@ -8,9 +8,11 @@ A shot asks `Sightlines.look` at its first, middle and last frame, as the stagin
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import bpy
 import numpy as np
@@ -18,16 +20,17 @@ from mathutils import Euler, Matrix, Vector
 from mathutils.bvhtree import BVHTree
 
 from ..production.camera.moves import CameraPose
-from ..production.camera.optics import Vec3, project_point
+from ..production.camera.optics import Vec3, camera_axes, frame_size_mm
 from ..production.model import Sensor
 from . import camera_rigs
 
 HEAD_SHARE = 1 / 7.5
 """The top of a figure that is its head (of its height), as the staging measure samples it."""
-SAMPLES = 16
+SAMPLES = 8
 """Points sampled on a head, a body or a prop: enough to tell half from most, cheap for 1,000 shots."""
 SURFACE_GAP_M = 0.02
 """A ray stops this short of its point: the surface it samples does not hide itself."""
+NO_OFFSET = (0.0, 0.0, 0.0)
 MAX_LAYERS = 8
 """Pulled walls a ray may pass through before it counts as blocked."""
 
@@ -37,7 +40,7 @@ class Target:
     """Points to see and how much of them must be seen (a share of the points)."""
 
     name: str
-    local_points: tuple[Vec3, ...]
+    local_points: tuple[Vector, ...]
     """In the owner's space (a cast root's), or world space when `owner` is None (a mark, an opening)."""
     owner: str | None
     need: float
@@ -63,53 +66,149 @@ class Sight:
 
 
 @dataclass(frozen=True)
+class Shape:
+    """A solid in its own space, as rays see it: its BVH, points sampled on its head and its whole figure,
+    and a bounding sphere (rays that pass it by skip the BVH)."""
+
+    tree: BVHTree
+    head: tuple[Vector, ...]
+    body: tuple[Vector, ...]
+    centre: Vector
+    radius: float
+
+
+@dataclass
+class SightCache:
+    """Shapes and set BVHs shared by every scene of one build: the cast's meshes and a location's set are the
+    same in each scene they appear in."""
+
+    shapes: dict[str, Shape] = field(default_factory=dict)
+    sets: dict[tuple[Any, ...], tuple[BVHTree | None, list[int]]] = field(default_factory=dict)
+
+
+Placed = tuple[str, Matrix, Vector, float]
+"""A cast member where it stands on a frame: name, world matrix, bounding sphere centre and radius."""
+
+
+@dataclass(frozen=True)
 class CastMember:
     root: bpy.types.Object
-    tree: BVHTree
-    head: tuple[Vec3, ...]
-    body: tuple[Vec3, ...]
+    shape: Shape
 
 
-def _triangles(mesh: bpy.types.Mesh, matrix: Matrix) -> tuple[np.ndarray, np.ndarray]:
+BOX_TRIANGLES = [(0, 1, 3), (0, 3, 2), (4, 6, 7), (4, 7, 5), (0, 4, 5), (0, 5, 1),
+                 (2, 3, 7), (2, 7, 6), (0, 2, 6), (0, 6, 4), (1, 5, 7), (1, 7, 3)]  # fmt: skip
+"""The 12 triangles of a box whose corners run x, then y, then z from low to high."""
+
+
+def _triangles(mesh: bpy.types.Mesh, matrix: Matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A mesh's vertices (through `matrix`) and its triangles, as arrays."""
     mesh.calc_loop_triangles()
     verts = np.empty(len(mesh.vertices) * 3, np.float64)
     mesh.vertices.foreach_get("co", verts)
     verts = verts.reshape(-1, 3)
-    transform = np.array(matrix, np.float64)
-    verts = verts @ transform[:3, :3].T + transform[:3, 3]
+    if matrix is not None:
+        transform = np.array(matrix, np.float64)
+        verts = verts @ transform[:3, :3].T + transform[:3, 3]
     tris = np.empty(len(mesh.loop_triangles) * 3, np.int64)
     mesh.loop_triangles.foreach_get("vertices", tris)
     return verts, tris.reshape(-1, 3)
 
 
-def _spread(points: np.ndarray, count: int) -> tuple[Vec3, ...]:
-    step = max(1, len(points) // count)
-    return tuple((float(p[0]), float(p[1]), float(p[2])) for p in points[::step][:count])
-
-
-def _cast_member(root: bpy.types.Object, depsgraph: bpy.types.Depsgraph) -> CastMember:
-    """The member in its root's space: its mesh (a linked asset: its bounding box) and sampled points."""
-    if root.type == "MESH":
-        evaluated = root.evaluated_get(depsgraph)
-        mesh = evaluated.to_mesh()
-        verts, tris = _triangles(mesh, Matrix.Identity(4))
-        evaluated.to_mesh_clear()
-    else:
-        low, high = Vector(root.bound_box[0]), Vector(root.bound_box[6])
-        if root.instance_type == "COLLECTION" and root.instance_collection is not None:
-            bounds = camera_rigs.world_bounds(depsgraph, {root})
-            if bounds is not None:
-                inverse = camera_rigs.world_matrix(root).inverted()
-                low, high = inverse @ Vector(bounds[0]), inverse @ Vector(bounds[1])
-        corners = [(x, y, z) for x in (low.x, high.x) for y in (low.y, high.y) for z in (low.z, high.z)]
-        verts = np.array(corners, np.float64)
-        tris = np.array([(0, 1, 3), (0, 3, 2), (4, 6, 7), (4, 7, 5), (0, 4, 5), (0, 5, 1),
-                         (2, 3, 7), (2, 7, 6), (0, 2, 6), (0, 6, 4), (1, 5, 7), (1, 7, 3)])  # fmt: skip
-    tree = BVHTree.FromPolygons([tuple(v) for v in verts], [tuple(t) for t in tris])
+def _shape(verts: np.ndarray, tris: np.ndarray) -> Shape:
+    tree = BVHTree.FromPolygons(verts.tolist(), tris.tolist())
     top, bottom = float(verts[:, 2].max()), float(verts[:, 2].min())
     head = verts[verts[:, 2] >= top - (top - bottom) * HEAD_SHARE]
-    return CastMember(root, tree, _spread(head, SAMPLES), _spread(verts, SAMPLES))
+    low, high = verts.min(axis=0), verts.max(axis=0)
+    centre = Vector(((low + high) / 2).tolist())
+    return Shape(
+        tree, _spread(head, SAMPLES), _spread(verts, SAMPLES), centre, float(np.linalg.norm(high - low) / 2)
+    )
+
+
+def _rounded(matrix: Matrix) -> tuple[float, ...]:
+    return tuple(round(v, 5) for row in matrix for v in row)
+
+
+def _spread(points: np.ndarray, count: int) -> tuple[Vector, ...]:
+    step = max(1, len(points) // count)
+    return tuple(Vector(p) for p in points[::step][:count].tolist())
+
+
+def _cast_shape(
+    root: bpy.types.Object, cache: SightCache, depsgraph: Callable[[], bpy.types.Depsgraph]
+) -> Shape:
+    """The member in its root's space: its mesh (shared by every scene it plays, when nothing deforms it),
+    else its evaluated mesh, else (a linked asset) its bounding box."""
+    if root.type == "MESH" and not root.modifiers and root.data.shape_keys is None:
+        key = f"mesh:{root.data.name}"
+        if key not in cache.shapes:
+            cache.shapes[key] = _shape(*_triangles(root.data))
+        return cache.shapes[key]
+    if root.type == "MESH":
+        evaluated = root.evaluated_get(depsgraph())
+        shape = _shape(*_triangles(evaluated.to_mesh()))
+        evaluated.to_mesh_clear()
+        return shape
+    low, high = Vector(root.bound_box[0]), Vector(root.bound_box[6])
+    if root.instance_type == "COLLECTION" and root.instance_collection is not None:
+        bounds = camera_rigs.world_bounds(depsgraph(), {root})
+        if bounds is not None:
+            inverse = camera_rigs.world_matrix(root).inverted()
+            low, high = inverse @ Vector(bounds[0]), inverse @ Vector(bounds[1])
+    corners = [(x, y, z) for x in (low.x, high.x) for y in (low.y, high.y) for z in (low.z, high.z)]
+    return _shape(np.array(corners, np.float64), np.array(BOX_TRIANGLES))
+
+
+Solid = tuple[str, str, Matrix, Callable[[], tuple[np.ndarray, np.ndarray]]]
+"""(object name, mesh name, world matrix, its world triangles when needed): one thing on set."""
+
+
+def _set_solids(
+    scene: bpy.types.Scene, skip: set[bpy.types.Object], pieces: dict[str, str], depsgraph: Callable[[], Any]
+) -> list[Solid]:
+    """Everything on set that renders, but the cast: from the objects themselves when nothing evaluated moves
+    or reshapes them, else from the evaluated scene."""
+
+    hidden = {o for c in scene.collection.children_recursive if c.hide_render for o in c.all_objects}
+
+    def wanted(obj: bpy.types.Object) -> bool:
+        if obj in skip or obj.parent in skip:
+            return False
+        return obj.name in pieces or not (obj.hide_render or obj in hidden)
+
+    objects = [o for o in scene.objects if wanted(o)]
+    if all(o.instance_type == "NONE" and (o.type != "MESH" or camera_rigs.static_chain(o)) for o in objects):
+        return [
+            (o.name, o.data.name, matrix, functools.partial(_triangles, o.data, matrix))
+            for o in objects
+            if o.type == "MESH"
+            for matrix in [camera_rigs.world_matrix(o)]
+        ]
+    solids: list[Solid] = []
+    for instance in depsgraph().object_instances:
+        original = instance.object.original
+        if instance.object.type == "MESH" and wanted(original):
+            matrix = instance.matrix_world.copy()
+            made = _triangles(instance.object.data, matrix)
+            solids.append((original.name, instance.object.data.name, matrix, lambda made=made: made))
+    return solids
+
+
+def _set_tree(solids: list[Solid]) -> tuple[BVHTree | None, list[int]]:
+    """One BVH of every solid, and each triangle's solid (its index in `solids`)."""
+    verts_all, tris_all, owner_of_tri = [], [], []
+    offset = 0
+    for index, (*_, make) in enumerate(solids):
+        verts, tris = make()
+        verts_all.append(verts)
+        tris_all.append(tris + offset)
+        owner_of_tri += [index] * len(tris)
+        offset += len(verts)
+    if not owner_of_tri:
+        return None, []
+    verts, tris = np.concatenate(verts_all), np.concatenate(tris_all)
+    return BVHTree.FromPolygons(verts.tolist(), tris.tolist()), owner_of_tri
 
 
 class Sightlines:
@@ -118,49 +217,46 @@ class Sightlines:
     def __init__(
         self,
         scene: bpy.types.Scene,
-        depsgraph: bpy.types.Depsgraph,
         cast: dict[str, bpy.types.Object],
         pieces: dict[str, str],
+        cache: SightCache,
+        depsgraph: Callable[[], bpy.types.Depsgraph],
     ):
-        """`cast`: name -> root object; `pieces`: set piece object name -> piece name (`left`, `ceiling`)."""
-        self.scene = scene
-        self.cast = {name: _cast_member(root, depsgraph) for name, root in cast.items()}
+        """`cast`: name -> root object; `pieces`: set piece object name -> piece name (`left`, `ceiling`);
+        `depsgraph` evaluates the scene when something needs it."""
+        self.cast = {
+            name: CastMember(root, _cast_shape(root, cache, depsgraph)) for name, root in cast.items()
+        }
         self.pieces = pieces
-        self.owners: list[str] = []
-        skip = {m.root for m in self.cast.values()}
-        verts_all, tris_all, owner_of_tri = [], [], []
-        offset = 0
-        for instance in depsgraph.object_instances:
-            original = instance.object.original
-            if instance.object.type != "MESH" or original in skip or original.parent in skip:
-                continue
-            if original.name not in pieces and not _renders(original):
-                continue
-            mesh = instance.object.to_mesh()
-            verts, tris = _triangles(mesh, instance.matrix_world)
-            instance.object.to_mesh_clear()
-            if not len(tris):
-                continue
-            self.owners.append(original.name)
-            verts_all.append(verts)
-            tris_all.append(tris + offset)
-            owner_of_tri += [len(self.owners) - 1] * len(tris)
-            offset += len(verts)
-        self.owner_of_tri = owner_of_tri
-        self.tree: BVHTree | None = None
-        if verts_all:
-            verts = np.concatenate(verts_all)
-            tris = np.concatenate(tris_all)
-            self.tree = BVHTree.FromPolygons([tuple(v) for v in verts], [tuple(t) for t in tris])
+        solids = sorted(
+            _set_solids(scene, {m.root for m in self.cast.values()}, pieces, depsgraph),
+            key=lambda solid: (solid[1], _rounded(solid[2])),
+        )
+        self.owners = [solid[0] for solid in solids]
+        signature = tuple((solid[1], _rounded(solid[2])) for solid in solids)
+        if signature not in cache.sets:
+            cache.sets[signature] = _set_tree(solids)
+        self.tree, self.owner_of_tri = cache.sets[signature]
+        self._states: dict[tuple[str, int], tuple[float, float, float, float]] = {}
 
-    def root_matrix(self, name: str, frame: int, offset: Sequence[float] = (0.0, 0.0, 0.0)) -> Matrix:
+    def _state(self, name: str, frame: int) -> tuple[float, float, float, float]:
+        """Where a cast member's keys put its root on `frame` (x, y, z, turn), asked once per frame."""
+        key = (name, frame)
+        if key not in self._states:
+            root = self.cast[name].root
+            x, y, z = (
+                camera_rigs.keyed_value(root, "location", i, frame, root.location[i]) for i in range(3)
+            )
+            turn = camera_rigs.keyed_value(root, "rotation_euler", 2, frame, root.rotation_euler[2])
+            self._states[key] = (x, y, z, turn)
+        return self._states[key]
+
+    def root_matrix(self, name: str, frame: int, offset: Sequence[float] = NO_OFFSET) -> Matrix:
         """Where a cast member's keys put its root on `frame`, moved by a shot's cheat `offset`."""
         root = self.cast[name].root
-        location = [camera_rigs.keyed_value(root, "location", i, frame, root.location[i]) for i in range(3)]
-        turn = camera_rigs.keyed_value(root, "rotation_euler", 2, frame, root.rotation_euler[2])
-        rotation = (root.rotation_euler[0], root.rotation_euler[1], turn)
-        placed = Vector(location) + Vector(offset)
-        return Matrix.LocRotScale(placed, Euler(rotation), root.scale)
+        x, y, z, turn = self._state(name, frame)
+        rotation = Euler((root.rotation_euler[0], root.rotation_euler[1], turn))
+        return Matrix.LocRotScale(Vector((x + offset[0], y + offset[1], z + offset[2])), rotation, root.scale)
 
     def room(
         self, origin: Vec3, direction: tuple[float, float], pulled: Iterable[str], reach: float
@@ -190,22 +286,19 @@ class Sightlines:
         return "pulled walls", travelled
 
     def _cast_hit(
-        self,
-        start: Vector,
-        direction: Vector,
-        distance: float,
-        placed: dict[str, Matrix],
-        skip: frozenset[str],
+        self, start: Vector, direction: Vector, distance: float, placed: list[Placed]
     ) -> str | None:
-        """The first cast member (by name) a ray meets; `placed` holds each one's inverse world matrix."""
-        for name, inverse in placed.items():
-            if name in skip:
-                continue
+        """The first cast member (by name) a ray meets, of those `placed` where they stand this frame."""
+        for name, matrix, centre, radius in placed:
+            along = max(0.0, min(distance, (centre - start).dot(direction)))
+            if (start + direction * along - centre).length > radius:
+                continue  # the ray passes the member by
+            inverse = matrix.inverted()
             local_start = inverse @ start
             span = inverse @ (start + direction * distance) - local_start
             if (
                 span.length > 1e-9
-                and self.cast[name].tree.ray_cast(local_start, span.normalized(), span.length)[0]
+                and self.cast[name].shape.tree.ray_cast(local_start, span.normalized(), span.length)[0]
             ):
                 return name
         return None
@@ -223,57 +316,49 @@ class Sightlines:
         set (less the `pulled` pieces) and the rest of the cast (moved by `offsets`, a shot's cheats; less
         `ignore`, a POV's viewer)."""
         offsets = offsets or {}
-        sensor, fit, aspect = lens
+        width, height = frame_size_mm(*lens)
         sight = Sight()
+        looked: set[tuple[Any, ...]] = set()
         for frame, pose in poses:
-            origin = Vector(pose.location)
-            placed = {
-                name: self.root_matrix(name, frame, offsets.get(name, (0.0, 0.0, 0.0))).inverted()
-                for name in self.cast
+            still = (pose, *(self._state(name, frame) for name in self.cast))
+            if still in looked:
+                continue  # nothing moved since a frame already looked at (a locked-off shot)
+            looked.add(still)
+            matrices = {
+                name: self.root_matrix(name, frame, offsets.get(name, NO_OFFSET)) for name in self.cast
             }
+            everyone = [
+                (name, matrix, matrix @ self.cast[name].shape.centre, self.cast[name].shape.radius)
+                for name, matrix in matrices.items()
+                if name not in ignore
+            ]
+            frame_of = _Frame(pose, pose.focal_mm / width, pose.focal_mm / height)
             for target in targets:
-                skip = ignore | {target.owner or ""}
-                points = self._world_points(target, frame, offsets)
-                seen = 0
-                for point in points:
-                    x, y, depth = project_point(point, pose.location, pose.rotation_euler, pose.focal_mm,
-                                                sensor, fit, aspect)  # fmt: skip
-                    if depth <= 0 or not (0.0 <= x <= 1.0 and 0.0 <= y <= 1.0):
-                        continue
-                    if target.in_frame_only:
-                        seen += 1
-                        continue
-                    blocker = self._blocker(origin, Vector(point), placed, skip, pulled, sight)
-                    if blocker is None:
-                        seen += 1
-                    else:
-                        sight.blockers[blocker] += 1
+                owner = matrices.get(target.owner or "")
+                points = target.local_points if owner is None else [owner @ p for p in target.local_points]
+                inside = [p for p in points if frame_of.holds(p)]
+                seen = len(inside)
+                if not target.in_frame_only:
+                    placed = [p for p in everyone if p[0] != target.owner]
+                    for point in inside:
+                        blocker = self._blocker(frame_of.origin, point, placed, pulled, sight)
+                        if blocker is not None:
+                            sight.blockers[blocker] += 1
+                            seen -= 1
                 share = seen / len(points) if points else 0.0
                 ratio = share / target.need if target.need > 0 else 1.0
-                if ratio < sight.worst:
-                    sight.worst = ratio
+                sight.worst = min(sight.worst, ratio)
                 if ratio < 1.0:
                     sight.shortfalls.append(
                         f"frame {frame}: {share:.0%} of {target.name}'s {target.label} seen"
                     )
         return sight
 
-    def _world_points(self, target: Target, frame: int, offsets: dict[str, Vec3]) -> list[Vec3]:
-        if target.owner is None:
-            return list(target.local_points)
-        matrix = self.root_matrix(target.owner, frame, offsets.get(target.owner, (0.0, 0.0, 0.0)))
-        return [tuple(matrix @ Vector(p)) for p in target.local_points]  # type: ignore[misc]
-
     def _blocker(
-        self,
-        origin: Vector,
-        point: Vector,
-        placed: dict[str, Matrix],
-        skip: frozenset[str],
-        pulled: frozenset[str],
-        sight: Sight,
+        self, origin: Vector, point: Vector, placed: list[Placed], pulled: frozenset[str], sight: Sight
     ) -> str | None:
-        """What stands between the lens and `point`, if anything (wild pieces that do are noted)."""
+        """What stands between the lens and `point`, if anything (set pieces that do are noted: a wild one
+        may be pulled)."""
         ray = point - origin
         distance = ray.length - SURFACE_GAP_M
         if distance <= 0:
@@ -284,12 +369,25 @@ class Sightlines:
             if hit[0] in self.pieces:
                 sight.wild_blockers.add(self.pieces[hit[0]])
             return hit[0]
-        return self._cast_hit(origin, direction, distance, placed, skip)
+        return self._cast_hit(origin, direction, distance, placed)
 
 
-def _renders(obj: bpy.types.Object) -> bool:
-    """Whether `obj` shows in a render (its own flag and every collection it is in)."""
-    return not obj.hide_render and all(not c.hide_render for c in obj.users_collection)
+class _Frame:
+    """A camera pose's frame, to ask whether points land in it (as `optics.project_point` measures)."""
+
+    def __init__(self, pose: CameraPose, x_scale: float, y_scale: float):
+        self.origin = Vector(pose.location)
+        self.right, self.up, self.forward = (Vector(axis) for axis in camera_axes(pose.rotation_euler))
+        self.x_scale, self.y_scale = x_scale, y_scale
+
+    def holds(self, point: Vector) -> bool:
+        offset = point - self.origin
+        depth = offset.dot(self.forward)
+        if depth <= 1e-9:
+            return False
+        x = offset.dot(self.right) * self.x_scale / depth
+        y = offset.dot(self.up) * self.y_scale / depth
+        return -0.5 <= x <= 0.5 and -0.5 <= y <= 0.5
 
 
 def targets_for(
@@ -297,9 +395,9 @@ def targets_for(
 ) -> list[Target]:
     """A cast member's head (and, for wide sizes, whole figure) as targets."""
     member = sightlines.cast[name]
-    found = [Target(name, member.head, name, need_head)]
+    found = [Target(name, member.shape.head, name, need_head)]
     if need_body is not None:
-        found.append(Target(name, member.body, name, need_body, label="figure"))
+        found.append(Target(name, member.shape.body, name, need_body, label="figure"))
     return found
 
 
@@ -311,7 +409,7 @@ def box_target(name: str, bounds: tuple[Vec3, Vec3], need: float) -> Target:
         for u in (0.2, 0.5, 0.8)
         for v in (0.15, 0.5, 0.85)
     ]
-    return Target(name, tuple(points), None, need, label="frame")
+    return Target(name, tuple(Vector(p) for p in points), None, need, label="frame")
 
 
 def sampled_frames(first_frame: int, count: int) -> list[int]:

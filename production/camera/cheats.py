@@ -12,6 +12,7 @@ with a `Verdict`. See docs/camera.md, "Staging rules".
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -42,7 +43,7 @@ class Attempt:
     pulled: frozenset[str] = frozenset()
     """Wild set pieces hidden from render for this shot."""
     cheat: str = ""
-    """What this attempt cheats, for the report ("" for the shot as written)."""
+    """What moving the subjects cheats, for the report."""
 
 
 @dataclass(frozen=True)
@@ -116,7 +117,9 @@ def stage(
         # Nothing stands in the way: the shot's own move or size takes the subject out of frame. No cheat
         # changes that (each one frames the same share); say so.
         staged = Staged(written, as_written)
-        staged.warnings.append(f"{as_written.shortfall}: out of frame, nothing in the way; {OUT_OF_FRAME_FIX}")
+        staged.warnings.append(
+            f"{as_written.shortfall}: out of frame, nothing in the way; {OUT_OF_FRAME_FIX}"
+        )
         return staged
 
     def attempt_with(candidate: Attempt) -> tuple[Attempt, Verdict] | None:
@@ -126,26 +129,17 @@ def stage(
 
     lenses = wider_lenses(written.lens, primes)
     coarse = (0.0, *(a for a in arc if a and abs(a) % LENS_ARC_STEP_DEG < 1e-9))
-    candidates = [
-        written,
-        *(replace(written, angle_deg=a, cheat=f"angle {a:+.0f}°") for a in arc),
-        *(
-            replace(
-                written,
-                lens=lens,
-                angle_deg=a,
-                cheat=f"lens {lens:g} mm" + (f", angle {a:+.0f}°" if a else ""),
-            )
-            for lens in lenses
-            for a in coarse
-        ),
-        *(
+    candidates = itertools.chain(  # made as they are tried: most shots stop at the first
+        [written],
+        (replace(written, angle_deg=a) for a in arc),
+        (replace(written, lens=lens, angle_deg=a) for lens in lenses for a in coarse),
+        (
             replace(written, lens=lens, angle_deg=a, offsets=offsets, cheat=what)
             for what, offsets in subject_cheats
             for lens in dict.fromkeys((written.lens, *lenses[-1:]))
             for a in coarse
         ),
-    ]
+    )
     for candidate in candidates:
         found = attempt_with(candidate)
         if found is not None:
