@@ -39,7 +39,7 @@ LENS_SET = "standard"
 HEAD_NEED = 0.6
 FIGURE_NEED = 0.55
 PROP_NEED = 0.6
-SHOULDER_NEED = 0.1
+SHOULDER_NEED = 0.2
 """Shares of sampled points a camera must see: a head, a whole figure (wide sizes), a prop or mark, and the
 near shoulder of an over-the-shoulder (in frame). Above the staging measure's 50 % and 5 %, for margin."""
 WIDE_SIZES = frozenset({"EWS", "WS", "TWO"})
@@ -52,7 +52,7 @@ CHEAT = "Backlot Cheat"
 MIN_GAP_M = 0.9
 """Closest a cheat brings two people (shoulder to shoulder)."""
 TWO_SHARES = (0.6, 0.4, 0.25, 0.12)
-OTS_SHARES = (0.9, 0.7, 0.5)
+OTS_SHARES = (0.5, 0.4, 0.3)
 """Subject cheats tried, gentlest first: the share of the gap a TWO keeps; the share of the over-the-
 shoulder camera's stand-off the near subject is brought to."""
 
@@ -194,7 +194,16 @@ class SceneStaging:
                 sight.room(middle, (normal[0] * sign, normal[1] * sign), self.wild, ROOM_REACH_M)
                 for sign in (1, -1)
             ]
-            self._hand = choose_hand(ca, cb, a.facing, b.facing, rooms[0], rooms[1])
+            last = self.ctx.plan.scene_ranges.get(self.scene.id, (1, 1))[1]
+            ends = [self.subjects.get(name, last) for name in names]
+            moved = [_centre(e) for e in ends if e is not None]
+            drift = (0.0, 0.0)
+            if len(moved) == 2:
+                drift = (
+                    (moved[0][0] + moved[1][0] - ca[0] - cb[0]) / 2,
+                    (moved[0][1] + moved[1][1] - ca[1] - cb[1]) / 2,
+                )
+            self._hand = choose_hand(ca, cb, a.facing, b.facing, rooms[0], rooms[1], drift)
         return self._hand
 
     def line(self, shot: Shot, spec: CameraSpec, size: framing.ShotSize, frame: int) -> Line | None:
@@ -242,7 +251,8 @@ class SceneStaging:
             shortfall = sight.shortfalls[0] if sight.shortfalls else ""
             if not legal:
                 shortfall = shortfall or "the camera stands across the line"
-            return Verdict(sight.worst, frozenset(sight.wild_blockers), blockers, shortfall, legal)
+            cropped = not sight.clear and not sight.blockers and not sight.near_short
+            return Verdict(sight.worst, frozenset(sight.wild_blockers), blockers, shortfall, legal, cropped)
 
         primes = [float(p) for p in (self.ctx.presets.get("lens_sets", LENS_SET) or {}).get("lenses", [])]
         arc = cheats.FLAT_ARC_DEG if setup.size.name == "INSERT" else cheats.ANGLE_ARC_DEG
@@ -264,10 +274,18 @@ class SceneStaging:
         found = self._seen(setup.framed, HEAD_NEED, wide)
         if setup.second is not None and size.subjects == 2:
             if size.name == "OTS":
-                near = self._seen(setup.second, SHOULDER_NEED, None)
-                found += [
-                    replace(t, in_frame_only=True, label="shoulder") for t in near if t.owner is not None
-                ]
+                near = self.sightlines().cast.get(setup.second.name)
+                if near is not None:  # its whole figure, as the staging measure samples the shoulder
+                    found.append(
+                        Target(
+                            setup.second.name,
+                            near.shape.body,
+                            setup.second.name,
+                            SHOULDER_NEED,
+                            True,
+                            "shoulder",
+                        )
+                    )
             else:
                 found += self._seen(setup.second, HEAD_NEED, wide)
         return found

@@ -60,6 +60,9 @@ class Verdict:
     """What fell short, worst first ("frame 97: 0% of Courier's head seen")."""
     legal: bool = True
     """False when the attempt breaks a rule (a camera across the line): never chosen."""
+    cropped: bool = False
+    """What fell short is out of the shot's own frame with nothing in the way (its move or size crops it):
+    no cheat changes that."""
 
     @property
     def clear(self) -> bool:
@@ -113,9 +116,7 @@ def stage(
     """
     tried: list[tuple[Attempt, Verdict]] = []
     as_written = look(written)
-    if as_written.legal and not as_written.clear and not as_written.blockers and not as_written.wild:
-        # Nothing stands in the way: the shot's own move or size takes the subject out of frame. No cheat
-        # changes that (each one frames the same share); say so.
+    if as_written.legal and as_written.cropped and not as_written.clear:
         staged = Staged(written, as_written)
         staged.warnings.append(
             f"{as_written.shortfall}: out of frame, nothing in the way; {OUT_OF_FRAME_FIX}"

@@ -19,6 +19,8 @@ EXEMPT_SIZES = frozenset({"POV", "INSERT"})
 """Sizes that need no side of the line: a POV stands where the viewer's eyes are, an insert on its prop."""
 MIN_ROOM_M = 3.0
 """Less room than this between the line and the set on the preferred side makes the cameras take the other."""
+MIN_DRIFT_M = 1.0
+"""People who walk this far across the line during the scene take the cameras to the side they walk to."""
 SAME_WAY = 0.5
 """Two people whose facings agree this much (a cosine) walk or stand side by side: the cameras go in front."""
 
@@ -50,14 +52,24 @@ class Hand:
 
 
 def choose_hand(
-    a: Point2, b: Point2, facing_a: Point2, facing_b: Point2, room_right: float, room_left: float
+    a: Point2,
+    b: Point2,
+    facing_a: Point2,
+    facing_b: Point2,
+    room_right: float,
+    room_left: float,
+    drift: Point2 = (0.0, 0.0),
 ) -> Hand:
     """The scene's side of the line. Two people facing the same way (a walk-and-talk, a pair at a window)
-    are seen from the side they face. Otherwise the right of A -> B (A screen left), unless the set leaves
-    less than MIN_ROOM_M there and more on the left."""
+    are seen from the side they face; two who walk off across the line during the scene (`drift`: how far
+    they move on average) are led from the side they walk to, where their faces will be. Otherwise the right
+    of A -> B (A screen left), unless the set leaves less than MIN_ROOM_M there and more on the left."""
     normal = right_of(a, b)
     if normal == (0.0, 0.0):
         return Hand(1)
+    across = dot2(drift, normal)
+    if abs(across) >= MIN_DRIFT_M:
+        return Hand(1) if across > 0 else Hand(-1, "they walk off to that side: the cameras lead them")
     together = dot2(unit2_or_zero(facing_a), unit2_or_zero(facing_b))
     if together >= SAME_WAY:
         ahead = (facing_a[0] + facing_b[0], facing_a[1] + facing_b[1])

@@ -248,12 +248,19 @@ def follow(
     start: CameraPose, frame_count: int, subject_path: Sequence[Vec3], lag_frames: float = 6.0
 ) -> list[CameraPose]:
     """Keep the starting offset to a moving subject (one point per frame), chasing it with critically damped
-    lag, keeping it where the starting frame composed it."""
+    lag across the view, keeping it where the starting frame composed it. Along the view the distance is
+    held, as a Steadicam operator holds it: a lag there would walk a subject coming toward the camera out of
+    the top of the frame."""
     path = _per_frame(subject_path, frame_count)
-    offset, seen = sub(start.location, path[0]), _seen_from(start, path[0])
-    wanted = [_add(p, offset) for p in path]
+    away, seen = sub(start.location, path[0]), _seen_from(start, path[0])
+    wanted = [_add(p, away) for p in path]
+    forward = camera_axes(start.rotation_euler)[2]
+    held = [
+        offset(damped, forward, dot(sub(exact, damped), forward))
+        for damped, exact in zip(_damped(wanted, lag_frames), wanted, strict=True)
+    ]
     poses = [start]
-    for location, aim in zip(_damped(wanted, lag_frames), path, strict=True):
+    for location, aim in zip(held, path, strict=True):
         poses.append(_keeping(poses[-1], location, aim, seen))
     return _unwrapped(poses[1:])
 

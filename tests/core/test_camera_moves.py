@@ -213,3 +213,14 @@ def test_optics_look_at_agrees_with_the_forward_used_here() -> None:
     rotation = optics.look_at((1.0, 2.0, 3.0), (4.0, -2.0, 1.0))
     wanted = np.subtract((4.0, -2.0, 1.0), (1.0, 2.0, 3.0))
     assert forward(rotation) == pytest.approx(wanted / np.linalg.norm(wanted))
+
+
+def test_a_follow_holds_its_distance_to_a_subject_walking_toward_it() -> None:
+    """Walking straight at the lens (START looks along +Y), 4 m in 48 frames: the camera backs away frame for
+    frame (no lag along the view, which would let the subject grow out of the top of the frame)."""
+    walk = [(0.0, 4.0 - 4.0 * i / 47, 1.6) for i in range(48)]
+    poses = moves.follow(START, len(walk), walk, lag_frames=6.0)
+    for pose, point in zip(poses, walk, strict=True):
+        assert float(
+            np.dot(np.subtract(point, pose.location), forward(pose.rotation_euler))
+        ) == pytest.approx(9.0)
