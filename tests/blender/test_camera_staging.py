@@ -32,8 +32,8 @@ def body(two_lens: float) -> dict[str, Any]:
             {"name": "Alley", "preset": "urban_alley", "marks": {"ann": list(ALLEY_A), "bob": list(ALLEY_B)}},
         ],
         "scenes": [
-            {"id": 1, "location": "Room", "characters": ["Ann", "Bob"], "blocking": {"Ann": "ann", "Bob": "bob"}},
-            {"id": 2, "location": "Alley", "characters": ["Ann", "Bob"], "blocking": {"Ann": "ann", "Bob": "bob"}},
+            {"id": i, "location": place, "characters": ["Ann", "Bob"], "blocking": {"Ann": "ann", "Bob": "bob"}}
+            for i, place in ((1, "Room"), (2, "Alley"))
         ],
         "shots": [
             {"id": "1A", "scene": 1, "size": "CU", "subject": "Ann", "camera": {"lens": 50}, "duration": 12},
