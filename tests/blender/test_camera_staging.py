@@ -19,6 +19,7 @@ ROOM_A, ROOM_B = (-2.4, -1.4), (-2.4, 1.4)
 a 135 mm must back off through the right wall (x = 3 m), which the room preset marks wild."""
 ALLEY_A, ALLEY_B = (0.0, -10.0), (0.0, 10.0)
 """20 m apart down the alley: an OTS needs the near one cheated closer."""
+ON_MARKS = {"Ann": "ann", "Bob": "bob"}
 
 
 def body(two_lens: float) -> dict[str, Any]:
@@ -32,7 +33,7 @@ def body(two_lens: float) -> dict[str, Any]:
             {"name": "Alley", "preset": "urban_alley", "marks": {"ann": list(ALLEY_A), "bob": list(ALLEY_B)}},
         ],
         "scenes": [
-            {"id": i, "location": place, "characters": ["Ann", "Bob"], "blocking": {"Ann": "ann", "Bob": "bob"}}
+            {"id": i, "location": place, "characters": list(ON_MARKS), "blocking": ON_MARKS}
             for i, place in ((1, "Room"), (2, "Alley"))
         ],
         "shots": [
