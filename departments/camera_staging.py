@@ -43,6 +43,9 @@ SHOULDER_NEED = 0.2
 """Shares of sampled points a camera must see: a head, a whole figure (wide sizes), a prop or mark, and the
 near shoulder of an over-the-shoulder (in frame). Above the staging measure's 50 % and 5 %, for margin."""
 WIDE_SIZES = frozenset({"EWS", "WS", "TWO"})
+CROWDED_FILL = 0.5
+"""A two-shot whose pair fills less than this share of the height its size asks is cheated like a blocked one:
+they stand too far apart for the frame."""
 LINE_MARGIN_M = 0.05
 """A camera closer to the line than this (or across it) breaks the 180-degree rule."""
 ROOM_REACH_M = 30.0
@@ -129,6 +132,18 @@ def _shifted(subject: Subject, offsets: dict[str, Vec3]) -> Subject:
             tuple(a + b for a, b in zip(high, shift, strict=True)),
         ),  # type: ignore[arg-type]
     )
+
+
+def names(subject: Subject | None) -> tuple[str, ...]:
+    return () if subject is None else (subject.name,)
+
+
+def _crowded(setup: CameraShot, placement: CameraPlacement) -> float:
+    """How well a two-shot's pair fills the frame, relative to CROWDED_FILL of what its size asks (>= 1:
+    well enough); 1 for other sizes."""
+    if setup.size.subjects != 2 or setup.size.name == "OTS" or setup.size.fill is None:
+        return 1.0
+    return placement.region.fill / (CROWDED_FILL * setup.size.fill)
 
 
 def _centre(subject: Subject) -> tuple[float, float]:
@@ -240,19 +255,27 @@ class SceneStaging:
         lens = (setup.spec.sensor, setup.spec.sensor_fit, setup.aspect)
         ignore = frozenset({setup.framed.name}) if setup.size.region is None else frozenset()
 
+        exchange = line is not None and {line.a_name, line.b_name} & {setup.framed.name, *names(setup.second)}
+
         def look(attempt: Attempt) -> Verdict:
             shot = posed(attempt)
-            legal = line is None or line.offside(shot.poses[0].location) >= LINE_MARGIN_M
+            legal = not exchange or line is None or line.offside(shot.poses[0].location) >= LINE_MARGIN_M
             frames = [(setup.first_frame + i, shot.poses[i]) for i in samples]
             sight = self.sightlines().look(
                 frames, targets, lens, attempt.pulled, dict(attempt.offsets), ignore
             )
             blockers = tuple(name for name, _ in sight.blockers.most_common())
             shortfall = sight.shortfalls[0] if sight.shortfalls else ""
+            score, crowded = sight.worst, _crowded(setup, shot.placement)
+            if crowded < 1.0:  # a pair so far apart the frame holds them tiny: moving them closer helps
+                score = min(score, crowded)
+                shortfall = (
+                    shortfall or f"the pair fills {shot.placement.region.fill:.2f} of the frame height"
+                )
             if not legal:
                 shortfall = shortfall or "the camera stands across the line"
-            cropped = not sight.clear and not sight.blockers and not sight.near_short
-            return Verdict(sight.worst, frozenset(sight.wild_blockers), blockers, shortfall, legal, cropped)
+            cropped = score < 1.0 and not sight.blockers and not sight.near_short and crowded >= 1.0
+            return Verdict(score, frozenset(sight.wild_blockers), blockers, shortfall, legal, cropped)
 
         primes = [float(p) for p in (self.ctx.presets.get("lens_sets", LENS_SET) or {}).get("lenses", [])]
         arc = cheats.FLAT_ARC_DEG if setup.size.name == "INSERT" else cheats.ANGLE_ARC_DEG
