@@ -21,10 +21,11 @@ from ..production.camera import moves as camera_moves
 from ..production.camera import shot as camera_shot
 from ..production.camera.cheats import Attempt, Staged, Verdict
 from ..production.camera.framing import Subject
-from ..production.camera.line import EXEMPT_SIZES, Hand, Line, choose_hand, line_names, right_of
+from ..production.camera.line import EXEMPT_SIZES, Hand, Line, choose_hand, right_of
 from ..production.camera.moves import CameraPose
 from ..production.camera.optics import Vec3, box_center, camera_axes, offset
 from ..production.camera.solver import CameraPlacement, Lens
+from ..production.coverage import line_of_action
 from ..production.model import CameraSpec, Production, Scene, Shot
 from ..production.staging.sets import wild_pieces
 from . import camera_rigs
@@ -223,7 +224,7 @@ class SceneStaging:
 
     def line(self, shot: Shot, spec: CameraSpec, size: framing.ShotSize, frame: int) -> Line | None:
         """The line this camera stays on the side of; None for POVs, inserts and scenes of one."""
-        names = line_names(self.scene)
+        names = line_of_action(self.scene.characters, self.scene.line)
         if (
             names is None
             or size.name in EXEMPT_SIZES

@@ -12,7 +12,6 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from ..model import Scene
 from .optics import dot2, unit2_or_zero
 
 EXEMPT_SIZES = frozenset({"POV", "INSERT"})
@@ -25,15 +24,6 @@ SAME_WAY = 0.5
 """Two people whose facings agree this much (a cosine) walk or stand side by side: the cameras go in front."""
 
 Point2 = tuple[float, float]
-
-
-def line_names(scene: Scene, speakers: Sequence[str] = ()) -> tuple[str, str] | None:
-    """`scene.line`, else the first two speakers, else the first two of the cast; None with fewer than two."""
-    if len(scene.line) == 2:
-        return scene.line[0], scene.line[1]
-    named = [n for n in dict.fromkeys(speakers) if n in scene.characters]
-    named += [n for n in scene.characters if n not in named]
-    return (named[0], named[1]) if len(named) >= 2 else None
 
 
 def right_of(a: Point2, b: Point2) -> Point2:

@@ -11,9 +11,9 @@ import math
 import pytest
 from backlot.production.camera import framing
 from backlot.production.camera.framing import Subject, frame_subject
-from backlot.production.camera.line import Line, choose_hand, line_names, right_of, turn_toward
+from backlot.production.camera.line import Line, choose_hand, right_of, turn_toward
 from backlot.production.camera.optics import project_point
-from backlot.production.model import Scene, Sensor
+from backlot.production.model import Sensor
 
 FULL_FRAME = Sensor("full_frame", 36.0, 24.0)
 
@@ -29,17 +29,6 @@ def size(name: str, **row: object) -> framing.ShotSize:
         "OTS": {"region": [0.0, 0.28], "fill": 0.6, "headroom": 0.1, "side_deg": 20, "subjects": 2},
     }
     return framing.shot_size_from_preset(name, {**rows[name], **row})
-
-
-def test_line_names_prefer_the_spec_then_speakers_then_the_cast() -> None:
-    scene = Scene("1", "Here", characters=("Ann", "Bob", "Cy"))
-    assert line_names(scene) == ("Ann", "Bob")
-    assert line_names(scene, speakers=["Cy", "Bob", "Cy"]) == ("Cy", "Bob")
-    assert line_names(Scene("1", "Here", characters=("Ann", "Bob", "Cy"), line=("Cy", "Ann"))) == (
-        "Cy",
-        "Ann",
-    )
-    assert line_names(Scene("1", "Here", characters=("Ann",))) is None
 
 
 def test_the_right_of_a_to_b_sees_a_on_screen_left() -> None:
