@@ -1,5 +1,5 @@
-"""The staging measure on real Blender: the example production and every stress production under
-tests/productions/staging build (`run.py build --save`), and shared/tools/check_staging.py passes on what
+"""The staging measure on real Blender: the example production, every stress production under
+tests/productions/staging and the render tests' productions build (`run.py build --save`), and shared/tools/check_staging.py passes on what
 they built (each shot's subject seen, not through a wall; an OTS with its shoulder; one side of the line).
 
 The measure lives beside the repository (`shared/`, as in CI): the issue's own judge, not code under test.
@@ -56,12 +56,24 @@ def example_spec(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return copy_example(tmp_path_factory.mktemp("example") / "neon_alley")
 
 
-SPECS = ["neon_alley", *sorted(p.stem for p in STAGING.glob("*.yaml"))]
+RENDER_PRODUCTIONS = ROOT / "tests" / "blender" / "productions"  # the render tests' own productions
+SPECS = [
+    "neon_alley",
+    *sorted(p.stem for p in STAGING.glob("*.yaml")),
+    *sorted(p.parent.name for p in RENDER_PRODUCTIONS.glob("*/production.yaml")),
+]
+
+
+def spec_of(name: str, example: Path) -> Path:
+    if name == "neon_alley":
+        return example
+    staged = STAGING / f"{name}.yaml"
+    return staged if staged.is_file() else RENDER_PRODUCTIONS / name / "production.yaml"
 
 
 @pytest.mark.parametrize("name", SPECS)
 def test_the_production_passes_the_staging_measure(name: str, build: Build, example_spec: Path) -> None:
-    spec = example_spec if name == "neon_alley" else STAGING / f"{name}.yaml"
+    spec = spec_of(name, example_spec)
     blend, built = build(spec)
     assert built.returncode == 0 and blend.is_file(), _output(built)
     measured = _run(str(CHECK), str(blend), str(spec), f"--project={ROOT}")
@@ -78,6 +90,8 @@ def test_the_stress_productions_are_all_there() -> None:
         "doorway",
         "impossible",
         "inserts_and_povs",
+        "resume_render",
+        "tiny_render",
     }
     assert expected <= set(SPECS)
 
@@ -92,3 +106,4 @@ def test_an_impossible_two_shot_builds_and_says_what_it_cheated(build: Build) ->
     about_the_shot = [line for line in said.splitlines() if "1A" in line]
     said_why = [line for line in about_the_shot if "cheat" in line.lower() or "warning" in line.lower()]
     assert said_why, _output(built)
+    assert any("closer together" in line for line in said_why), _output(built)
