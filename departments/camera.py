@@ -117,6 +117,8 @@ def choose_subjects(
     elif size.subjects == 2:
         pool = [subjects.get(n, frame) for n in (*named[1:], *others)]
         second = next((s for s in pool if s is not None), None)
+    elif size.group and len(named) > 1:
+        second = subjects.get(named[1], frame)
     return framed, second
 
 

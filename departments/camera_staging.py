@@ -296,7 +296,7 @@ class SceneStaging:
             return [] if setup.second is None else self._seen(setup.second, HEAD_NEED, None)
         wide = FIGURE_NEED if size.name in WIDE_SIZES else None
         found = self._seen(setup.framed, HEAD_NEED, wide)
-        if setup.second is not None and size.subjects == 2:
+        if setup.second is not None and (size.subjects == 2 or size.group):
             if size.name == "OTS":
                 near = self.sightlines().cast.get(setup.second.name)
                 if near is not None:  # its whole figure, as the staging measure samples the shoulder

@@ -69,7 +69,7 @@ def setups(
 ) -> list[Setup]:
     """The setups covering a scene, in story order.
 
-    standard, two or more people (A and B on the line): master of A, OTS of B over A, OTS of A over B,
+    standard, two or more people (A and B on the line): master of A and B, OTS of B over A, OTS of A over B,
     single of A, single of B. walk_and_talk: a walk-and-talk two-shot of A and B, then their singles. One
     person (or a walk-and-talk with fewer than two): a master and a single; nobody: a master. Then a single
     for each of the rest of the cast, then an insert per prop. `none` covers nothing.
@@ -87,7 +87,11 @@ def setups(
         if kind == "walk_and_talk":
             result = [Setup(WALK_AND_TALK, (a, b))]
         else:
-            result = [Setup(MASTER, (a,)), Setup(OVER_THE_SHOULDER, (b, a)), Setup(OVER_THE_SHOULDER, (a, b))]
+            result = [
+                Setup(MASTER, (a, b)),
+                Setup(OVER_THE_SHOULDER, (b, a)),
+                Setup(OVER_THE_SHOULDER, (a, b)),
+            ]
         result += [Setup(SINGLE, (a,)), Setup(SINGLE, (b,))]
         covered = pair
     result += [Setup(SINGLE, (name,)) for name in dict.fromkeys(cast) if name not in covered]

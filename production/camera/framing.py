@@ -78,6 +78,8 @@ class ShotSize:
     default_lens_mm: float = 50.0
     fit_width: bool = False
     """Also keep the region within solver.WIDTH_FILL_LIMIT of the frame width (two-shots, props)."""
+    group: bool = False
+    """A shot naming two subjects frames both (a master's wide shot), though the size needs only one."""
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def shot_size_from_preset(name: str, data: Mapping[str, Any]) -> ShotSize:
         "subjects": int(data.get("subjects", 1)),
         "default_lens_mm": preset_number(data, "default_lens_mm", where, 50.0),
         "fit_width": bool(data.get("fit_width", False)),
+        "group": bool(data.get("group", False)),
     }
     if region is None:
         return ShotSize(region=None, fill=None, headroom=None, **size_args)
@@ -189,7 +192,7 @@ def frame_subject(
     elif size.name == "OTS" and other is not None:
         placement = _over_the_shoulder(size, subject, other, lens, height, side, line_side)
     else:
-        pair = [subject] if size.subjects == 1 or other is None else [subject, other]
+        pair = [subject] if (size.subjects == 1 and not size.group) or other is None else [subject, other]
         placement = _single_or_pair(size, pair, lens, height, side, line_side)
     return replace(placement, warnings=(*notes, *placement.warnings)) if notes else placement
 

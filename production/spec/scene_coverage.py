@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..coverage import Setup, free_shot_ids, setups
+from ..coverage import OVER_THE_SHOULDER, Setup, free_shot_ids, setups
 from ..values import parse_duration
 from .cross_checks import plain_name_problem
 from .presets import PresetLibrary
@@ -67,8 +67,9 @@ def add_coverage(data: dict[str, Any], presets: PresetLibrary, sources: SourceMa
 
 
 def _label(setup: Setup) -> str:
-    """`master (Ada)`, `over_the_shoulder (Ben over Ada)`: the template and whom it frames."""
-    return f"{setup.template} ({' over '.join(setup.subjects)})" if setup.subjects else setup.template
+    """`master (Ada and Ben)`, `over_the_shoulder (Ben over Ada)`: the template and whom it frames."""
+    joint = " over " if setup.template == OVER_THE_SHOULDER else " and "
+    return f"{setup.template} ({joint.join(setup.subjects)})" if setup.subjects else setup.template
 
 
 def story_order(data: dict[str, Any], explicit: int) -> list[int]:

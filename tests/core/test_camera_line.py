@@ -91,3 +91,16 @@ def test_singles_pairs_and_shoulders_of_a_dialogue_stand_on_one_side(hand: int) 
     # singles: A looks toward B's screen side, so A sits on the other third with room ahead
     assert (screen_x(shots[0], eye_a) < 0.5) == a_left
     assert (screen_x(shots[1], eye_b) > 0.5) == a_left
+
+
+def test_a_wide_size_marked_group_frames_both_named_subjects() -> None:
+    """The master of a coverage names both people of the exchange: its WS (presets: `group: true`) holds both."""
+    a = figure(0.0, 0.0, (1.0, 0.0), "A")
+    b = figure(4.0, 0.0, (-1.0, 0.0), "B")
+    row = {"region": [0.0, 1.0], "fill": 0.8, "headroom": 0.1, "side_deg": 20}
+    group = framing.shot_size_from_preset("WS", {**row, "group": True})
+    alone = framing.shot_size_from_preset("WS", row)
+    both = frame_subject(group, a, 50.0, FULL_FRAME, 16 / 9, other=b, line_side=(0.0, -1.0))
+    single = frame_subject(alone, a, 50.0, FULL_FRAME, 16 / 9, other=b, line_side=(0.0, -1.0))
+    assert all(0.0 < screen_x(both, s.eye_point) < 1.0 for s in (a, b))
+    assert not 0.0 < screen_x(single, b.eye_point) < 1.0

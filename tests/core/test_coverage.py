@@ -16,7 +16,7 @@ def framed(kind: str, cast: list[str], **keys: list[str]) -> list[tuple[str, tup
 
 def test_a_two_hander_gets_master_ots_pair_and_singles() -> None:
     assert framed("standard", ["Ada", "Ben"]) == [
-        ("master", ("Ada",)),
+        ("master", ("Ada", "Ben")),  # the wide size frames both (a master holds the exchange)
         ("over_the_shoulder", ("Ben", "Ada")),  # Ben framed over Ada's shoulder
         ("over_the_shoulder", ("Ada", "Ben")),
         ("medium_close_up", ("Ada",)),
@@ -26,7 +26,7 @@ def test_a_two_hander_gets_master_ots_pair_and_singles() -> None:
 
 def test_a_three_hander_covers_the_line_then_gives_the_rest_a_single() -> None:
     assert framed("standard", ["Ada", "Ben", "Cat"], line=["Cat", "Ada"]) == [
-        ("master", ("Cat",)),
+        ("master", ("Cat", "Ada")),
         ("over_the_shoulder", ("Ada", "Cat")),
         ("over_the_shoulder", ("Cat", "Ada")),
         ("medium_close_up", ("Cat",)),

@@ -125,7 +125,7 @@ def test_coverage_and_durations(spec: dict[str, Any]) -> None:
     shots = [{k: v for k, v in shot.items() if k != "scene"} for shot in spec["production"]["shots"]]
     assert shots == [
         {"id": "1A", "template": "establishing_wide", "duration": "3s"},
-        {"id": "1B", "template": "master", "subject": "Ana", "duration": "7s"},
+        {"id": "1B", "template": "master", "subjects": ["Ana", "Ben"], "duration": "7s"},
         {"id": "1C", "template": "over_the_shoulder", "subjects": ["Ben", "Ana"], "duration": "2s"},
         {"id": "1D", "template": "over_the_shoulder", "subjects": ["Ana", "Ben"], "duration": "4s"},
         {"id": "1E", "template": "medium_close_up", "subject": "Ana", "duration": "4s"},
@@ -153,7 +153,7 @@ def test_a_four_hander_is_covered_on_the_first_two_speakers_line() -> None:
     shots = [shot for shot in production["shots"] if shot["scene"] == 2]
     framed = [(shot["id"], shot["template"], shot.get("subjects", [shot.get("subject")])) for shot in shots]
     assert framed == [
-        ("2A", "master", ["Ben"]),  # an interior revisit: no establishing shot
+        ("2A", "master", ["Ben", "Ana"]),  # an interior revisit: no establishing shot
         ("2B", "over_the_shoulder", ["Ana", "Ben"]),
         ("2C", "over_the_shoulder", ["Ben", "Ana"]),
         ("2D", "medium_close_up", ["Ben"]),

@@ -72,7 +72,7 @@ def test_a_covered_two_hander_gets_master_ots_pair_and_singles_before_the_next_s
         (s.id, s.size, s.template, s.subject, s.subjects, s.camera.lens, s.duration) for s in production.shots
     ]
     assert shots == [
-        ("1A", "WS", "master", "Ada", (), 32, 144),
+        ("1A", "WS", "master", None, ("Ada", "Ben"), 32, 144),
         ("1B", "OTS", "over_the_shoulder", None, ("Ben", "Ada"), 50, 72),
         ("1C", "OTS", "over_the_shoulder", None, ("Ada", "Ben"), 50, 72),
         ("1D", "MCU", "medium_close_up", "Ada", (), 50, 72),
@@ -83,7 +83,7 @@ def test_a_covered_two_hander_gets_master_ots_pair_and_singles_before_the_next_s
     assert plan.scene_ranges["1"] == (1, 144 + 4 * 72)
     info = [i for i in result.issues if i.severity == "info"]
     assert [(i.path, i.line) for i in info] == [("scenes[0].coverage", 11)]
-    assert "1A master (Ada), 1B over_the_shoulder (Ben over Ada)" in info[0].message
+    assert "1A master (Ada and Ben), 1B over_the_shoulder (Ben over Ada)" in info[0].message
 
 
 def test_explicit_shots_stay_after_the_generated_ones_whose_ids_skip_theirs(tmp_path: Path) -> None:
