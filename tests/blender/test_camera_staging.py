@@ -41,8 +41,8 @@ def body(two_lens: float) -> dict[str, Any]:
             {"id": "1B", "scene": 1, "size": "TWO", "subjects": ["Ann", "Bob"], "camera": {"lens": two_lens},
              "duration": 12},
             {"id": "1C", "scene": 1, "size": "CU", "subject": "Bob", "camera": {"lens": 50}, "duration": 12},
-            {"id": "1D", "scene": 1, "size": "CU", "subject": "Bob", "camera": {"lens": 50, "cross_line": True},
-             "duration": 12},
+            {"id": "1D", "scene": 1, "size": "CU", "subject": "Bob", "duration": 12,
+             "camera": {"lens": 50, "cross_line": True}},
             {"id": "2A", "scene": 2, "size": "WS", "subject": "Ann", "duration": 12},
             {"id": "2B", "scene": 2, "size": "OTS", "subjects": ["Bob", "Ann"], "camera": {"lens": 50},
              "duration": 12},
@@ -94,7 +94,7 @@ def test_cheats_are_keyed_on_their_shot_kept_by_a_rebuild_and_handed_back(
         for frame in (first, last):
             assert evaluated(room, wall, frame).hide_render is hidden, (shot, frame)
     assert not keyed("objects", "scene:1/set/wall:left").hide_render
-    # the line runs up the room at x = -2.4: every camera on its right (x > -2.4), the crossing one on its left
+    # the line runs up the room at x = -2.4: every camera on its right (x > -2.4), the crossing one left
     for shot in ("1A", "1B", "1C", "1D"):
         camera = evaluated(room, keyed("objects", f"shot:{shot}/camera"), marker_frames(room, shot)[0])
         assert (camera.matrix_world.translation.x > ROOM_A[0]) is (shot != "1D"), (shot, camera.matrix_world)

@@ -1,6 +1,7 @@
 """The staging measure on real Blender: the example production, every stress production under
-tests/productions/staging and the render tests' productions build (`run.py build --save`), and shared/tools/check_staging.py passes on what
-they built (each shot's subject seen, not through a wall; an OTS with its shoulder; one side of the line).
+tests/productions/staging and the render tests' productions build (`run.py build --save`), and
+shared/tools/check_staging.py passes on what they built (each shot's subject seen, not through a wall; an OTS
+with its shoulder; one side of the line).
 
 The measure lives beside the repository (`shared/`, as in CI): the issue's own judge, not code under test.
 Builds and checks run as subprocesses: the check opens the .blend as its own file, as it would for a user.

@@ -94,7 +94,7 @@ def test_singles_pairs_and_shoulders_of_a_dialogue_stand_on_one_side(hand: int) 
 
 
 def test_a_wide_size_marked_group_frames_both_named_subjects() -> None:
-    """The master of a coverage names both people of the exchange: its WS (presets: `group: true`) holds both."""
+    """A coverage's master names both people of the exchange: its WS (presets: `group: true`) holds both."""
     a = figure(0.0, 0.0, (1.0, 0.0), "A")
     b = figure(4.0, 0.0, (-1.0, 0.0), "B")
     row = {"region": [0.0, 1.0], "fill": 0.8, "headroom": 0.1, "side_deg": 20}
