@@ -190,7 +190,16 @@ def build_camera(
     line = staging.line(shot, spec, size, first_frame)
     aspect = _framing_aspect(production, story_scene(ctx, shot.scene))
     setup = CameraShot(
-        production, shot, spec, size, first_frame, frames, aspect, framed, second, line and line.side
+        production,
+        shot,
+        spec,
+        size,
+        first_frame,
+        frames,
+        aspect,
+        framed,
+        second,
+        None if line is None else line.side,
     )
     staged, posed = staging.stage(setup, line)
     lens = staged.attempt.lens

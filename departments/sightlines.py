@@ -106,9 +106,9 @@ BOX_TRIANGLES = [(0, 1, 3), (0, 3, 2), (4, 6, 7), (4, 7, 5), (0, 4, 5), (0, 5, 1
 def _triangles(mesh: bpy.types.Mesh, matrix: Matrix | None = None) -> tuple[np.ndarray, np.ndarray]:
     """A mesh's vertices (through `matrix`) and its triangles, as arrays."""
     mesh.calc_loop_triangles()
-    verts = np.empty(len(mesh.vertices) * 3, np.float64)
-    mesh.vertices.foreach_get("co", verts)
-    verts = verts.reshape(-1, 3)
+    flat = np.empty(len(mesh.vertices) * 3, np.float64)
+    mesh.vertices.foreach_get("co", flat)
+    verts = flat.reshape(-1, 3)
     if matrix is not None:
         transform = np.array(matrix, np.float64)
         verts = verts @ transform[:3, :3].T + transform[:3, 3]
@@ -117,8 +117,14 @@ def _triangles(mesh: bpy.types.Mesh, matrix: Matrix | None = None) -> tuple[np.n
     return verts, tris.reshape(-1, 3)
 
 
-def _shape(verts: np.ndarray, tris: np.ndarray) -> Shape:
+def _bvh(verts: np.ndarray, tris: np.ndarray) -> BVHTree:
     tree = BVHTree.FromPolygons(verts.tolist(), tris.tolist())
+    assert tree is not None, "FromPolygons makes a tree of any polygons, none included"
+    return tree
+
+
+def _shape(verts: np.ndarray, tris: np.ndarray) -> Shape:
+    tree = _bvh(verts, tris)
     top, bottom = float(verts[:, 2].max()), float(verts[:, 2].min())
     head = verts[verts[:, 2] >= top - (top - bottom) * HEAD_SHARE]
     low, high = verts.min(axis=0), verts.max(axis=0)
@@ -129,7 +135,7 @@ def _shape(verts: np.ndarray, tris: np.ndarray) -> Shape:
 
 
 def _rounded(matrix: Matrix) -> tuple[float, ...]:
-    return tuple(round(v, 5) for row in matrix for v in row)
+    return tuple(round(matrix[i][j], 5) for i in range(4) for j in range(4))
 
 
 def _strided(points: np.ndarray, count: int) -> tuple[Vector, ...]:
@@ -157,10 +163,11 @@ def _cast_shape(
 ) -> Shape:
     """The member in its root's space: its mesh (shared by every scene it plays, when nothing deforms it),
     else its evaluated mesh, else (a linked asset) its bounding box."""
-    if root.type == "MESH" and not root.modifiers and root.data.shape_keys is None:
-        key = f"mesh:{root.data.name}"
+    mesh = root.data
+    if isinstance(mesh, bpy.types.Mesh) and not root.modifiers and mesh.shape_keys is None:
+        key = f"mesh:{mesh.name}"
         if key not in cache.shapes:
-            cache.shapes[key] = _shape(*_triangles(root.data))
+            cache.shapes[key] = _shape(*_triangles(mesh))
         return cache.shapes[key]
     if root.type == "MESH":
         evaluated = root.evaluated_get(depsgraph())
@@ -199,17 +206,22 @@ def _set_solids(
         return [
             (o.name, o.data.name, matrix, functools.partial(_triangles, o.data, matrix))
             for o in objects
-            if o.type == "MESH"
+            if isinstance(o.data, bpy.types.Mesh)
             for matrix in [camera_rigs.world_matrix(o)]
         ]
     solids: list[Solid] = []
     for instance in depsgraph().object_instances:
-        original = instance.object.original
-        if instance.object.type == "MESH" and wanted(original):
+        original, mesh = instance.object.original, instance.object.data
+        if isinstance(mesh, bpy.types.Mesh) and wanted(original):
             matrix = instance.matrix_world.copy()
-            made = _triangles(instance.object.data, matrix)
-            solids.append((original.name, instance.object.data.name, matrix, lambda made=made: made))
+            made = _triangles(mesh, matrix)
+            solids.append((original.name, mesh.name, matrix, functools.partial(_made, made)))
     return solids
+
+
+def _made(triangles: tuple[np.ndarray, np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
+    """Triangles an evaluated mesh gave while it was there (the depsgraph frees it)."""
+    return triangles
 
 
 def _set_tree(solids: list[Solid]) -> tuple[BVHTree | None, list[int]]:
@@ -225,7 +237,7 @@ def _set_tree(solids: list[Solid]) -> tuple[BVHTree | None, list[int]]:
     if not owner_of_tri:
         return None, []
     verts, tris = np.concatenate(verts_all), np.concatenate(tris_all)
-    return BVHTree.FromPolygons(verts.tolist(), tris.tolist()), owner_of_tri
+    return _bvh(verts, tris), owner_of_tri
 
 
 class Sightlines:
@@ -292,7 +304,7 @@ class Sightlines:
         travelled = 0.0
         for _ in range(MAX_LAYERS):
             location, _normal, index, gap = self.tree.ray_cast(start, direction, distance - travelled)
-            if location is None:
+            if location is None or index is None or gap is None:
                 return None
             owner = self.owners[self.owner_of_tri[index]]
             travelled += gap
