@@ -147,11 +147,11 @@ def key_channels(
     first_frame: int,
 ) -> None:
     """Key one value per frame on `owner` from `first_frame` on, in an action keyed `key` (linear)."""
-    points = {
-        channel: list(zip(range(first_frame, first_frame + len(values)), values, strict=True))
+    keys = {
+        channel: (range(first_frame, first_frame + len(values)), values)
         for channel, values in channels.items()
     }
-    _write_keys(ctx, owner, key, points, LINEAR, f"{owner.name} Move")
+    _write_keys(ctx, owner, key, keys, LINEAR, f"{owner.name} Move")
 
 
 def key_steps(
@@ -161,27 +161,30 @@ def key_steps(
     channels: Mapping[tuple[str, int], Sequence[tuple[float, float]]],
 ) -> None:
     """Key held values on `owner`: each (frame, value) holds until the next (a shot's cheat)."""
-    _write_keys(ctx, owner, key, channels, CONSTANT, f"{owner.name} Cheat")
+    keys = {channel: ([f for f, _ in points], [v for _, v in points]) for channel, points in channels.items()}
+    _write_keys(ctx, owner, key, keys, CONSTANT, f"{owner.name} Cheat")
 
 
 def _write_keys(
     ctx: BuildContext,
     owner: bpy.types.Object | bpy.types.Camera,
     key: str,
-    channels: Mapping[tuple[str, int], Sequence[tuple[float, float]]],
+    channels: Mapping[tuple[str, int], tuple[Sequence[float], Sequence[float]]],
     interpolation: int,
     label: str,
 ) -> None:
-    """Key (frame, value) points on `owner` in an action keyed `key`.
+    """Key (frames, values) on `owner` in an action keyed `key`.
 
-    An action is the unit of tweak-keeping for animation: when the points are the ones written last time
-    the action is left alone (an artist's key edits survive); when the spec's points changed, or on reset
-    to spec, it is rewritten.
+    An action is the unit of tweak-keeping for animation: when the keys are the ones written last time the
+    action is left alone (an artist's key edits survive); when the spec's keys changed, or on reset to spec,
+    it is rewritten.
     """
     digest = hashlib.sha1(str(interpolation).encode())
-    for (data_path, index), points in sorted(channels.items()):
+    for (data_path, index), (frames, values) in sorted(channels.items()):
         # Single precision (7 digits) absorbs last-bit differences between runs; it is converted in C.
-        digest.update(f"{data_path}[{index}]".encode() + array("f", [c for p in points for c in p]).tobytes())
+        digest.update(
+            f"{data_path}[{index}]".encode() + array("f", frames).tobytes() + array("f", values).tobytes()
+        )
     signature = digest.hexdigest()
     action = ctx.ensure("actions", key, label, bpy.data.actions.new)
     if owner.animation_data is None:
@@ -194,12 +197,14 @@ def _write_keys(
         for strip in layer.strips:
             for bag in strip.channelbags:
                 bag.fcurves.clear()
-    for (data_path, index), points in channels.items():
+    for (data_path, index), (frames, values) in channels.items():
         curve = action.fcurve_ensure_for_datablock(owner, data_path, index=index)
-        keys = curve.keyframe_points
-        keys.add(len(points))
-        keys.foreach_set("co", [c for p in points for c in p])
-        keys.foreach_set("interpolation", [interpolation] * len(points))
+        points = curve.keyframe_points
+        points.add(len(values))
+        co = [0.0] * (2 * len(values))  # frame, value, frame, value, ...
+        co[0::2], co[1::2] = frames, values
+        points.foreach_set("co", co)
+        points.foreach_set("interpolation", [interpolation] * len(values))
         curve.update()
     if action.get(SAMPLES) is not None:
         ctx.report.updated.append(f"actions: {action.name}")

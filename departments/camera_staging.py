@@ -40,10 +40,13 @@ LENS_SET = "standard"
 HEAD_NEED = 0.6
 FIGURE_NEED = 0.55
 PROP_NEED = 0.6
-SHOULDER_NEED = 0.2
+SHOULDER_NEED = 0.1
 """Shares of sampled points a camera must see: a head, a whole figure (wide sizes), a prop or mark, and the
 near shoulder of an over-the-shoulder (in frame). Above the staging measure's 50 % and 5 %, for margin."""
 WIDE_SIZES = frozenset({"EWS", "WS", "TWO"})
+ARCS = {"INSERT": cheats.FLAT_ARC_DEG, "OTS": ()}
+"""Angle cheats per size, where not the full arc: an insert's flat subject, an OTS (its angle is the line
+between the two: the shoulder, the lens and the subjects are what a crew cheats)."""
 CROWDED_FILL = 0.5
 """A two-shot whose pair fills less than this share of the height its size asks is cheated like a blocked one:
 they stand too far apart for the frame."""
@@ -279,7 +282,7 @@ class SceneStaging:
             return Verdict(score, frozenset(sight.wild_blockers), blockers, shortfall, legal, cropped)
 
         primes = [float(p) for p in (self.ctx.presets.get("lens_sets", LENS_SET) or {}).get("lenses", [])]
-        arc = cheats.FLAT_ARC_DEG if setup.size.name == "INSERT" else cheats.ANGLE_ARC_DEG
+        arc = ARCS.get(setup.size.name, cheats.ANGLE_ARC_DEG)
         staged = cheats.stage(look, written, self.wild, primes, self._subject_cheats(setup), arc)
         last = setup.first_frame + setup.frames - 1
         for piece in staged.attempt.pulled:
@@ -300,16 +303,8 @@ class SceneStaging:
             if size.name == "OTS":
                 near = self.sightlines().cast.get(setup.second.name)
                 if near is not None:  # its whole figure, as the staging measure samples the shoulder
-                    found.append(
-                        Target(
-                            setup.second.name,
-                            near.shape.body,
-                            setup.second.name,
-                            SHOULDER_NEED,
-                            True,
-                            "shoulder",
-                        )
-                    )
+                    name = setup.second.name
+                    found.append(Target(name, near.shape.outline, name, SHOULDER_NEED, True, "shoulder"))
             else:
                 found += self._seen(setup.second, HEAD_NEED, wide)
         return found

@@ -26,7 +26,10 @@ from . import camera_rigs
 
 HEAD_SHARE = 1 / 7.5
 """The top of a figure that is its head (of its height), as the staging measure samples it."""
-SAMPLES = 10
+SAMPLES = 8
+OUTLINE_SAMPLES = 48
+"""Points on a figure that only has to be in frame: projected, not ray-cast, so as many as the measure
+takes."""
 """Points sampled on a head, a body or a prop: enough to tell half from most, cheap for 1,000 shots."""
 SURFACE_GAP_M = 0.02
 """A ray stops this short of its point: the surface it samples does not hide itself."""
@@ -75,6 +78,8 @@ class Shape:
     tree: BVHTree
     head: tuple[Vector, ...]
     body: tuple[Vector, ...]
+    outline: tuple[Vector, ...]
+    """More of the figure, for what only has to be in frame (no rays): a near shoulder."""
     centre: Vector
     radius: float
 
@@ -130,7 +135,12 @@ def _shape(verts: np.ndarray, tris: np.ndarray) -> Shape:
     low, high = verts.min(axis=0), verts.max(axis=0)
     centre = Vector(((low + high) / 2).tolist())
     return Shape(
-        tree, _spread(head, SAMPLES), _strided(verts, SAMPLES), centre, float(np.linalg.norm(high - low) / 2)
+        tree,
+        _spread(head, SAMPLES),
+        _strided(verts, SAMPLES),
+        _strided(verts, OUTLINE_SAMPLES),
+        centre,
+        float(np.linalg.norm(high - low) / 2),
     )
 
 
@@ -267,6 +277,7 @@ class Sightlines:
             cache.sets[signature] = _set_tree(solids)
         self.tree, self.owner_of_tri = cache.sets[signature]
         self._states: dict[tuple[str, int], tuple[float, float, float, float]] = {}
+        self._matrices: dict[tuple[str, int, tuple[float, ...]], Matrix] = {}
 
     def _state(self, name: str, frame: int) -> tuple[float, float, float, float]:
         """Where a cast member's keys put its root on `frame` (x, y, z, turn), asked once per frame."""
@@ -281,11 +292,16 @@ class Sightlines:
         return self._states[key]
 
     def root_matrix(self, name: str, frame: int, offset: Sequence[float] = NO_OFFSET) -> Matrix:
-        """Where a cast member's keys put its root on `frame`, moved by a shot's cheat `offset`."""
-        root = self.cast[name].root
-        x, y, z, turn = self._state(name, frame)
-        rotation = Euler((root.rotation_euler[0], root.rotation_euler[1], turn))
-        return Matrix.LocRotScale(Vector((x + offset[0], y + offset[1], z + offset[2])), rotation, root.scale)
+        """Where a cast member's keys put its root on `frame`, moved by a shot's cheat `offset` (kept: every
+        try at a shot asks for the same frames)."""
+        key = (name, frame, tuple(offset))
+        if key not in self._matrices:
+            root = self.cast[name].root
+            x, y, z, turn = self._state(name, frame)
+            rotation = Euler((root.rotation_euler[0], root.rotation_euler[1], turn))
+            location = Vector((x + offset[0], y + offset[1], z + offset[2]))
+            self._matrices[key] = Matrix.LocRotScale(location, rotation, root.scale)
+        return self._matrices[key]
 
     def room(
         self, origin: Vec3, direction: tuple[float, float], pulled: Iterable[str], reach: float
@@ -369,11 +385,9 @@ class Sightlines:
                 seen = len(inside)
                 if not target.in_frame_only:
                     placed = [p for p in everyone if p[0] != target.owner]
-                    for point in inside:
-                        blocker = self._blocker(frame_of.origin, point, placed, pulled, sight)
-                        if blocker is not None:
-                            sight.blockers[blocker] += 1
-                            seen -= 1
+                    seen = self._unblocked(
+                        frame_of.origin, inside, target.need * len(points), placed, pulled, sight
+                    )
                 share = seen / len(points) if points else 0.0
                 ratio = share / target.need if target.need > 0 else 1.0
                 sight.worst = min(sight.worst, ratio)
@@ -383,6 +397,28 @@ class Sightlines:
                         f"frame {frame}: {share:.0%} of {target.name}'s {target.label} seen"
                     )
         return sight
+
+    def _unblocked(
+        self,
+        origin: Vector,
+        points: list[Vector],
+        enough: float,
+        placed: list[Placed],
+        pulled: frozenset[str],
+        sight: Sight,
+    ) -> int:
+        """How many of `points` nothing hides from `origin`; once fewer than `enough` can be, the rest are not
+        looked at and count as hidden (a lower bound: the attempt fails either way)."""
+        seen = 0
+        for i, point in enumerate(points):
+            blocker = self._blocker(origin, point, placed, pulled, sight)
+            if blocker is None:
+                seen += 1
+                continue
+            sight.blockers[blocker] += 1
+            if seen + len(points) - i - 1 < enough:
+                break
+        return seen
 
     def _blocker(
         self, origin: Vector, point: Vector, placed: list[Placed], pulled: frozenset[str], sight: Sight

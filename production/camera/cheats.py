@@ -22,10 +22,10 @@ ANGLE_ARC_DEG = (15.0, -15.0, 30.0, -30.0, 45.0, -45.0, 60.0, -60.0, 75.0, -75.0
 """Angle cheats tried, nearest first: the bounded arc round the subject."""
 FLAT_ARC_DEG = (15.0, -15.0, 30.0, -30.0)
 """The arc for a flat subject (an insert of a door, a sign): past it the subject is seen edge-on."""
-LENS_STEPS = 6
-"""Wider primes tried at most (85 -> 75, 65, 50, 40, 35, 32 in the standard set)."""
-LENS_ARC_STEP_DEG = 30.0
-"""With each wider lens (and each subject cheat) the angles tried are this step's multiples within the arc."""
+LENS_STEPS = 4
+"""Wider primes tried at most (85 -> 75, 65, 50, 40 in the standard set)."""
+COARSE_ARC_DEG = 30.0
+"""With each wider lens (and each subject cheat) the angles tried: square on, and this either way."""
 OUT_OF_FRAME_FIX = "a gentler move, a looser size or a longer shot keeps it in"
 MAX_PULLS = 4
 """Rounds of pulling wild pieces for one attempt (pulling one may show the next behind it)."""
@@ -129,7 +129,7 @@ def stage(
         return found if found[1].clear else None
 
     lenses = wider_lenses(written.lens, primes)
-    coarse = (0.0, *(a for a in arc if a and abs(a) % LENS_ARC_STEP_DEG < 1e-9))
+    coarse = (0.0, *(a for a in arc if abs(a) == COARSE_ARC_DEG))
     candidates = itertools.chain(  # made as they are tried: most shots stop at the first
         [written],
         (replace(written, angle_deg=a) for a in arc),
@@ -181,7 +181,7 @@ def _piece_word(pieces: frozenset[str]) -> str:
 def _give_up(best: Verdict, arc: Sequence[float], lenses: list[float], moved: bool, wild: bool) -> str:
     """Name what blocked the shot, what was tried, and the fix."""
     blocked = f"; blocked by {', '.join(best.blockers[:3])}" if best.blockers else ""
-    tried = ["wild walls" if wild else "", f"angles to ±{max(abs(a) for a in arc):.0f}°"]
+    tried = ["wild walls" if wild else "", f"angles to ±{max(abs(a) for a in arc):.0f}°" if arc else ""]
     if lenses:
         tried.append(f"lenses down to {lenses[-1]:g} mm")
     if moved:

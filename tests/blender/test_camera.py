@@ -199,7 +199,8 @@ def render_alpha_rows(
     scene.render.filepath = str(tmp_path / f"{camera.name}.png")
     for obj in scene.objects:
         obj.hide_render = obj not in keep
-    bpy.ops.render.render(write_still=True, scene=scene.name)
+    with bpy.context.temp_override(scene=scene):  # `scene=` alone renders at the context scene's frame
+        bpy.ops.render.render(write_still=True)
     image = bpy.data.images.load(scene.render.filepath)
     width, height = image.size
     pixels = list(cast("bpy.types.bpy_prop_array[float]", image.pixels))  # the stub: one float
@@ -551,7 +552,9 @@ def test_example_production_cameras_show_their_subject(
     at_frame(scene, scene.timeline_markers[shot].frame)
     roots = {keyed(f"scene:{scene_id}/character:{name}") for name in framed}
     figures = roots | {child for o in roots for child in o.children_recursive}
-    rows = render_alpha_rows(scene, keyed(f"shot:{shot}/camera"), figures, tmp_path)
+    # a subject cheated for the shot follows its cheat empty, which must stay in the render's scene
+    cheats = {keyed(f"scene:{scene_id}/character:{name}/cheat") for name in framed} - {None}
+    rows = render_alpha_rows(scene, keyed(f"shot:{shot}/camera"), figures | cheats, tmp_path)
     covered = [i for i, row in enumerate(rows) if row]
     # The 2.39 framing sits in the centre band of the 16:9 master: the figure must show inside that band.
     assert production.aspect_ratio is not None, "the example frames for 2.39"
