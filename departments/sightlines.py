@@ -384,7 +384,9 @@ class Sightlines:
                 inside = [p for p in points if frame_of.holds(p)]
                 seen = len(inside)
                 if not target.in_frame_only:
-                    placed = [p for p in everyone if p[0] != target.owner]
+                    placed = _in_the_way(
+                        frame_of.origin, inside, [p for p in everyone if p[0] != target.owner]
+                    )
                     seen = self._unblocked(
                         frame_of.origin, inside, target.need * len(points), placed, pulled, sight
                     )
@@ -436,6 +438,24 @@ class Sightlines:
                 sight.wild_blockers.add(self.pieces[hit[0]])
             return hit[0]
         return self._cast_hit(origin, direction, distance, placed)
+
+
+def _in_the_way(origin: Vector, points: list[Vector], placed: list[Placed]) -> list[Placed]:
+    """The cast members whose bounding spheres come near the rays from `origin` to `points` (most shots:
+    none, so no ray asks the cast)."""
+    if not points or not placed:
+        return []
+    centre = sum(points, Vector()) / len(points)
+    spread = max((p - centre).length for p in points)
+    reach = centre - origin
+    length = reach.length
+    near = []
+    for member in placed:
+        along = max(0.0, min(length, (member[2] - origin).dot(reach) / length)) if length > 1e-9 else 0.0
+        closest = origin + reach * (along / length) if length > 1e-9 else origin
+        if (member[2] - closest).length <= member[3] + spread:
+            near.append(member)
+    return near
 
 
 class _Frame:
