@@ -32,7 +32,7 @@ from . import camera_rigs
 from .camera_subjects import SceneSubjects, eye_path
 from .context import BuildContext
 from .locations import piece_key
-from .sightlines import SightCache, Sightlines, Target, box_target, sampled_frames, targets_for
+from .sightlines import NO_OFFSET, SightCache, Sightlines, Target, box_target, sampled_frames, targets_for
 from .stage import department_collection, story_scene
 
 LENS_SET = "standard"
@@ -114,7 +114,7 @@ class CameraShot:
         path = (
             eye_path(subjects, looked_at.name, self.first_frame, self.frames) or [focus_point] * self.frames
         )
-        shift = moved.get(looked_at.name, (0.0, 0.0, 0.0))
+        shift = moved.get(looked_at.name, NO_OFFSET)
         eyes = [(e[0] + shift[0], e[1] + shift[1], e[2] + shift[2]) for e in path]
         looked_at = _shifted(looked_at, moved)
         parameters = camera_shot.move_parameters(spec, start, looked_at, eyes)
@@ -138,7 +138,7 @@ def _shifted(subject: Subject, offsets: dict[str, Vec3]) -> Subject:
     )
 
 
-def names(subject: Subject | None) -> tuple[str, ...]:
+def _names(subject: Subject | None) -> tuple[str, ...]:
     return () if subject is None else (subject.name,)
 
 
@@ -182,6 +182,7 @@ class SceneStaging:
         self.pulls: dict[str, list[tuple[int, int]]] = {}
         self.cheats: dict[str, list[tuple[int, int, Vec3]]] = {}
         self.sight_cache = sight_cache
+        self.primes = [float(p) for p in (ctx.presets.get("lens_sets", LENS_SET) or {}).get("lenses", [])]
         self._sightlines: Sightlines | None = None
         self._hand: Hand | None = None
         for name in scene.characters:  # measure the cast where its blocking puts it, not where a cheat did
@@ -252,14 +253,17 @@ class SceneStaging:
             return tried[attempt]
 
         written = Attempt(setup.spec.lens)
-        targets = self._targets(setup)
-        if not targets or setup.spec.projection != "perspective":
+        targets = [] if setup.spec.projection != "perspective" else self._targets(setup)
+        if not targets:  # an isometric tile view, or nothing real to see
             return Staged(written, Verdict(1.0)), posed(written)
-        samples = sampled_frames(setup.first_frame, setup.frames)
+        samples = sampled_frames(setup.frames)
         lens = (setup.spec.sensor, setup.spec.sensor_fit, setup.aspect)
         ignore = frozenset({setup.framed.name}) if setup.size.region is None else frozenset()
 
-        exchange = line is not None and {line.a_name, line.b_name} & {setup.framed.name, *names(setup.second)}
+        exchange = line is not None and {line.a_name, line.b_name} & {
+            setup.framed.name,
+            *_names(setup.second),
+        }
 
         def look(attempt: Attempt) -> Verdict:
             shot = posed(attempt)
@@ -281,9 +285,8 @@ class SceneStaging:
             cropped = score < 1.0 and not sight.blockers and not sight.near_short and crowded >= 1.0
             return Verdict(score, frozenset(sight.wild_blockers), blockers, shortfall, legal, cropped)
 
-        primes = [float(p) for p in (self.ctx.presets.get("lens_sets", LENS_SET) or {}).get("lenses", [])]
         arc = ARCS.get(setup.size.name, cheats.ANGLE_ARC_DEG)
-        staged = cheats.stage(look, written, self.wild, primes, self._subject_cheats(setup), arc)
+        staged = cheats.stage(look, written, self.wild, self.primes, self._subject_cheats(setup), arc)
         last = setup.first_frame + setup.frames - 1
         for piece in staged.attempt.pulled:
             self.pulls.setdefault(piece, []).append((setup.first_frame, last))

@@ -498,7 +498,7 @@ def box_target(name: str, bounds: tuple[Vec3, Vec3], need: float) -> Target:
     return Target(name, tuple(Vector(p) for p in points), None, need, label="frame")
 
 
-def sampled_frames(first_frame: int, count: int) -> list[int]:
+def sampled_frames(count: int) -> list[int]:
     """Indices of the first, middle and last frame of a shot (as the staging measure samples it)."""
     last = count - 1
     return sorted({0, last // 2, last}) if count > 0 else []
